@@ -1,0 +1,1 @@
+"""The case catalogue, its loaders and judging, and the generated conformance tests."""

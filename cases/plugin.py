@@ -1,0 +1,178 @@
+"""pytest wiring: options, test generation from the catalogue, outcomes, reports.
+
+Loaded by the root ``conftest.py``. It only wires things together: the catalogue
+(``cases.catalogue``), the adapters (``adapters``), the judging (``cases.harness``) and the
+JSON file (``reports.results``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters import REGISTRY, load_adapter
+from reports.results import write_results
+
+from .catalogue import CaseFileError, load_catalogue, load_tolerances
+from .expectations import ExpectationSet, load_expectations
+from .harness import Harness, Target, build_targets
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+STATE = pytest.StashKey["Conformance"]()
+
+OPTIONS = {
+    "--framework": "comma-separated adapters to run (default: $LRCONFORM_FRAMEWORKS, else all registered)",
+    "--lrconform-json": "result file (default: reports/out/<run name>/results.json)",
+    "--lrconform-run-name": "name of this run in results (default: the selected adapters joined by '+')",
+    "--lrconform-catalogue": "directory of case files (default: cases/catalogue)",
+    "--lrconform-expectations": "directory of <adapter>.toml divergence files (default: cases/expectations)",
+    "--lrconform-tolerances": "per-dtype tolerance table (default: cases/tolerances.toml)",
+    "--lrconform-adapter": "extra adapter NAME=module:Class (repeatable), e.g. a fake framework in tests",
+}
+
+
+class Conformance:
+    """Session state: selected adapters, catalogue, expectations, and the harness."""
+
+    def __init__(self, config: pytest.Config):
+        opt = config.getoption
+        registry = dict(REGISTRY)
+        for extra in opt("lrconform_adapter") or []:
+            name, sep, spec = extra.partition("=")
+            if not sep or ":" not in spec:
+                raise pytest.UsageError(f"--lrconform-adapter expects NAME=module:Class, got {extra!r}")
+            registry[name] = spec
+        chosen = opt("framework") or os.environ.get("LRCONFORM_FRAMEWORKS") or ",".join(registry)
+        names = [n.strip() for n in chosen.split(",") if n.strip()]
+        unknown = [n for n in names if n not in registry]
+        if unknown:
+            raise pytest.UsageError(f"unknown framework(s) {unknown}; known: {', '.join(sorted(registry))}")
+        self.run_name = opt("lrconform_run_name") or "+".join(names)
+        self.json_path = Path(opt("lrconform_json") or ROOT / "reports" / "out" / self.run_name / "results.json")
+        catalogue_dir = Path(opt("lrconform_catalogue") or HERE / "catalogue")
+        expectation_dir = Path(opt("lrconform_expectations") or HERE / "expectations")
+        try:
+            self.cases = load_catalogue(catalogue_dir, root=ROOT)
+            tolerances = load_tolerances(Path(opt("lrconform_tolerances") or HERE / "tolerances.toml"))
+            self.expectations = {n: load_expectations(expectation_dir, n, root=ROOT) for n in names}
+        except CaseFileError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        self.harness = Harness({n: load_adapter(registry[n]) for n in names}, tolerances)
+        self.catalogue_dir = catalogue_dir
+        self._targets: dict[str, list[Target]] | None = None
+        self.collected = False
+
+    def targets(self) -> dict[str, list[Target]]:
+        """Every target of every selected adapter (independent of -k/-m deselection)."""
+        if self._targets is None:
+            self._targets = {}
+            try:
+                for name, adapter in self.harness.adapters.items():
+                    expectations = self.expectations[name]
+                    self._targets[name] = [
+                        t for case in self.cases if case.applies_to(name) for t in build_targets(case, adapter, expectations)
+                    ]
+            except CaseFileError as exc:  # an ambiguous expectation entry
+                raise pytest.UsageError(str(exc)) from None
+        return self._targets
+
+    def stale(self, adapter: str) -> ExpectationSet:
+        ids = [t.id for t in self.targets()[adapter]]
+        return ExpectationSet(self.expectations[adapter].stale(ids))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lrconform", "learning-rate scheduler conformance")
+    for flag, text in OPTIONS.items():
+        dest = flag.lstrip("-").replace("-", "_")
+        action = "append" if flag == "--lrconform-adapter" else "store"
+        group.addoption(flag, dest=dest, action=action, default=None, help=text)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[STATE] = Conformance(config)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    state = config.stash[STATE]
+    lines = [f"lrconform: {len(state.cases)} cases from {state.catalogue_dir}; results -> {state.json_path}"]
+    for name, info in state.harness.adapter_info().items():
+        status = info["problem"] or "available"
+        lines.append(f"lrconform adapter {name}: {info['version'] or 'not installed'} ({status})")
+    lines += [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("LRCONFORM_")]
+    return lines
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    state = metafunc.config.stash[STATE]
+    if "target" in metafunc.fixturenames:
+        targets = [t for group in state.targets().values() for t in group]
+        metafunc.parametrize("target", targets, ids=[t.id for t in targets])
+        state.collected = True
+    if "adapter_name" in metafunc.fixturenames:
+        metafunc.parametrize("adapter_name", list(state.harness.adapters))
+
+
+@pytest.fixture
+def lrconform(request: pytest.FixtureRequest) -> Conformance:
+    """The session's conformance state."""
+    return request.config.stash[STATE]
+
+
+def enforce(record: dict[str, Any]) -> None:
+    """Turn a record's outcome into the test outcome."""
+    outcome, reason = record["outcome"], record.get("reason", "")
+    if outcome == "agree":
+        return
+    if outcome == "not_expressible":
+        pytest.skip(f"not expressible: {reason}")
+    if outcome == "skipped":
+        pytest.skip(reason)
+    if outcome == "documented_divergence":
+        pytest.xfail(reason.splitlines()[0])
+    repro = f"\nreproduce with:\n{record['repro']}" if record.get("repro") else ""
+    pytest.fail(f"{record['id']}: {outcome}: {reason}{repro}", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    report = yield
+    record = getattr(item, "lrconform_record", None)
+    if record is None or call.when != "call":
+        return report
+    for key in ("outcome", "framework_version", "api", "max_abs_err", "max_rel_err", "first_divergent_step", "shift"):
+        item.user_properties.append((key, record.get(key)))
+    report.user_properties = list(item.user_properties)
+    html = item.config.pluginmanager.getplugin("html")
+    if html is not None and record["outcome"] != "agree":
+        from pytest_html import extras  # only when pytest-html is active
+
+        report.extras = [*getattr(report, "extras", []), extras.text(record.get("repro") or "", name="reproducer")]
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is None or not state.collected:
+        return
+    write_results(
+        state.json_path,
+        records=state.harness.records,
+        run={"name": state.run_name, "frameworks": list(state.harness.adapters), "argv": list(session.config.args)},
+        adapters=state.harness.adapter_info(),
+    )
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None or not state.collected:
+        return
+    counts: dict[str, int] = {}
+    for record in state.harness.records:
+        counts[record["outcome"]] = counts.get(record["outcome"], 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    terminalreporter.write_line(f"lrconform: {summary}; results written to {state.json_path}")

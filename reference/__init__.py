@@ -1,0 +1,14 @@
+"""NumPy float64 reference implementations of documented learning-rate formulas: the oracle.
+
+Every formula is a factory: it validates its keyword parameters (``ValueError`` naming the
+parameter and value) and returns a pure function from an array of 0-based steps to
+learning rates. No module here imports a framework.
+"""
+
+from __future__ import annotations
+
+from ._types import Schedule
+from .join import join
+from .registry import FORMULAS, build, parameters
+
+__all__ = ["FORMULAS", "Schedule", "build", "join", "parameters"]
