@@ -33,17 +33,19 @@ class Comparison:
 
 
 def _errors(actual: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Absolute and relative errors; equal values (matching NaN or inf too) have zero error, any other NaN infinite."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        abs_err = np.abs(actual - expected)
-        both_nan = np.isnan(actual) & np.isnan(expected)
-        abs_err = np.where(both_nan, 0.0, np.where(np.isnan(abs_err), np.inf, abs_err))  # a NaN is infinitely wrong
+        same = (actual == expected) | (np.isnan(actual) & np.isnan(expected))
+        abs_err = np.where(same, 0.0, np.abs(actual - expected))
+        abs_err = np.where(np.isnan(abs_err), np.inf, abs_err)
         rel_err = np.where(abs_err == 0, 0.0, abs_err / np.abs(expected))
     return abs_err, rel_err
 
 
 def _within(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
     abs_err, _ = _errors(actual, expected)
-    return abs_err <= atol + rtol * np.abs(expected)
+    with np.errstate(invalid="ignore"):
+        return (abs_err == 0) | (abs_err <= atol + rtol * np.abs(expected))
 
 
 def _explaining_shift(
@@ -74,7 +76,7 @@ def compare(
     other steps, so a framework that is one step early or late is named as such instead of
     being reported as a formula error.
     """
-    peak = float(np.max(np.abs(expected), initial=0.0))
+    peak = float(np.max(np.abs(expected[np.isfinite(expected)]), initial=0.0))
     rtol, atol = tolerance.rtol, tolerance.atol * peak
     abs_err, rel_err = _errors(actual, expected)
     bad = ~_within(actual, expected, rtol, atol)

@@ -60,7 +60,10 @@ def sequential(*, schedules: list[Mapping[str, Any]], boundaries: list[float]) -
       >>> sequential(schedules=parts, boundaries=[1])([0, 1]).tolist()
       [1.0, 2.0]
     """
-    return join(_build_parts("sequential", "schedules", schedules), boundaries)
+    parts = _build_parts("sequential", "schedules", schedules)
+    check_same_length("sequential", "boundaries", list(boundaries), len(parts) - 1)
+    check_increasing("sequential", "boundaries", list(boundaries))
+    return join(parts, boundaries)
 
 
 def product(*, init_lr: float, factors: list[Mapping[str, Any]]) -> Schedule:

@@ -82,8 +82,12 @@ def linear(*, init_lr: float, end_lr: float, transition_steps: float, transition
       >>> linear(init_lr=0.0, end_lr=1.0, transition_steps=4)([0, 1, 4, 9]).tolist()
       [0.0, 0.25, 1.0, 1.0]
     """
+    name = "linear"
     return polynomial(
-        init_lr=init_lr, end_lr=end_lr, decay_steps=transition_steps, power=1.0, transition_begin=transition_begin
+        init_lr=check_lr(name, "init_lr", init_lr),
+        end_lr=check_lr(name, "end_lr", end_lr),
+        decay_steps=check_positive(name, "transition_steps", transition_steps),
+        transition_begin=check_non_negative(name, "transition_begin", transition_begin),
     )
 
 
@@ -100,7 +104,12 @@ def linear_warmup(*, peak_lr: float, warmup_steps: float, init_lr: float = 0.0) 
       >>> linear_warmup(peak_lr=0.1, warmup_steps=2)([0, 1, 2, 3]).tolist()
       [0.0, 0.05, 0.1, 0.1]
     """
-    return linear(init_lr=init_lr, end_lr=peak_lr, transition_steps=warmup_steps)
+    name = "linear_warmup"
+    return linear(
+        init_lr=check_lr(name, "init_lr", init_lr),
+        end_lr=check_lr(name, "peak_lr", peak_lr),
+        transition_steps=check_positive(name, "warmup_steps", warmup_steps),
+    )
 
 
 def inverse_sqrt(*, init_lr: float, offset: float = 1.0) -> Schedule:

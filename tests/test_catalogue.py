@@ -1,0 +1,134 @@
+"""The case catalogue: the real one loads and is sound; malformed files fail with file, case and field."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cases.catalogue import ID_PATTERN, CaseFileError, load_catalogue, load_tolerances
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = load_catalogue(ROOT / "cases" / "catalogue", root=ROOT)
+
+
+def last_phase_end(formula: str, p: dict) -> float | None:
+    """The last step at which the formula changes regime (None: no such step, e.g. a power law)."""
+    ends = {
+        "step_decay": lambda: p["step_size"],
+        "multi_step": lambda: p["milestones"][-1],
+        "piecewise_constant": lambda: p["boundaries"][-1],
+        "exponential": lambda: p.get("transition_begin", 0) + (p["decay_steps"] if p.get("staircase") else 0),
+        "polynomial": lambda: p.get("transition_begin", 0) + p["decay_steps"] * (2 if p.get("cycle") else 1),
+        "linear": lambda: p.get("transition_begin", 0) + p["transition_steps"],
+        "linear_warmup": lambda: p["warmup_steps"],
+        "cosine": lambda: p["decay_steps"],
+        "warmup_cosine": lambda: p["warmup_steps"] + p["decay_steps"],
+        "cosine_restarts": lambda: p["first_period"] * (1 + p.get("t_mult", 1.0)),
+        "cyclic": lambda: p["step_size_up"] + p.get("step_size_down", p["step_size_up"]),
+        "one_cycle": lambda: p["total_steps"] - 1,
+        "interpolate": lambda: p["knots"][-1],
+        "sequential": lambda: p["boundaries"][-1] if p["boundaries"] else 0,
+        "reduce_on_plateau": lambda: len(p["metrics"]),
+    }
+    return ends[formula]() if formula in ends else None
+
+
+def test_catalogue_loads_with_unique_readable_ids() -> None:
+    assert len(CATALOGUE) >= 50
+    ids = [c.id for c in CATALOGUE]
+    assert len(ids) == len(set(ids))
+    assert all(ID_PATTERN.match(i) for i in ids)
+
+
+@pytest.mark.parametrize("case", CATALOGUE, ids=[c.id for c in CATALOGUE])
+def test_case_reference_is_finite_and_steps_pass_every_phase_end(case) -> None:
+    values = case.reference()
+    assert values.shape == case.steps.shape and np.all(np.isfinite(values)) and np.all(values >= 0)
+    end = last_phase_end(case.formula, case.params)
+    if end is not None and case.formula != "reduce_on_plateau":
+        assert case.steps[-1] > end, f"{case.id}: steps end at {case.steps[-1]}, before the last phase end {end}"
+    elif end is not None:
+        assert case.steps[-1] >= end, f"{case.id}: needs a step after every metric ({end})"
+
+
+def test_seed_cases_are_present() -> None:
+    origins = " ".join(c.origin for c in CATALOGUE)
+    for seed in ("seed 002", "seed 004"):
+        assert seed in origins
+
+
+def test_tolerances_have_reasons() -> None:
+    table = load_tolerances(ROOT / "cases" / "tolerances.toml")
+    assert table["float64"].rtol <= 1e-12
+    assert all(t.reason for t in table.values())
+
+
+GOOD = """
+[[case]]
+id = "ok[1]"
+formula = "constant"
+steps = { stop = 3 }
+params = { value = 0.1 }
+"""
+
+# (file text, fragments the message must contain, in order)
+MALFORMED = [
+    ("[[case]]\nformula = 'constant'\nsteps = {stop = 3}\nparams = {value = 0.1}\n", ["case #1", "field 'id': missing required field"]),
+    (GOOD.replace('"ok[1]"', '"ok 1"'), ["case #1", "field 'id': must match"]),
+    (GOOD + "colour = 'red'\n", ["case #1 ('ok[1]')", "field 'colour': unknown field"]),
+    (GOOD.replace("{ stop = 3 }", "{ stop = 0 }"), ["('ok[1]')", "field 'steps': must select between 1 and"]),
+    (GOOD.replace("{ stop = 3 }", "[3, 2]"), ["('ok[1]')", "field 'steps': steps must be >= 0 and strictly increasing"]),
+    (GOOD.replace("{ stop = 3 }", "[-1, 2]"), ["field 'steps': steps must be >= 0"]),
+    (GOOD.replace("{ stop = 3 }", "[0.5, 2]"), ["field 'steps': a list of steps must hold integers only"]),
+    (GOOD.replace("{ stop = 3 }", "{ end = 3 }"), ["field 'steps': a range table needs 'stop'"]),
+    (GOOD.replace("{ value = 0.1 }", "0.1"), ["field 'params': expected a table"]),
+    (GOOD.replace('"constant"', '"konstant"'), ["field 'formula': unknown formula 'konstant'"]),
+    (GOOD.replace("{ value = 0.1 }", "{ value = -0.1 }"), ["('ok[1]')", "field 'params': constant: value must be >= 0, got value=-0.1"]),
+    (GOOD.replace("{ value = 0.1 }", "{ lr = 0.1 }"), ["field 'params': constant: unknown parameter(s) ['lr']"]),
+    (GOOD + "[case.tolerance.float32]\nrtol = 1e-5\n", ["field 'tolerance.float32': expected a table with 'reason'"]),
+    (GOOD + "[case.tolerance.float32]\nrtol = 2.0\nreason = 'x'\n", ["field 'tolerance.float32.rtol': must be a number in [0, 1)"]),
+    (GOOD + "[case.tolerance.float32]\nrtol = 1e-5\nreason = ' '\n", ["field 'tolerance.float32.reason': every tolerance needs a stated reason"]),
+    (GOOD + "only = 'torch'\n", ["field 'only': must be a list of framework names"]),
+    (GOOD + "hints = { torch = 'LambdaLR' }\n", ["field 'hints': must be a table of per-framework tables"]),
+    (GOOD + "about = 3\n", ["field 'about': must be a string"]),
+    ("[[case]\n", ["not valid TOML"]),
+    ("[cases]\n", ["expected only [[case]] tables"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "fragments"), MALFORMED, ids=[f[1][-1][:40] for f in MALFORMED])
+def test_malformed_case_file_names_file_case_and_field(tmp_path: Path, text: str, fragments: list[str]) -> None:
+    (tmp_path / "bad.toml").write_text(text)
+    with pytest.raises(CaseFileError) as info:
+        load_catalogue(tmp_path)
+    message = str(info.value)
+    assert message.startswith(str(tmp_path / "bad.toml"))
+    assert re.search(".*".join(re.escape(f) for f in fragments), message), message
+
+
+def test_duplicate_id_across_files_names_both(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text(GOOD)
+    (tmp_path / "b.toml").write_text(GOOD)
+    with pytest.raises(CaseFileError, match=r"b\.toml: case #1: field 'id': 'ok\[1\]' already defined in .*a\.toml"):
+        load_catalogue(tmp_path)
+
+
+def test_empty_catalogue_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(CaseFileError, match="no case files"):
+        load_catalogue(tmp_path)
+
+
+def test_case_fields_are_parsed(tmp_path: Path) -> None:
+    text = GOOD.replace("{ stop = 3 }", "{ start = 2, stop = 9, step = 3 }") + (
+        "only = ['torch']\nhints = { torch = { api = 'LambdaLR' } }\nfamily = 'flat'\n"
+        "[case.tolerance.float32]\nrtol = 1e-5\nreason = 'because'\n"
+    )
+    (tmp_path / "ok.toml").write_text(text)
+    (case,) = load_catalogue(tmp_path)
+    assert case.steps.tolist() == [2, 5, 8]
+    assert case.hint("torch") == {"api": "LambdaLR"} and case.hint("keras") == {}
+    assert case.applies_to("torch") and not case.applies_to("keras") and case.family == "flat"
+    assert case.tolerance["float32"].rtol == 1e-5 and case.tolerance["float32"].reason == "because"

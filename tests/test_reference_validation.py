@@ -1,0 +1,119 @@
+"""Invalid parameters raise ValueError naming the formula, the parameter and the value."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import reference
+
+NAN = float("nan")
+
+VALID = {
+    "constant": {"value": 0.1},
+    "step_decay": {"init_lr": 0.1, "step_size": 3, "gamma": 0.5},
+    "multi_step": {"init_lr": 0.1, "milestones": [3, 6], "gamma": 0.5},
+    "piecewise_constant": {"boundaries": [3], "values": [0.1, 0.01]},
+    "exponential": {"init_lr": 0.1, "decay_steps": 10, "decay_rate": 0.5},
+    "natural_exp": {"init_lr": 0.1, "decay_steps": 10, "decay_rate": 0.5},
+    "inverse_time": {"init_lr": 0.1, "decay_steps": 10, "decay_rate": 0.5},
+    "factor_decay": {"init_lr": 0.1, "factor": 0.9},
+    "polynomial": {"init_lr": 0.1, "decay_steps": 10},
+    "linear": {"init_lr": 0.1, "end_lr": 0.0, "transition_steps": 10},
+    "linear_warmup": {"peak_lr": 0.1, "warmup_steps": 5},
+    "inverse_sqrt": {"init_lr": 0.1},
+    "cosine": {"init_lr": 0.1, "decay_steps": 10},
+    "warmup_cosine": {"peak_lr": 0.1, "warmup_steps": 5, "decay_steps": 10},
+    "cosine_restarts": {"init_lr": 0.1, "first_period": 10},
+    "cyclic": {"base_lr": 0.001, "max_lr": 0.01, "step_size_up": 5},
+    "interpolate": {"knots": [0, 5], "values": [0.1, 0.01]},
+    "one_cycle": {"max_lr": 0.1, "total_steps": 100},
+    "sequential": {"schedules": [{"formula": "constant", "value": 0.1}], "boundaries": []},
+    "product": {"init_lr": 0.1, "factors": [{"formula": "constant", "value": 1.0}]},
+    "reduce_on_plateau": {"init_lr": 0.1, "metrics": [1.0, 0.5]},
+}
+
+# (formula, parameter overrides, text the message must contain)
+INVALID = [
+    ("constant", {"value": -0.1}, "constant: value must be >= 0, got value=-0.1"),
+    ("constant", {"value": NAN}, "constant: value must be finite, got value=nan"),
+    ("step_decay", {"step_size": 0}, "step_decay: step_size must be > 0, got step_size=0"),
+    ("step_decay", {"gamma": -0.5}, "step_decay: gamma must be >= 0, got gamma=-0.5"),
+    ("step_decay", {"init_lr": -1.0}, "step_decay: init_lr must be >= 0, got init_lr=-1.0"),
+    ("step_decay", {"step_size": True}, "step_decay: step_size must be a real number, got step_size=True"),
+    ("multi_step", {"milestones": [6, 3]}, "multi_step: milestones must be strictly increasing, got milestones=[6, 3]"),
+    ("multi_step", {"milestones": 3}, "multi_step: milestones must be a list, got milestones=3"),
+    ("multi_step", {"milestones": [3, -1]}, "multi_step: milestones[1] must be >= 0, got milestones[1]=-1"),
+    ("piecewise_constant", {"values": [0.1]}, "piecewise_constant: values must be a list of 2 entries, got values=[0.1]"),
+    ("piecewise_constant", {"boundaries": [3, 3], "values": [1.0, 0.5, 0.1]}, "boundaries must be strictly increasing"),
+    ("piecewise_constant", {"at_boundary": "middle"}, "at_boundary must be one of ['next', 'previous'], got at_boundary='middle'"),
+    ("piecewise_constant", {"values": [0.1, -0.01]}, "piecewise_constant: values[1] must be >= 0, got values[1]=-0.01"),
+    ("exponential", {"decay_steps": 0}, "exponential: decay_steps must be > 0, got decay_steps=0"),
+    ("exponential", {"decay_rate": 0.0}, "exponential: decay_rate must be > 0, got decay_rate=0.0"),
+    ("exponential", {"transition_begin": -1}, "exponential: transition_begin must be >= 0, got transition_begin=-1"),
+    ("exponential", {"end_lr": -0.1}, "exponential: end_lr must be >= 0, got end_lr=-0.1"),
+    ("natural_exp", {"decay_steps": -5}, "natural_exp: decay_steps must be > 0, got decay_steps=-5"),
+    ("inverse_time", {"decay_rate": -1.0}, "inverse_time: decay_rate must be >= 0, got decay_rate=-1.0"),
+    ("factor_decay", {"factor": 0.0}, "factor_decay: factor must be > 0, got factor=0.0"),
+    ("factor_decay", {"min_lr": -1.0}, "factor_decay: min_lr must be >= 0, got min_lr=-1.0"),
+    ("polynomial", {"decay_steps": 0}, "polynomial: decay_steps must be > 0, got decay_steps=0"),
+    ("polynomial", {"power": 0.0}, "polynomial: power must be > 0, got power=0.0"),
+    ("linear", {"transition_steps": 0}, "linear: transition_steps must be > 0, got transition_steps=0"),
+    ("linear_warmup", {"warmup_steps": -1}, "linear_warmup: warmup_steps must be > 0, got warmup_steps=-1"),
+    ("inverse_sqrt", {"offset": 0.0}, "inverse_sqrt: offset must be > 0, got offset=0.0"),
+    ("cosine", {"decay_steps": 0}, "cosine: decay_steps must be > 0, got decay_steps=0"),
+    ("cosine", {"past_end": "wrap"}, "cosine: past_end must be one of ['clamp', 'periodic'], got past_end='wrap'"),
+    ("cosine", {"exponent": 0}, "cosine: exponent must be > 0, got exponent=0"),
+    ("warmup_cosine", {"warmup_steps": -1}, "warmup_cosine: warmup_steps must be >= 0, got warmup_steps=-1"),
+    ("warmup_cosine", {"peak_lr": -0.1}, "warmup_cosine: peak_lr must be >= 0, got peak_lr=-0.1"),
+    ("cosine_restarts", {"t_mult": 0.5}, "cosine_restarts: t_mult must be >= 1, got t_mult=0.5"),
+    ("cosine_restarts", {"first_period": 0}, "cosine_restarts: first_period must be > 0, got first_period=0"),
+    ("cyclic", {"step_size_up": 0}, "cyclic: step_size_up must be > 0, got step_size_up=0"),
+    ("cyclic", {"mode": "sine"}, "cyclic: mode must be one of ['triangular', 'triangular2', 'exp_range'], got mode='sine'"),
+    ("cyclic", {"scale_mode": "epoch"}, "cyclic: scale_mode must be one of ['cycle', 'iterations'], got scale_mode='epoch'"),
+    ("interpolate", {"knots": [5, 0]}, "interpolate: knots must be strictly increasing, got knots=[5, 0]"),
+    ("interpolate", {"kind": "cubic"}, "interpolate: kind must be one of ['linear', 'cos'], got kind='cubic'"),
+    ("one_cycle", {"total_steps": 10, "pct_start": 0.1}, "one_cycle: pct_start*total_steps - 1 must split the run"),
+    ("one_cycle", {"div_factor": 0.0}, "one_cycle: div_factor must be > 0, got div_factor=0.0"),
+    ("reduce_on_plateau", {"factor": 1.0}, "reduce_on_plateau: factor must be < 1, got factor=1.0"),
+    ("reduce_on_plateau", {"metrics": []}, "reduce_on_plateau: metrics must be a non-empty list, got metrics=[]"),
+    ("reduce_on_plateau", {"metrics": [1.0, NAN]}, "reduce_on_plateau: metrics[1] must be finite, got metrics[1]=nan"),
+    ("reduce_on_plateau", {"threshold_mode": "pct"}, "threshold_mode must be one of ['rel', 'abs'], got threshold_mode='pct'"),
+    (
+        "sequential",
+        {"schedules": [{"formula": "constant", "value": 0.1}, {"formula": "cosine", "init_lr": 0.1, "decay_steps": 0}],
+         "boundaries": [3]},
+        "sequential: schedules[1]: cosine: decay_steps must be > 0, got decay_steps=0",
+    ),
+    ("sequential", {"boundaries": [3]}, "sequential: boundaries must be a list of 0 entries, got boundaries=[3]"),
+    ("sequential", {"schedules": []}, "sequential: schedules must be a non-empty list of tables"),
+    ("product", {"factors": [{"formula": "cosine"}]}, "product: factors[0]: cosine: missing required parameter(s) ['decay_steps', 'init_lr']"),
+    ("product", {"factors": [{"formula": "nope"}]}, "product: factors[0]: unknown formula 'nope'"),
+]  # fmt: skip
+
+
+def test_every_formula_has_a_valid_example() -> None:
+    assert set(VALID) == set(reference.FORMULAS)
+    for formula, params in VALID.items():
+        values = reference.build({"formula": formula, **params})([0, 1, 2, 50])
+        assert values.dtype == "float64" and values.shape == (4,), formula
+
+
+def test_every_formula_has_an_invalid_example() -> None:
+    assert {formula for formula, _, _ in INVALID} == set(reference.FORMULAS)
+
+
+@pytest.mark.parametrize(
+    ("formula", "override", "message"), INVALID, ids=[f"{f}-{'-'.join(o)}" for f, o, _ in INVALID]
+)
+def test_invalid_parameter_is_named_with_its_value(formula: str, override: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        reference.build({"formula": formula, **VALID[formula], **override})
+
+
+def test_unknown_and_missing_parameters_are_listed() -> None:
+    with pytest.raises(ValueError, match=re.escape("cosine: unknown parameter(s) ['T_max']; accepted:")):
+        reference.build({"formula": "cosine", "init_lr": 0.1, "decay_steps": 10, "T_max": 10})
+    with pytest.raises(ValueError, match=re.escape("unknown formula 'cosin'; known: ")):
+        reference.build({"formula": "cosin"})
