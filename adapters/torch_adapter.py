@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Any
 
 from cases.catalogue import Case
@@ -114,7 +115,7 @@ def multi_step_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
         milestones, gamma, init = p["milestones"], p["gamma"], p["init_lr"]
     else:  # piecewise values that happen to be geometric
         values, init = p["values"], p["values"][0]
-        ratios = [b / a if a else math.nan for a, b in zip(values, values[1:])]
+        ratios = [b / a if a else math.nan for a, b in pairwise(values)]
         if not all(math.isclose(r, ratios[0], rel_tol=_REL) for r in ratios):
             raise NotExpressible(f"MultiStepLR needs values in a geometric progression, got {values}")
         milestones, gamma = _milestones(p), ratios[0]
@@ -141,7 +142,7 @@ def piecewise_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     values, marks = p["values"], _milestones(p)
     base = max(values) if ctx.base is None else ctx.base
     expr = repr(values[-1] / base if base else 0.0)
-    for value, mark in reversed(list(zip(values, marks))):
+    for value, mark in reversed(list(zip(values[:-1], marks, strict=True))):
         expr = f"{value / base if base else 0.0!r} if step < {mark!r} else {expr}"
     return Mapped(Sched("LambdaLR", {"lr_lambda": Code(f"lambda step: {expr}")}), base)
 
@@ -171,7 +172,9 @@ def exponential_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
 
 def natural_exp_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     if p.get("staircase"):
-        return step_lr({"init_lr": p["init_lr"], "step_size": p["decay_steps"], "gamma": math.exp(-p["decay_rate"])}, ctx)
+        return step_lr(
+            {"init_lr": p["init_lr"], "step_size": p["decay_steps"], "gamma": math.exp(-p["decay_rate"])}, ctx
+        )
     gamma = math.exp(-p["decay_rate"] / p["decay_steps"])
     return Mapped(Sched("ExponentialLR", {"gamma": gamma}), _base(p["init_lr"], ctx, "ExponentialLR"))
 
@@ -213,7 +216,9 @@ def linear_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
             f"here start={start!r}, end={end!r}, optimizer rate {base!r}"
         )
     total = as_int(p["decay_steps"], "LinearLR", "total_iters")
-    return Mapped(Sched("LinearLR", {"start_factor": start / base, "end_factor": end / base, "total_iters": total}), base)
+    return Mapped(
+        Sched("LinearLR", {"start_factor": start / base, "end_factor": end / base, "total_iters": total}), base
+    )
 
 
 def polynomial_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
@@ -324,7 +329,7 @@ def sequential_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     milestones: list[int] = []
     notes: list[str] = []
     base = ctx.base
-    for index, (part, start, end) in enumerate(zip(parts, starts, ends)):
+    for index, (part, start, end) in enumerate(zip(parts, starts, ends, strict=True)):
         mapped = _map_spec(part, Ctx(base, max(end - start, 0)))
         base = mapped.lr
         if mapped.note:
@@ -422,7 +427,9 @@ def _map_spec(spec: Mapping[str, Any], ctx: Ctx, api: str | None = None) -> Mapp
         choices = [(name, fn) for name, fn in choices if (formula, name) not in HINT_ONLY]
     if not choices:
         known = ", ".join(name for name, _ in BINDINGS.get(formula, ())) or "none"
-        raise NotExpressible(f"no torch scheduler for {formula!r}" + (f" via {api}" if api else "") + f" (mapped: {known})")
+        raise NotExpressible(
+            f"no torch scheduler for {formula!r}" + (f" via {api}" if api else "") + f" (mapped: {known})"
+        )
     reasons = []
     for name, fn in choices:
         try:
@@ -495,4 +502,6 @@ class TorchAdapter:
 
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
         lists, error, warned = run_program(plan.repro, f"<torch repro {case.id}>", ("schedule", "applied"))
-        return {name: Trajectory(select(values, case.steps), "float64", error, warned) for name, values in lists.items()}
+        return {
+            name: Trajectory(select(values, case.steps), "float64", error, warned) for name, values in lists.items()
+        }

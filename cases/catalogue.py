@@ -212,7 +212,9 @@ def load_catalogue(directory: Path, *, root: Path | None = None) -> list[Case]:
         for index, entry in enumerate(document["case"]):
             case = _parse_case(entry, display, index)
             if case.id in seen:
-                raise CaseFileError(f"{display}: case #{index + 1}: field 'id': {case.id!r} already defined in {seen[case.id]}")
+                raise CaseFileError(
+                    f"{display}: case #{index + 1}: field 'id': {case.id!r} already defined in {seen[case.id]}"
+                )
             seen[case.id] = display
             cases.append(case)
     return cases

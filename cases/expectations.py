@@ -58,7 +58,9 @@ def _parse(entry: object, source: str, index: int) -> Expectation:
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise CaseFileError(f"{where}: field '{key}': required, a non-empty string")
     if not entry["link"].startswith("https://"):
-        raise CaseFileError(f"{where}: field 'link': must be an https:// URL to the upstream record, got {entry['link']!r}")
+        raise CaseFileError(
+            f"{where}: field 'link': must be an https:// URL to the upstream record, got {entry['link']!r}"
+        )
     step = entry.get("first_divergent_step")
     if step is not None and (isinstance(step, bool) or not isinstance(step, int) or step < 0):
         raise CaseFileError(f"{where}: field 'first_divergent_step': must be a step (int >= 0), got {step!r}")

@@ -139,7 +139,9 @@ class Harness:
             "repro": plan.repro if plan else None,
             "mapping_note": plan.note if plan else "",
             "steps": encode_steps(case.steps),
-            "expectation": {"id": exp.pattern, "reason": exp.reason, "link": exp.link, "source": exp.source} if exp else None,
+            "expectation": {"id": exp.pattern, "reason": exp.reason, "link": exp.link, "source": exp.source}
+            if exp
+            else None,
         }
 
     def _judge(self, target: Target, run: Trajectory, record: dict[str, Any]) -> None:
@@ -170,7 +172,8 @@ class Harness:
         elif agrees:
             record.update(
                 outcome="fixed_divergence",
-                reason=f"documented as diverging ({exp.describe()}) but now agrees with the reference: remove the entry",
+                reason=f"documented as diverging ({exp.describe()}) but now agrees with the reference: "
+                "remove the entry",
             )
         else:
             mismatch = _expectation_mismatch(exp, comparison, run)

@@ -18,7 +18,7 @@ from reports.results import write_results
 
 from .catalogue import CaseFileError, load_catalogue, load_tolerances
 from .expectations import ExpectationSet, load_expectations
-from .harness import Harness, Target, build_targets
+from .harness import Harness, build_targets
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -63,25 +63,22 @@ class Conformance:
             raise pytest.UsageError(str(exc)) from None
         self.harness = Harness({n: load_adapter(registry[n]) for n in names}, tolerances)
         self.catalogue_dir = catalogue_dir
-        self._targets: dict[str, list[Target]] | None = None
         self.collected = False
-
-    def targets(self) -> dict[str, list[Target]]:
-        """Every target of every selected adapter (independent of -k/-m deselection)."""
-        if self._targets is None:
-            self._targets = {}
-            try:
-                for name, adapter in self.harness.adapters.items():
-                    expectations = self.expectations[name]
-                    self._targets[name] = [
-                        t for case in self.cases if case.applies_to(name) for t in build_targets(case, adapter, expectations)
-                    ]
-            except CaseFileError as exc:  # an ambiguous expectation entry
-                raise pytest.UsageError(str(exc)) from None
-        return self._targets
+        try:  # planning is pure and fast; doing it here reports an ambiguous expectation cleanly
+            self.targets = {
+                name: [
+                    t
+                    for case in self.cases
+                    if case.applies_to(name)
+                    for t in build_targets(case, adapter, self.expectations[name])
+                ]
+                for name, adapter in self.harness.adapters.items()
+            }
+        except CaseFileError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
     def stale(self, adapter: str) -> ExpectationSet:
-        ids = [t.id for t in self.targets()[adapter]]
+        ids = [t.id for t in self.targets[adapter]]
         return ExpectationSet(self.expectations[adapter].stale(ids))
 
 
@@ -110,7 +107,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     state = metafunc.config.stash[STATE]
     if "target" in metafunc.fixturenames:
-        targets = [t for group in state.targets().values() for t in group]
+        targets = [t for group in state.targets.values() for t in group]
         metafunc.parametrize("target", targets, ids=[t.id for t in targets])
         state.collected = True
     if "adapter_name" in metafunc.fixturenames:

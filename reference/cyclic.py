@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -172,7 +173,7 @@ def one_cycle(
         knots, values = [0.0, up_end, 2 * up_end, total - 1.0], [start, peak, start, low]
     else:
         knots, values = [0.0, up_end, total - 1.0], [start, peak, low]
-    if any(b <= a for a, b in zip(knots, knots[1:])):
+    if any(b <= a for a, b in pairwise(knots)):
         raise ValueError(
             f"{name}: pct_start*total_steps - 1 must split the run into non-empty phases, "
             f"got pct_start={pct_start!r}, total_steps={total_steps!r} (phase ends {knots[1:]})"

@@ -37,7 +37,7 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[float]) -> Schedule
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
         t = as_steps(steps)
         out = schedules[0](t)
-        for b, part in zip(bounds, schedules[1:]):
+        for b, part in zip(bounds, schedules[1:], strict=True):
             out = np.where(t < b, out, part(t - b))
         return out
 

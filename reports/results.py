@@ -120,7 +120,11 @@ def environment() -> dict[str, Any]:
 def suite_info() -> dict[str, Any]:
     """This suite's version and git commit (``dirty`` when the work tree has changes)."""
     status = _git("status", "--porcelain")
-    return {"version": SUITE_VERSION, "commit": _git("rev-parse", "HEAD"), "dirty": bool(status) if status is not None else None}
+    return {
+        "version": SUITE_VERSION,
+        "commit": _git("rev-parse", "HEAD"),
+        "dirty": bool(status) if status is not None else None,
+    }
 
 
 def write_results(

@@ -51,7 +51,9 @@ def test_restarts_equal_torch_t_cur_recurrence(t_mult: int) -> None:
         t_cur += 1
         if t_cur >= t_i:
             t_cur, t_i = t_cur - t_i, t_i * t_mult
-    got = evaluate("cosine_restarts", range(1300), init_lr=eta0, first_period=t0, t_mult=float(t_mult), final_lr=eta_min)
+    got = evaluate(
+        "cosine_restarts", range(1300), init_lr=eta0, first_period=t0, t_mult=float(t_mult), final_lr=eta_min
+    )
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-16)
 
 
@@ -92,7 +94,10 @@ def test_join_rebases_each_schedule_at_its_boundary() -> None:
     """optax JoinTest: [constant 1, constant 2, constant 1] joined at [3, 6] over t = 0..6."""
     parts = [{"formula": "constant", "value": v} for v in (1.0, 2.0, 1.0)]
     assert evaluate("sequential", range(7), schedules=parts, boundaries=[3, 6]).tolist() == [1, 1, 1, 2, 2, 2, 1]
-    ramp = [{"formula": "constant", "value": 1.0}, {"formula": "linear", "init_lr": 0.0, "end_lr": 1.0, "transition_steps": 4}]
+    ramp = [
+        {"formula": "constant", "value": 1.0},
+        {"formula": "linear", "init_lr": 0.0, "end_lr": 1.0, "transition_steps": 4},
+    ]
     assert evaluate("sequential", [2, 3, 4, 5], schedules=ramp, boundaries=[3]).tolist() == [1.0, 0.0, 0.25, 0.5]
 
 
@@ -117,7 +122,9 @@ def test_polynomial_cycle_matches_keras_test_value() -> None:
 
 def test_exponential_identities() -> None:
     staircase = evaluate("exponential", STEPS, init_lr=0.1, decay_steps=30, decay_rate=0.1, staircase=True)
-    np.testing.assert_allclose(staircase, evaluate("step_decay", STEPS, init_lr=0.1, step_size=30, gamma=0.1), rtol=1e-15)
+    np.testing.assert_allclose(
+        staircase, evaluate("step_decay", STEPS, init_lr=0.1, step_size=30, gamma=0.1), rtol=1e-15
+    )
     natural = evaluate("natural_exp", STEPS, init_lr=0.1, decay_steps=10, decay_rate=0.5)
     np.testing.assert_allclose(natural, 0.1 * np.exp(-0.05 * STEPS), rtol=1e-14)
     floored = evaluate("exponential", [0, 1, 2, 3, 4], init_lr=1.0, decay_steps=1, decay_rate=0.5, end_lr=0.2)
@@ -160,11 +167,17 @@ PLATEAU_TRACES = [
         id="min_lr floors the reduction",
     ),
     pytest.param(
-        {"metrics": [1, 2, 2.005, 2.02, 2.02], "mode": "max", "threshold": 0.01, "threshold_mode": "abs", "patience": 0,
-         "factor": 0.5},
+        {
+            "metrics": [1, 2, 2.005, 2.02, 2.02],
+            "mode": "max",
+            "threshold": 0.01,
+            "threshold_mode": "abs",
+            "patience": 0,
+            "factor": 0.5,
+        },
         [1, 1, 1, 0.5, 0.5, 0.25],
         id="max mode with an absolute threshold",
-    ),  # fmt: skip
+    ),
 ]
 
 

@@ -81,7 +81,9 @@ def test_d2l_cosine_scheduler() -> None:
     steps = [0, 10, 20, 21, 29]
     got = evaluate("cosine", steps, init_lr=0.3, final_lr=0.01, decay_steps=20)
     assert got.tolist() == pytest.approx([0.3, 0.155, 0.01, 0.01, 0.01], rel=1e-15)
-    assert_printed(evaluate("cosine", [1, 19], init_lr=0.3, final_lr=0.01, decay_steps=20), ["0.29821481", "0.01178519"])
+    assert_printed(
+        evaluate("cosine", [1, 19], init_lr=0.3, final_lr=0.01, decay_steps=20), ["0.29821481", "0.01178519"]
+    )
 
 
 def test_d2l_cosine_scheduler_with_warmup() -> None:

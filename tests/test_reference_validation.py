@@ -104,9 +104,7 @@ def test_every_formula_has_an_invalid_example() -> None:
     assert {formula for formula, _, _ in INVALID} == set(reference.FORMULAS)
 
 
-@pytest.mark.parametrize(
-    ("formula", "override", "message"), INVALID, ids=[f"{f}-{'-'.join(o)}" for f, o, _ in INVALID]
-)
+@pytest.mark.parametrize(("formula", "override", "message"), INVALID, ids=[f"{f}-{'-'.join(o)}" for f, o, _ in INVALID])
 def test_invalid_parameter_is_named_with_its_value(formula: str, override: dict, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         reference.build({"formula": formula, **VALID[formula], **override})

@@ -1,0 +1,181 @@
+"""The pytest plugin end to end: generated tests, outcomes, strict expectations, reports, bad input.
+
+Each test runs pytest in a subprocess on a temporary catalogue and expectation folder with the
+fake framework of ``tests/fake_framework.py`` registered through ``--lrconform-adapter``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CASES = """
+[[case]]
+id = "step[k3]"
+formula = "step_decay"
+steps = { stop = 10 }
+params = { init_lr = 0.1, step_size = 3, gamma = 0.5 }
+
+[[case]]
+id = "step[k3-late]"
+formula = "step_decay"
+steps = { stop = 10 }
+params = { init_lr = 0.1, step_size = 3, gamma = 0.5 }
+hints = { fake = { bug = "late" } }
+
+[[case]]
+id = "step[k3-double]"
+formula = "step_decay"
+steps = { stop = 10 }
+params = { init_lr = 0.1, step_size = 3, gamma = 0.5 }
+hints = { fake = { bug = "double" } }
+
+[[case]]
+id = "cos[T5]"
+formula = "cosine"
+steps = { stop = 8 }
+params = { init_lr = 0.1, decay_steps = 5 }
+"""
+
+LATE_DOCUMENTED = """
+[[divergence]]
+id = "step[k3-late]-fake*"
+reason = "the fake scheduler reads its step before advancing"
+link = "https://example.org/fake/1"
+first_divergent_step = 3
+"""
+
+
+def expect_lines(output: pytest.LineMatcher, *fragments: str) -> None:
+    """Each fragment appears, in order, inside some line (literally: ids contain brackets)."""
+    output.re_match_lines([".*" + ".*".join(re.escape(part) for part in f.split("*")) + ".*" for f in fragments])
+
+
+@pytest.fixture
+def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
+    """Run the conformance tests on a catalogue; returns (result, records by id)."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.delenv("LRCONFORM_FRAMEWORKS", raising=False)
+    for name in ("test_conformance.py", "test_expectations.py"):
+        shutil.copy(ROOT / "cases" / name, pytester.path / name)
+    shutil.copy(ROOT / "cases" / "tolerances.toml", pytester.path / "tolerances.toml")
+
+    def go(cases: str = CASES, expectations: str = LATE_DOCUMENTED, *args: str, frameworks: str = "fake,missing"):
+        (pytester.path / "catalogue").mkdir(exist_ok=True)
+        (pytester.path / "catalogue" / "cases.toml").write_text(cases)
+        (pytester.path / "expectations").mkdir(exist_ok=True)
+        (pytester.path / "expectations" / "fake.toml").write_text(expectations)
+        out = pytester.path / "out"
+        result = pytester.runpytest_subprocess(
+            "-p", "cases.plugin", "-p", "no:cacheprovider", "-rA",
+            "--lrconform-adapter", "fake=tests.fake_framework:FakeAdapter",
+            "--lrconform-adapter", "missing=tests.fake_framework:MissingAdapter",
+            *(["--framework", frameworks] if frameworks else []),
+            "--lrconform-catalogue", str(pytester.path / "catalogue"),
+            "--lrconform-expectations", str(pytester.path / "expectations"),
+            "--lrconform-tolerances", str(pytester.path / "tolerances.toml"),
+            "--lrconform-json", str(out / "results.json"),
+            "--junitxml", str(out / "junit.xml"),
+            *args,
+        )  # fmt: skip
+        path = out / "results.json"
+        records = {r["id"]: r for r in json.loads(path.read_text())["results"]} if path.exists() else {}
+        return result, records
+
+    return go
+
+
+def test_outcomes_and_result_file(run) -> None:
+    result, records = run()
+    # fake: step (2 pass), late (2 xfail), double (2 fail), cos (not expressible);
+    # missing: the same 7 targets, skipped (not installed) or not expressible; 2 expectation checks pass.
+    result.assert_outcomes(passed=4, failed=2, xfailed=2, skipped=8)
+    assert {i: r["outcome"] for i, r in records.items()} == {
+        "step[k3]-fake": "agree",
+        "step[k3]-fake.twice": "agree",
+        "step[k3-late]-fake": "documented_divergence",
+        "step[k3-late]-fake.twice": "documented_divergence",
+        "step[k3-double]-fake": "diverge",
+        "step[k3-double]-fake.twice": "diverge",
+        "cos[T5]-fake": "not_expressible",
+        **{i: "skipped" for i in ("step[k3]-missing", "step[k3]-missing.twice", "step[k3-late]-missing",
+                                   "step[k3-late]-missing.twice", "step[k3-double]-missing",
+                                   "step[k3-double]-missing.twice")},
+        "cos[T5]-missing": "not_expressible",
+    }  # fmt: skip
+    expect_lines(
+        result.stdout,
+        "*step[k3-double]-fake: diverge: diverges at step 3 (first of 7 bad steps out of 10)*",
+        "*reproduce with:*",
+        "*lrconform: 2 agree, 2 diverge, 2 documented_divergence, 2 not_expressible, 6 skipped*",
+    )
+    expect_lines(result.stdout, "*lrconform adapter missing: * (lrconform_no_such_framework not importable*")
+    assert records["step[k3-double]-fake"]["first_divergent_step"] == 3
+
+
+def test_junit_properties(run, pytester: pytest.Pytester) -> None:
+    run()
+    xml = (pytester.path / "out" / "junit.xml").read_text()
+    assert '<property name="outcome" value="diverge"' in xml
+    assert '<property name="first_divergent_step" value="3"' in xml
+
+
+def test_stale_expectation_fails_the_run_naming_the_entry(run) -> None:
+    stale = (
+        LATE_DOCUMENTED + '\n[[divergence]]\nid = "step[k9]-fake"\nreason = "gone"\nlink = "https://example.org/2"\n'
+    )
+    result, _ = run(CASES, stale, "-k", "expectation")
+    result.assert_outcomes(passed=1, failed=1)
+    expect_lines(result.stdout, "*entry id='step[k9]-fake' in * matches no generated test id: remove it*")
+
+
+def test_documented_divergence_that_now_agrees_fails(run) -> None:
+    fixed = '[[divergence]]\nid = "step[k3]-fake"\nreason = "was late"\nlink = "https://example.org/3"\n'
+    result, records = run(CASES, fixed, "-k", "step[k3]-fake")
+    assert records["step[k3]-fake"]["outcome"] == "fixed_divergence"
+    expect_lines(result.stdout, "*step[k3]-fake: fixed_divergence: documented as diverging*remove the entry*")
+
+
+def test_ambiguous_expectations_are_a_usage_error(run) -> None:
+    twice = LATE_DOCUMENTED + LATE_DOCUMENTED.replace("fake*", "fake")
+    result, _ = run(CASES, twice)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    expect_lines(result.stderr, "*test 'step[k3-late]-fake' is matched by several entries*")
+
+
+def test_malformed_case_file_stops_the_run_with_file_case_and_field(run) -> None:
+    result, records = run(
+        CASES.replace("step_size = 3, gamma = 0.5 }\nhints", "step_size = 0, gamma = 0.5 }\nhints", 1)
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR and records == {}
+    expect_lines(
+        result.stderr,
+        "*catalogue/cases.toml: case #2 ('step[k3-late]'): field 'params': step_decay: step_size must be > 0, got step_size=0",
+    )
+
+
+def test_unknown_framework_is_a_usage_error(run) -> None:
+    result, _ = run(CASES, LATE_DOCUMENTED, frameworks="fake,torhc")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    expect_lines(result.stderr, "*unknown framework(s) ['torhc']; known: *fake*")
+
+
+def test_frameworks_from_the_environment(run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LRCONFORM_FRAMEWORKS", "missing")
+    result, records = run(CASES, LATE_DOCUMENTED, frameworks="")
+    assert {r["framework"] for r in records.values()} == {"missing"}
+    expect_lines(result.stdout, "*LRCONFORM_FRAMEWORKS=missing*")
+
+
+def test_html_report_carries_the_reproducer(run, pytester: pytest.Pytester) -> None:
+    pytest.importorskip("pytest_html", reason="pytest-html is installed in the tests env")
+    html = pytester.path / "out" / "report.html"
+    run(CASES, LATE_DOCUMENTED, "--html", str(html), "--self-contained-html", "-k", "double")
+    text = html.read_text()
+    assert "step[k3-double]-fake" in text and "from tests.fake_framework import Scheduler" in text

@@ -1,0 +1,115 @@
+"""The torch adapter's mapping from cases to torch calls (pure: torch is not needed here)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adapters._base import NotExpressible
+from adapters.torch_adapter import TorchAdapter
+from cases.catalogue import load_catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = {c.id: c for c in load_catalogue(ROOT / "cases" / "catalogue", root=ROOT)}
+ADAPTER = TorchAdapter()
+
+
+def plan(case_id: str):
+    return ADAPTER.plan(CATALOGUE[case_id])
+
+
+@pytest.mark.parametrize("case_id", list(CATALOGUE))
+def test_every_plan_is_a_runnable_program_with_json_kwargs(case_id: str) -> None:
+    try:
+        p = plan(case_id)
+    except NotExpressible as exc:
+        assert str(exc), "a NotExpressible needs a reason"
+        return
+    compile(p.repro, case_id, "exec")
+    json.dumps({"kwargs": p.kwargs, "setup": p.setup})
+    assert p.api.startswith("torch.optim.lr_scheduler.") and p.probes == ("schedule", "applied")
+
+
+def lambda_cases() -> list[str]:
+    found = []
+    for case_id in CATALOGUE:
+        try:
+            if plan(case_id).api.endswith(".LambdaLR"):
+                found.append(case_id)
+        except NotExpressible:
+            pass
+    return found
+
+
+@pytest.mark.parametrize("case_id", lambda_cases())
+def test_lambda_transcriptions_equal_the_reference(case_id: str) -> None:
+    """LambdaLR sets lr = base * lr_lambda(step); the lambda's text must be the case's formula."""
+    p, case = plan(case_id), CATALOGUE[case_id]
+    factor = eval(p.kwargs["lr_lambda"], {"math": math})  # text written by the adapter
+    base = p.setup["optimizer_kwargs"]["lr"]
+    got = np.array([base * factor(int(t)) for t in case.steps])
+    np.testing.assert_allclose(got, case.reference(), rtol=1e-12, atol=1e-15 * base)
+
+
+@pytest.mark.parametrize(
+    ("case_id", "api", "kwargs"),
+    [
+        ("step[k30-g0.1]", "StepLR", {"step_size": 30, "gamma": 0.1}),
+        ("exponential[D10-r0.5-staircase]", "StepLR", {"step_size": 10, "gamma": 0.5}),
+        ("exponential[D10-r0.5]", "ExponentialLR", {"gamma": 0.5 ** (1 / 10)}),
+        ("natural_exp[D10-r0.5]", "ExponentialLR", {"gamma": math.exp(-0.05)}),
+        ("natural_exp[D10-r0.5-staircase]", "StepLR", {"step_size": 10, "gamma": math.exp(-0.5)}),
+        ("piecewise[10,20-1,0.5,0.25]", "MultiStepLR", {"milestones": [10, 20], "gamma": 0.5}),
+        ("piecewise[10,20-1,0.5,0.25-previous]", "MultiStepLR", {"milestones": [11, 21], "gamma": 0.5}),
+        ("piecewise[5-0.025,0.1]", "ConstantLR", {"factor": 0.25, "total_iters": 5}),
+        ("linear[0.5-1-T4]", "LinearLR", {"start_factor": 0.5, "end_factor": 1.0, "total_iters": 4}),
+        ("polynomial[T4-p1]", "PolynomialLR", {"total_iters": 4, "power": 1.0}),
+        ("cosine[T100-eta1e-3-periodic]", "CosineAnnealingLR", {"T_max": 100, "eta_min": 1e-3}),
+        ("restarts[T10-mult2-eta1e-3]", "CosineAnnealingWarmRestarts", {"T_0": 10, "T_mult": 2, "eta_min": 1e-3}),
+        ("cyclic[triangular-up10-down30]", "CyclicLR", {"step_size_up": 10, "step_size_down": 30, "cycle_momentum": False}),
+        ("cyclic[triangular2-up5-iterations]", "CyclicLR", {"scale_fn": "lambda x: 1 / (2.0 ** (x - 1))", "scale_mode": "iterations"}),
+        ("one_cycle[T100-cos-three_phase]", "OneCycleLR", {"total_steps": 100, "pct_start": 0.25, "three_phase": True}),
+        ("exponential[g0.9-multiplicative]", "MultiplicativeLR", {"lr_lambda": "lambda step: 0.9"}),
+        ("plateau[min-rel-p2-f0.5]", "ReduceLROnPlateau", {"patience": 2, "factor": 0.5, "eps": 1e-8}),
+    ],
+)  # fmt: skip
+def test_parameter_mapping(case_id: str, api: str, kwargs: dict) -> None:
+    p = plan(case_id)
+    assert p.api == f"torch.optim.lr_scheduler.{api}"
+    for key, value in kwargs.items():
+        expected = pytest.approx(value, rel=1e-15) if isinstance(value, float) else value
+        assert p.kwargs[key] == expected, key
+
+
+def test_clamped_cosine_is_cosine_then_constant() -> None:
+    p = plan("cosine[T100-eta1e-3]")
+    assert p.api.endswith(".SequentialLR") and p.kwargs["milestones"] == [100]
+    first, hold = p.kwargs["schedulers"]
+    assert first["api"].endswith(".CosineAnnealingLR") and hold["api"].endswith(".ConstantLR")
+    assert hold["kwargs"]["factor"] == pytest.approx(1e-3 / 0.1, rel=1e-15)
+    assert "CosineAnnealingLR rises again after T_max" in p.note
+
+
+def test_warmup_from_zero_explains_why_not_linear_lr() -> None:
+    p = plan("warmup[W10-lr0.1]")
+    assert p.api.endswith(".LambdaLR")
+    assert "LinearLR needs 0 < start_factor" in p.note and "a warm-up from 0 is impossible" in p.note
+
+
+def test_warmup_cosine_flattens_into_one_sequential() -> None:
+    p = plan("warmup_cosine[W5-T20-lr0.1-from0.01-final1e-3]")
+    assert [s["api"].rsplit(".", 1)[1] for s in p.kwargs["schedulers"]] == [
+        "LinearLR",
+        "CosineAnnealingLR",
+        "ConstantLR",
+    ]
+    assert p.kwargs["milestones"] == [5, 25] and p.setup["optimizer_kwargs"]["lr"] == 0.1
+
+
+def test_inexpressible_cases_say_why() -> None:
+    with pytest.raises(NotExpressible, match="no peak decay per restart"):
+        plan("restarts[T10-mult2-m0.5]")
