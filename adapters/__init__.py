@@ -15,6 +15,8 @@ __all__ = ["REGISTRY", "Adapter", "NotExpressible", "Plan", "Trajectory", "load_
 #: adapter name -> "module:Class". The adapter modules import their framework lazily.
 REGISTRY: dict[str, str] = {
     "torch": "adapters.torch_adapter:TorchAdapter",
+    "tfa": "adapters.tfa_adapter:TfaAdapter",
+    "keras-legacy": "adapters.keras_legacy_adapter:KerasLegacyAdapter",
 }
 
 

@@ -1,0 +1,142 @@
+"""TF-Addons: ``tfa.optimizers.CyclicalLearningRate`` and its three subclasses.
+
+TF-Addons (end of life, TensorFlow < 2.16) computes, in the dtype of
+``initial_learning_rate`` (float32 for a Python float)::
+
+    cycle = floor(1 + step / (2 * step_size))
+    x = |step / step_size - 2 * cycle + 1|
+    lr = initial + (maximal - initial) * max(0, 1 - x) * scale_fn(cycle or step)
+
+which is the reference ``cyclic`` with ``step_size_up = step_size_down = step_size``
+(``tensorflow_addons/optimizers/cyclical_learning_rate.py``). ``scale_fn`` gets the cycle
+(``scale_mode="cycle"``) or the raw, uncast step (``"iterations"``).
+
+Probes, each run separately (see ``adapters._tf``):
+
+- ``schedule``: the schedule called once on the case's steps as a NumPy int64 array, as
+  seed 003 plots it (``lr = clr(np.arange(...))``);
+- ``applied``: ``tf.keras.optimizers.SGD(clr)`` as seed 003 trains, one update per step on a
+  float32 parameter whose gradient is 1. This optimizer passes its int64 ``iterations``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cases.catalogue import Case
+
+from ._base import Code, NotExpressible, Plan, Trajectory, py
+from ._tf import Program, steps_source, update_loop
+
+__all__ = ["TfaAdapter"]
+
+MODULE = "tfa.optimizers"
+BASE = "CyclicalLearningRate"
+#: reference mode -> the TF-Addons subclass that fixes its scale_fn
+SUBCLASSES = {
+    "triangular": "TriangularCyclicalLearningRate",
+    "triangular2": "Triangular2CyclicalLearningRate",
+    "exp_range": "ExponentialCyclicalLearningRate",
+}
+#: the subclasses' default scale_mode (the base class defaults to "cycle")
+DEFAULT_SCALE_MODE = {"triangular": "cycle", "triangular2": "cycle", "exp_range": "iterations"}
+#: reference mode -> scale_fn source for the base class, spelled as seed 003 and the TF-Addons docs do
+SCALE_FN = {
+    "triangular": "lambda x: 1.",
+    "triangular2": "lambda x: 1/(2.**(x-1))",
+    "exp_range": "lambda x: {gamma!r}**x",
+}
+
+
+def constructor(p: Mapping[str, Any], api: str) -> tuple[str, dict[str, Any]]:
+    """The TF-Addons class and keyword arguments for reference ``cyclic`` parameters."""
+    down = p.get("step_size_down")
+    if down is not None and down != p["step_size_up"]:
+        raise NotExpressible(
+            f"TF-Addons cycles are symmetric (one step_size for the rise and the fall); "
+            f"the case rises for {p['step_size_up']!r} steps and falls for {down!r}"
+        )
+    mode, gamma = p.get("mode", "triangular"), p.get("gamma", 1.0)
+    scale_mode = p.get("scale_mode") or DEFAULT_SCALE_MODE[mode]
+    kwargs: dict[str, Any] = {
+        "initial_learning_rate": p["base_lr"],
+        "maximal_learning_rate": p["max_lr"],
+        "step_size": p["step_size_up"],
+    }
+    if api == BASE:
+        kwargs["scale_fn"] = Code(SCALE_FN[mode].format(gamma=gamma))
+        default_scale_mode = "cycle"
+    elif api == SUBCLASSES[mode]:
+        default_scale_mode = DEFAULT_SCALE_MODE[mode]
+    else:
+        raise NotExpressible(f"{MODULE}.{api} does not compute mode {mode!r} (use {SUBCLASSES[mode]} or {BASE})")
+    if scale_mode != default_scale_mode:
+        kwargs["scale_mode"] = scale_mode
+    if mode == "exp_range" and api != BASE:
+        kwargs["gamma"] = gamma
+    return api, kwargs
+
+
+_PREAMBLE = """\
+import numpy as np
+import tensorflow as tf
+import tensorflow_addons as tfa
+
+clr = tfa.optimizers.{cls}(
+{args}
+)
+"""
+
+_SCHEDULE = """\
+# probe "schedule": one call on the whole step array (NumPy int64), as seed 003 plots it
+steps = {steps}
+schedule = clr(steps).numpy().tolist()
+"""
+
+_APPLIED = """\
+# probe "applied": tf.keras.optimizers.SGD(clr), as seed 003 trains; it passes its int64 iterations
+"""
+
+
+class TfaAdapter:
+    """``tfa.optimizers.*CyclicalLearningRate`` (TF-Addons 0.23, Keras 2)."""
+
+    name = "tfa"
+    distribution = "tensorflow-addons"
+    module = "tensorflow_addons"
+
+    def plan(self, case: Case) -> Plan:
+        if case.formula != "cyclic":
+            raise NotExpressible(
+                f"TF-Addons schedules only cyclical rates (CyclicalLearningRate), not {case.formula!r}"
+            )
+        known = {BASE, *SUBCLASSES.values()}
+        api = case.hint(self.name).get("api", SUBCLASSES[case.params.get("mode", "triangular")])
+        if api not in known:
+            raise ValueError(
+                f"{case.source}: case {case.id!r}: hints.tfa.api must be one of {sorted(known)}, got {api!r}"
+            )
+        cls, kwargs = constructor(case.params, api)
+        args = "\n".join(f"    {k}={py(v)}," for k, v in kwargs.items())
+        program = Program(
+            _PREAMBLE.format(cls=cls, args=args),
+            (
+                (("schedule",), _SCHEDULE.format(steps=steps_source(case.steps))),
+                (
+                    ("applied",),
+                    _APPLIED + update_loop("tf.keras.optimizers.SGD(learning_rate=clr)", int(case.steps[-1]) + 1),
+                ),
+            ),
+        )
+        setup = {
+            "schedule": "clr(steps) once, steps a NumPy int64 array",
+            "optimizer": "tf.keras.optimizers.SGD",
+            "optimizer_kwargs": {"learning_rate": "the schedule"},
+            "parameter": "one float32 scalar, gradient 1, zeroed before each update",
+            "read": "applied rate = -parameter after each update, updates run in one tf.function",
+        }
+        return Plan(f"{MODULE}.{cls}", kwargs, setup, program.source, program.probes, private=program)
+
+    def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
+        return plan.private.run(f"tfa repro {case.id}", case.steps, {"schedule": False, "applied": True})
