@@ -45,8 +45,10 @@ def test_seed_step_counts() -> None:
         ("cyclic[seed003-step_size2]", 8, LO),
         ("cyclic[seed003-step_size2]", 10, LO + AMP / 4),
         ("cyclic[seed003-step_size2]", 12, LO),
-        ("cyclic[seed003-triangular2-factor8-10epochs]", 7496, HI),
-        ("cyclic[seed003-triangular2-factor8-10epochs]", 9379, LO + AMP * (2 - 9379 / 7496)),
+        ("cyclic[seed003-triangular2-factor8-20epochs]", 7496, HI),
+        ("cyclic[seed003-triangular2-factor8-20epochs]", 9379, LO + AMP * (2 - 9379 / 7496)),
+        ("cyclic[seed003-triangular2-factor8-20epochs]", 14992, LO),  # end of cycle 1 (16 epochs)
+        ("cyclic[seed003-triangular2-factor8-20epochs]", 18740, LO + AMP / 4),  # halfway up cycle 2, half amplitude
         ("constant[seed003-sgd-default]", 9379, 0.01),
         ("cyclic[tfa-doc-triangular-s2000]", 1000, LO + AMP / 2),
         ("cyclic[tfa-doc-triangular-s2000]", 10000, HI),  # third peak, triangular keeps the amplitude
