@@ -15,6 +15,8 @@ __all__ = ["REGISTRY", "Adapter", "NotExpressible", "Plan", "Trajectory", "load_
 #: adapter name -> "module:Class". The adapter modules import their framework lazily.
 REGISTRY: dict[str, str] = {
     "torch": "adapters.torch_adapter:TorchAdapter",
+    "mindspore": "adapters.mindspore_adapter:MindSporeAdapter",
+    "mindspore-dynamic": "adapters.mindspore_adapter:MindSporeDynamicAdapter",
 }
 
 
