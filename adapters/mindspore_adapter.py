@@ -37,8 +37,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
-
+import reference
 from cases.catalogue import Case
 
 from ._base import Code, NotExpressible, Plan, Trajectory, as_int, py, run_program, select
@@ -202,7 +201,7 @@ def natural_exp(p: Mapping[str, Any], form: Form) -> Rate:
     mapped = _decay("NaturalExpDecayLR", p, form, rate)
     if form.cells:
         return replace(mapped, note="mapped by the documented formula: p = current_step / decay_steps")
-    return replace(mapped, note="decay_rate = r / decay_epoch: the documented formula is e^(-decay_rate * current_epoch)")
+    return replace(mapped, note="decay_rate = r / decay_epoch: documented as e^(-decay_rate * current_epoch)")
 
 
 def inverse_time(p: Mapping[str, Any], form: Form) -> Rate:
@@ -244,7 +243,8 @@ def linear_warmup(p: Mapping[str, Any], form: Form) -> Rate:
     warmup = as_int(p["warmup_steps"], form.name("WarmUpLR"), "warmup_steps")
     if p.get("init_lr", 0.0) == 0:
         return form.schedule("WarmUpLR", learning_rate=float(p["peak_lr"]), warmup_steps=warmup)
-    return linear({"init_lr": p["init_lr"], "end_lr": p["peak_lr"], "transition_steps": warmup}, form)
+    mapped = linear({"init_lr": p["init_lr"], "end_lr": p["peak_lr"], "transition_steps": warmup}, form)
+    return replace(mapped, note=f"{form.name('WarmUpLR')} starts at 0: an increasing polynomial of power 1")
 
 
 def piecewise_constant(p: Mapping[str, Any], form: Form) -> Rate:
@@ -255,13 +255,14 @@ def piecewise_constant(p: Mapping[str, Any], form: Form) -> Rate:
     milestone = [min(m, form.total_step) for m in marks] + [form.total_step]
     if milestone[0] <= 0:
         raise NotExpressible(f"piecewise_constant_lr needs milestones > 0, the case has boundaries {p['boundaries']}")
-    call = Call(LISTS, "piecewise_constant_lr", {"milestone": milestone, "learning_rates": [float(v) for v in p["values"]]})
-    return Rate((call,))
+    rates = [float(v) for v in p["values"]]
+    return Rate((Call(LISTS, "piecewise_constant_lr", {"milestone": milestone, "learning_rates": rates}),))
 
 
 def multi_step(p: Mapping[str, Any], form: Form) -> Rate:
     values = [p["init_lr"] * p["gamma"] ** k for k in range(len(p["milestones"]) + 1)]
-    return piecewise_constant({"boundaries": p["milestones"], "values": values}, form)
+    mapped = piecewise_constant({"boundaries": p["milestones"], "values": values}, form)
+    return replace(mapped, note="learning_rates = init_lr * gamma**k, computed here: MindSpore has no multi-step decay")
 
 
 def sequential(p: Mapping[str, Any], form: Form) -> Rate:
@@ -270,13 +271,13 @@ def sequential(p: Mapping[str, Any], form: Form) -> Rate:
     starts = [0] + [as_int(b, "list concatenation", "boundary") for b in p["boundaries"]]
     ends = [*starts[1:], form.total_step]
     calls: list[Call] = []
-    for part, start, end in zip(p["schedules"], starts, ends):
+    for part, start, end in zip(p["schedules"], starts, ends, strict=True):
         length = min(end, form.total_step) - start
         if length <= 0:
             continue
         part_form = Form(False, length - 1, length)
         calls.extend((constant_part(part, part_form) if part["formula"] == "constant" else _map(part, part_form)).calls)
-    return Rate(tuple(calls))
+    return Rate(tuple(calls), note="no dynamic_lr function joins schedules: their lists are concatenated")
 
 
 def constant_part(p: Mapping[str, Any], form: Form) -> Rate:
@@ -360,6 +361,7 @@ for step in range({count}):
 """
 
 _GROUP_KEYS = {"lr", "weight_decay"}
+_OPTIMIZER_KEYS = {"api", "learning_rate", "momentum", "weight_decay"}
 _OPTIMIZERS = {"SGD": "the update is -lr", "Momentum": "the update is -lr * moment: divided by optimizer.moments"}
 
 
@@ -396,7 +398,7 @@ class Optimizer:
         return update
 
     def record(self) -> dict[str, Any]:
-        groups = [{"lr": "the case's rate" if rate is None else rate.record(), **options} for rate, options in self.groups]
+        groups = [{"lr": "the case's rate" if r is None else r.record(), **options} for r, options in self.groups]
         return {"optimizer": f"mindspore.nn.{self.api}", "optimizer_kwargs": dict(self.kwargs or {}), "groups": groups,
                 "measured_group": self.measured}  # fmt: skip
 
@@ -409,6 +411,9 @@ def _optimizer(case: Case, form: Form) -> Optimizer:
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: optimizer, groups")
     options = dict(hint.get("optimizer", {}))
+    if set(options) - _OPTIMIZER_KEYS or ("learning_rate" in options and "groups" not in hint):
+        allowed = f"{sorted(_OPTIMIZER_KEYS)} (learning_rate only with groups)"
+        raise ValueError(f"{where}.optimizer: keys {allowed}, got {options}")
     api = options.pop("api", "SGD")
     if api not in _OPTIMIZERS:
         raise ValueError(f"{where}.optimizer.api: one of {sorted(_OPTIMIZERS)}, got {api!r}")
@@ -417,9 +422,13 @@ def _optimizer(case: Case, form: Form) -> Optimizer:
         if not isinstance(group, Mapping) or "lr" not in group or set(group) - _GROUP_KEYS:
             raise ValueError(f"{where}.groups[{index}]: a table with 'lr' and optional 'weight_decay', got {group!r}")
         rest = {k: float(v) for k, v in group.items() if k != "lr"}
-        groups.append((None, rest) if group["lr"] == "case" else (_map(group["lr"], form), rest))
+        if group["lr"] == "case":
+            groups.append((None, rest))
+            continue
+        reference.build(group["lr"], where=f"{where}.groups[{index}].lr")  # a clear error for a bad schedule
+        groups.append((_map(group["lr"], form), rest))
     if sum(rate is None for rate, _ in groups) != 1:
-        raise ValueError(f"{where}.groups: exactly one group must have lr = \"case\"")
+        raise ValueError(f'{where}.groups: exactly one group must have lr = "case"')
     return Optimizer(api, {k: float(v) for k, v in options.items()}, tuple(groups))
 
 
@@ -437,7 +446,7 @@ def _form(case: Case, cells: bool, length: int) -> tuple[Form, Mapping[str, Any]
 def _plan(case: Case, cells: bool, length: int) -> Plan:
     form, spec = _form(case, cells, length)
     rate = _map(spec, form)
-    optimizer = _optimizer(case, Form(cells, form.last, length))
+    optimizer = _optimizer(case, Form(cells, length - 1, length))  # other groups' rates are per step
     rates = [rate, *(other for other, _ in optimizer.groups if other is not None)]
     if not cells and all(r.fixed is not None for r in rates):
         raise NotExpressible("no dynamic_lr list: fixed rates are floats (the mindspore column applies them)")
@@ -485,7 +494,7 @@ class MindSporeAdapter:
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
         lists, error, warned = run_program(plan.repro, f"<{self.name} repro {case.id}>", plan.probes)
         dtypes = {"schedule": self.schedule_dtype, "graph": "float32", "applied": "float32"}
-        return {probe: Trajectory(select(values, case.steps), dtypes[probe], error, warned) for probe, values in lists.items()}
+        return {p: Trajectory(select(values, case.steps), dtypes[p], error, warned) for p, values in lists.items()}
 
 
 class MindSporeDynamicAdapter(MindSporeAdapter):
@@ -498,6 +507,6 @@ class MindSporeDynamicAdapter(MindSporeAdapter):
     def _length(self, case: Case) -> int:
         length = case.hint(self.name).get("length", int(case.steps[-1]) + 1)
         if isinstance(length, bool) or not isinstance(length, int) or length < 1:
-            raise ValueError(f"{case.source}: case {case.id!r}: hints.{self.name}.length must be an int >= 1, got {length!r}")
+            where = f"{case.source}: case {case.id!r}: hints.{self.name}.length"
+            raise ValueError(f"{where} must be an int >= 1, got {length!r}")
         return length
-
