@@ -1,6 +1,8 @@
 """MindSpore: ``nn.learning_rate_schedule`` Cells, ``nn.dynamic_lr`` lists, and the optimizers applying them.
 
-Two adapters, one mapping:
+Two adapters (two columns: a case can run through both APIs), one mapping. Their names carry no
+dot, which separates the probe in test ids (``<case>-<adapter>[.<probe>]``); ``only =
+["mindspore"]`` selects both:
 
 - ``mindspore`` builds a ``LearningRateSchedule`` Cell (``ExponentialDecayLR``, ...,
   ``WarmUpLR``). The Cells are elementwise, so probe ``schedule`` is one PYNATIVE call on a
@@ -21,7 +23,9 @@ optimizer (seed 004's ``nn.Momentum`` example)::
     hints.mindspore.groups = [ { lr = "case", weight_decay = 0.01 }, { lr = { formula = ... } } ]
 
 ``lr = "case"`` marks the group whose rate is measured; the other groups' rates are schedule
-tables mapped the same way (a ``constant`` is a fixed float rate). With ``nn.Momentum`` the
+tables mapped the same way (a ``constant`` is a fixed float rate; a case whose own rate is fixed
+has only probe ``applied``). The optimizer's ``learning_rate`` is its default for groups, so it
+is only allowed with ``groups``. With ``nn.Momentum`` the
 update is ``lr * moment`` (``moment = momentum * moment + gradient``), so the rate is the
 update divided by the optimizer's own moment. ``hints."mindspore-dynamic".length`` sets the
 list length (default: every step of the case), to run past the end of the list.
@@ -355,7 +359,7 @@ zero = Tensor(np.zeros(1), ms.float32)
 applied = []
 for step in range({count}):
     for param in params:
-        ops.assign(param, zero)  # not Parameter.set_data, which detaches it from the compiled optimizer
+        ops.assign(param, zero)  # with Parameter.set_data the compiled optimizer's updates stop showing
     optimizer(gradients)
     applied.append({read})
 """
