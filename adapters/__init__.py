@@ -17,6 +17,8 @@ REGISTRY: dict[str, str] = {
     "torch": "adapters.torch_adapter:TorchAdapter",
     "tfa": "adapters.tfa_adapter:TfaAdapter",
     "keras-legacy": "adapters.keras_legacy_adapter:KerasLegacyAdapter",
+    "mindspore": "adapters.mindspore_adapter:MindSporeAdapter",
+    "mindspore-dynamic": "adapters.mindspore_adapter:MindSporeDynamicAdapter",
 }
 
 

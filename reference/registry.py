@@ -10,6 +10,7 @@ from ._types import Schedule
 from .constant import constant
 from .cosine import cosine, cosine_restarts, warmup_cosine
 from .cyclic import cyclic, interpolate, one_cycle
+from .epoch import per_epoch
 from .exponential import exponential, factor_decay, inverse_time, natural_exp
 from .join import product, sequential
 from .plateau import reduce_on_plateau
@@ -42,6 +43,7 @@ FORMULAS: dict[str, Callable[..., Schedule]] = {
         one_cycle,
         sequential,
         product,
+        per_epoch,
         reduce_on_plateau,
     )
 }

@@ -32,6 +32,7 @@ VALID = {
     "sequential": {"schedules": [{"formula": "constant", "value": 0.1}], "boundaries": []},
     "product": {"init_lr": 0.1, "factors": [{"formula": "constant", "value": 1.0}]},
     "reduce_on_plateau": {"init_lr": 0.1, "metrics": [1.0, 0.5]},
+    "per_epoch": {"steps_per_epoch": 2, "schedule": {"formula": "constant", "value": 0.1}},
 }
 
 # (formula, parameter overrides, text the message must contain)
@@ -90,6 +91,9 @@ INVALID = [
     ("sequential", {"schedules": []}, "sequential: schedules must be a non-empty list of tables"),
     ("product", {"factors": [{"formula": "cosine"}]}, "product: factors[0]: cosine: missing required parameter(s) ['decay_steps', 'init_lr']"),
     ("product", {"factors": [{"formula": "nope"}]}, "product: factors[0]: unknown formula 'nope'"),
+    ("per_epoch", {"steps_per_epoch": 2.5}, "per_epoch: steps_per_epoch must be an integer, got steps_per_epoch=2.5"),
+    ("per_epoch", {"steps_per_epoch": 0}, "per_epoch: steps_per_epoch must be > 0, got steps_per_epoch=0"),
+    ("per_epoch", {"schedule": {"formula": "constant", "value": -1.0}}, "per_epoch: schedule: constant: value must be >= 0"),
 ]  # fmt: skip
 
 

@@ -1,0 +1,160 @@
+"""The MindSpore adapters' pure logic: how cases become MindSpore calls (no MindSpore needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from adapters import REGISTRY, NotExpressible, load_adapter
+from adapters.mindspore_adapter import MindSporeAdapter, MindSporeDynamicAdapter
+from cases.catalogue import Case, load_catalogue
+
+CATALOGUE = Path(__file__).resolve().parent.parent / "cases" / "catalogue"
+CELLS = MindSporeAdapter()
+LISTS = MindSporeDynamicAdapter()
+
+
+@pytest.fixture(scope="module")
+def cases() -> dict[str, Case]:
+    return {case.id: case for case in load_catalogue(CATALOGUE)}
+
+
+def make(formula: str, params: dict[str, Any], stop: int = 10, **extra: Any) -> Case:
+    return Case(id="t", formula=formula, params=params, steps=np.arange(stop), source="test", **extra)
+
+
+def exact_types(kwargs: dict[str, Any]) -> dict[str, type]:
+    return {key: type(value) for key, value in kwargs.items()}
+
+
+def test_registry_names_follow_the_test_id_convention() -> None:
+    assert isinstance(load_adapter(REGISTRY["mindspore"]), MindSporeAdapter)
+    assert isinstance(load_adapter(REGISTRY["mindspore-dynamic"]), MindSporeDynamicAdapter)
+    assert "." not in CELLS.name and "." not in LISTS.name  # ids are <case>-<adapter>[.<probe>]
+
+
+def test_seed_polynomial_becomes_the_seed_cell_with_exact_python_types(cases: dict[str, Case]) -> None:
+    plan = CELLS.plan(cases["ms_polynomial[T4-p0.5-lr0.1-end0.01]"])
+    assert plan.api == "mindspore.nn.learning_rate_schedule.PolynomialDecayLR"
+    assert plan.kwargs == {"learning_rate": 0.1, "end_learning_rate": 0.01, "decay_steps": 4, "power": 0.5,
+                           "update_decay_steps": False}  # fmt: skip
+    assert exact_types(dict(plan.kwargs)) == {"learning_rate": float, "end_learning_rate": float, "decay_steps": int,
+                                              "power": float, "update_decay_steps": bool}  # fmt: skip
+    assert plan.probes == ("schedule", "graph", "applied")
+
+
+def test_integers_in_case_data_are_passed_as_floats_where_mindspore_requires_floats() -> None:
+    plan = CELLS.plan(make("exponential", {"init_lr": 1, "decay_steps": 2.0, "decay_rate": 1}))
+    assert exact_types(dict(plan.kwargs)) == {"learning_rate": float, "decay_rate": float, "decay_steps": int,
+                                              "is_stair": bool}  # fmt: skip
+
+
+def test_seed_piecewise_list_ends_at_the_last_milestone(cases: dict[str, Case]) -> None:
+    plan = LISTS.plan(cases["ms_piecewise[2,5,10-0.1,0.05,0.01]"])
+    assert plan.api == "mindspore.nn.dynamic_lr.piecewise_constant_lr"
+    assert plan.kwargs == {"milestone": [2, 5, 10], "learning_rates": [0.1, 0.05, 0.01]}
+    assert plan.probes == ("schedule", "applied")
+
+
+def test_keras_boundary_convention_moves_milestones_by_one() -> None:
+    case = make("piecewise_constant", {"boundaries": [3], "values": [0.1, 0.01], "at_boundary": "previous"}, stop=6)
+    assert LISTS.plan(case).kwargs["milestone"] == [4, 6]
+
+
+def test_per_epoch_becomes_step_per_epoch(cases: dict[str, Case]) -> None:
+    plan = LISTS.plan(cases["ms_exponential_decay_lr[0.1-0.9-N6-spe2-de1]"])
+    assert plan.kwargs == {"learning_rate": 0.1, "decay_rate": 0.9, "total_step": 6, "step_per_epoch": 2,
+                           "decay_epoch": 1, "is_stair": False}  # fmt: skip
+
+
+def test_per_epoch_has_no_cell() -> None:
+    inner = {"formula": "exponential", "init_lr": 0.1, "decay_steps": 1, "decay_rate": 0.9}
+    with pytest.raises(NotExpressible, match="no epochs"):
+        CELLS.plan(make("per_epoch", {"steps_per_epoch": 2, "schedule": inner}))
+
+
+def test_natural_exp_follows_each_apis_own_documentation() -> None:
+    """NaturalExpDecayLR divides by decay_steps (documented); natural_exp_decay_lr documents no division."""
+    case = make("natural_exp", {"init_lr": 0.1, "decay_steps": 4, "decay_rate": 0.9})
+    assert CELLS.plan(case).kwargs["decay_rate"] == 0.9
+    listed = LISTS.plan(case).kwargs
+    assert (listed["decay_rate"], listed["decay_epoch"]) == (0.9 / 4, 4)
+
+
+def test_cosine_that_climbs_again_is_not_expressible() -> None:
+    case = make("cosine", {"init_lr": 0.1, "decay_steps": 5, "past_end": "periodic"}, stop=12)
+    with pytest.raises(NotExpressible, match="holds min_lr"):
+        CELLS.plan(case)
+
+
+def test_warmup_from_zero_is_warmup_lr_and_from_a_rate_a_polynomial() -> None:
+    assert CELLS.plan(make("linear_warmup", {"peak_lr": 0.1, "warmup_steps": 4})).api.endswith(".WarmUpLR")
+    plan = LISTS.plan(make("linear_warmup", {"peak_lr": 0.1, "warmup_steps": 4, "init_lr": 0.01}))
+    assert plan.api.endswith(".polynomial_decay_lr") and "starts at 0" in plan.note
+
+
+def test_sequential_is_a_concatenation_of_lists(cases: dict[str, Case]) -> None:
+    plan = LISTS.plan(cases["sequential[const10-exp0.9]"])
+    assert "lr = [0.1] * 10 + nn.dynamic_lr.exponential_decay_lr(" in plan.repro
+    apis = [part["api"] for part in plan.kwargs["concatenated"]]
+    assert apis == ["[value] * count", "mindspore.nn.dynamic_lr.exponential_decay_lr"]
+    assert plan.kwargs["concatenated"][1]["kwargs"]["total_step"] == 30
+
+
+def test_cell_program_checks_scalar_calls_and_runs_graph_mode(cases: dict[str, Case]) -> None:
+    program = CELLS.plan(cases["ms_polynomial[T4-p0.5-lr0.1-end0.01]"]).repro
+    assert "for step in [0, 4, 7]:" in program and "raise AssertionError" in program
+    assert "ms.set_context(mode=ms.GRAPH_MODE)\ngraph = lr(Tensor(steps, ms.int32))" in program
+    assert "optimizer = nn.SGD(params, learning_rate=lr)" in program
+
+
+def test_seed_groups_measure_one_group_of_one_momentum(cases: dict[str, Case]) -> None:
+    plan = CELLS.plan(cases["ms_groups[poly-with-fixed0.01]"])
+    assert plan.setup["optimizer"] == "mindspore.nn.Momentum"
+    assert plan.setup["optimizer_kwargs"] == {"learning_rate": 0.1, "momentum": 0.9, "weight_decay": 0.0}
+    assert plan.setup["groups"] == [{"lr": 0.01, "weight_decay": 0.01}, {"lr": "the case's rate"}]
+    assert '{"params": [params[0]], "lr": 0.01, "weight_decay": 0.01},' in plan.repro
+    assert "/ float(optimizer.moments[1].asnumpy()[0])" in plan.repro
+
+
+def test_fixed_rate_has_only_the_applied_probe(cases: dict[str, Case]) -> None:
+    plan = CELLS.plan(cases["ms_groups[fixed0.01-with-poly]"])
+    assert plan.probes == ("applied",)
+    assert "nn.learning_rate_schedule.PolynomialDecayLR(" in plan.repro  # the other group stays a Cell
+    assert "nn.dynamic_lr.polynomial_decay_lr(" in LISTS.plan(cases["ms_groups[fixed0.01-with-poly]"]).repro
+
+
+def test_dynamic_adapter_needs_a_list_somewhere(cases: dict[str, Case]) -> None:
+    with pytest.raises(NotExpressible, match="fixed rates are floats"):
+        LISTS.plan(cases["constant[lr0.1]"])
+    with pytest.raises(NotExpressible, match="fixed rates are floats"):
+        LISTS.plan(cases["ms_groups[fixed1e-6-with-fixed0.1]"])
+
+
+def test_list_length_hint_runs_the_optimizer_past_the_end(cases: dict[str, Case]) -> None:
+    plan = LISTS.plan(cases["ms_piecewise[2,5,10-0.1,0.05,0.01-past_end]"])
+    assert plan.kwargs["milestone"] == [2, 5, 10]
+    assert "for step in range(13):" in plan.repro
+
+
+@pytest.mark.parametrize(
+    ("hints", "message"),
+    [
+        ({"mindspore": {"optimiser": {}}}, "unknown key"),
+        ({"mindspore": {"optimizer": {"api": "Adam"}}}, "optimizer.api"),
+        ({"mindspore": {"optimizer": {"nesterov": True}}}, "hints.mindspore.optimizer"),
+        ({"mindspore": {"optimizer": {"learning_rate": 0.1}}}, "only with groups"),
+        ({"mindspore": {"groups": [{"lr": "case"}, {"lr": "case"}]}}, "exactly one group"),
+        ({"mindspore": {"groups": [{"lr": "case", "momentum": 0.9}]}}, r"groups\[0\]"),
+        ({"mindspore": {"groups": [{"lr": "case"}, {"lr": {"formula": "cosine", "init_lr": 0.1}}]}}, "decay_steps"),
+        ({"mindspore-dynamic": {"length": 0}}, "length must be an int"),
+    ],
+)
+def test_bad_hints_name_the_case_and_the_key(hints: dict[str, Any], message: str) -> None:
+    case = make("exponential", {"init_lr": 0.1, "decay_steps": 2, "decay_rate": 0.5}, hints=hints)
+    with pytest.raises(ValueError, match=message) as caught:
+        LISTS.plan(case)
+    assert "case 't'" in str(caught.value)
