@@ -15,6 +15,7 @@ __all__ = ["REGISTRY", "Adapter", "NotExpressible", "Plan", "Trajectory", "load_
 #: adapter name -> "module:Class". The adapter modules import their framework lazily.
 REGISTRY: dict[str, str] = {
     "torch": "adapters.torch_adapter:TorchAdapter",
+    "optax": "adapters.optax_adapter:OptaxAdapter",
 }
 
 
