@@ -56,7 +56,8 @@ class Call:
 
     def source(self, indent: str = "") -> str:
         if self.api == "create_learning_rate_fn":
-            return f"create_learning_rate_fn(config, {self.kwargs['base_learning_rate']!r}, {self.kwargs['steps_per_epoch']!r})"
+            base, spe = self.kwargs["base_learning_rate"], self.kwargs["steps_per_epoch"]
+            return f"create_learning_rate_fn(config, {base!r}, {spe!r})"
         args = ", ".join(f"{k}={py(v)}" for k, v in self.kwargs.items())
         if not self.parts:
             return f"optax.{self.api}({args})"
@@ -97,7 +98,7 @@ Binding = Callable[[Mapping[str, Any], Ctx], Mapped]
 def _ratio_scales(marks: list[float], values: list[float], api: str) -> dict[float, float]:
     """``{mark_i: v_i / v_(i-1)}``: optax multiplies the running value by a scale at each boundary."""
     scales: dict[float, float] = {}
-    for mark, before, after in zip(marks, values, values[1:]):
+    for mark, before, after in zip(marks, values[:-1], values[1:], strict=True):
         if before == 0 and after != 0:
             raise NotExpressible(f"{api} multiplies by scales: nothing follows a zero value ({values})")
         scales[_key(mark)] = after / before if before else 0.0
@@ -111,7 +112,7 @@ def _key(x: float) -> int | float:
 
 def _optional(p: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
     """optax keyword -> value for the case parameters that are present (``names``: reference -> optax)."""
-    return {ours: p[theirs] for theirs, ours in names.items() if p.get(theirs) is not None}
+    return {keyword: p[name] for name, keyword in names.items() if p.get(name) is not None}
 
 
 # --- one function per optax API; each raises NotExpressible with the reason it cannot --------
@@ -124,7 +125,12 @@ def constant_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
 def step_exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     if p["gamma"] == 0:
         raise NotExpressible("exponential_decay documents decay_rate 'must not be zero' (0 gives a constant)")
-    kwargs = {"init_value": p["init_lr"], "transition_steps": p["step_size"], "decay_rate": p["gamma"], "staircase": True}
+    kwargs = {
+        "init_value": p["init_lr"],
+        "transition_steps": p["step_size"],
+        "decay_rate": p["gamma"],
+        "staircase": True,
+    }
     return Mapped(Call("exponential_decay", kwargs))
 
 
@@ -164,7 +170,11 @@ def exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
 
 
 def natural_exp_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    kwargs = {"init_value": p["init_lr"], "transition_steps": p["decay_steps"], "decay_rate": math.exp(-p["decay_rate"])}
+    kwargs = {
+        "init_value": p["init_lr"],
+        "transition_steps": p["decay_steps"],
+        "decay_rate": math.exp(-p["decay_rate"]),
+    }
     kwargs |= _optional(p, {"staircase": "staircase"})
     return Mapped(Call("exponential_decay", kwargs), "exp(-r t/D) is exponential_decay with decay_rate = exp(-r)")
 
@@ -176,7 +186,9 @@ def factor_exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     if factor < 1 and floor > 0:
         kwargs["end_value"] = floor  # a lower bound because decay_rate < 1
     elif floor > start:
-        raise NotExpressible("exponential_decay's end_value is an upper bound when decay_rate >= 1, the case has a floor")
+        raise NotExpressible(
+            "exponential_decay's end_value is an upper bound when decay_rate >= 1, the case has a floor"
+        )
     return Mapped(Call("exponential_decay", kwargs))
 
 
@@ -242,13 +254,17 @@ def create_learning_rate_fn(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     """The Flax learning-rate guide's recipe, verbatim; its config comes from the case's hint."""
     config, spe = ctx.hint.get("config"), ctx.hint.get("steps_per_epoch")
     if not isinstance(config, Mapping) or set(config) != {"warmup_epochs", "num_epochs"} or spe is None:
-        raise ValueError("hints.optax for create_learning_rate_fn needs config = {warmup_epochs, num_epochs} and steps_per_epoch")
+        raise ValueError(
+            "hints.optax for create_learning_rate_fn needs config = {warmup_epochs, num_epochs} and steps_per_epoch"
+        )
     implied = {"init_lr": 0.0, "final_lr": 0.0, "exponent": 1.0, "warmup_steps": config["warmup_epochs"] * spe,
                "decay_steps": max(config["num_epochs"] - config["warmup_epochs"], 1) * spe}  # fmt: skip
     wrong = {k: (v, p.get(k, 0.0 if k != "exponent" else 1.0)) for k, v in implied.items()}
     wrong = {k: pair for k, pair in wrong.items() if pair[0] != pair[1]}
     if wrong:
-        raise ValueError(f"hints.optax config implies {', '.join(f'{k}={v!r} (case: {c!r})' for k, (v, c) in wrong.items())}")
+        raise ValueError(
+            f"hints.optax config implies {', '.join(f'{k}={v!r} (case: {c!r})' for k, (v, c) in wrong.items())}"
+        )
     items = ", ".join(f"{k}={v!r}" for k, v in config.items())
     prelude = f"import types\n\n{FLAX_GUIDE}\nconfig = types.SimpleNamespace({items})\n"
     kwargs = {"config": dict(config), "base_learning_rate": p["peak_lr"], "steps_per_epoch": spe}
@@ -270,7 +286,9 @@ def sgdr_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     cycles = []
     for i, period in enumerate(_periods(p["first_period"], p.get("t_mult", 1.0), ctx.last_step)):
         peak = final + (init - final) * m**i
-        cycles.append({"init_value": peak, "peak_value": peak, "warmup_steps": 0, "decay_steps": period, "end_value": final})
+        cycles.append(
+            {"init_value": peak, "peak_value": peak, "warmup_steps": 0, "decay_steps": period, "end_value": final}
+        )
     note = "one warmup_cosine_decay_schedule per cycle (warmup_steps=0), as many as the compared steps reach"
     return Mapped(Call("sgdr_schedule", {"cosine_kwargs": cycles}), note)
 
@@ -304,14 +322,18 @@ def cosine_onecycle_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     (_, up, total), (start, peak, end) = _onecycle("cosine_onecycle_schedule", 3, p)
     kwargs = {"transition_steps": _key(total), "peak_value": peak, "pct_start": up / total,
               "div_factor": peak / start, "final_div_factor": start / end}  # fmt: skip
-    return Mapped(Call("cosine_onecycle_schedule", kwargs), "knots int(pct_start*T) and T, final value peak/(div*final_div)")
+    return Mapped(
+        Call("cosine_onecycle_schedule", kwargs), "knots int(pct_start*T) and T, final value peak/(div*final_div)"
+    )
 
 
 def linear_onecycle_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     """Knots ``0, int(pct_start*T), int(pct_final*T), T``; values ``i, peak, i, i/final_div`` (``i = peak/div``)."""
     (_, up, down, total), (start, peak, back, end) = _onecycle("linear_onecycle_schedule", 4, p)
     if back != start:
-        raise NotExpressible(f"linear_onecycle_schedule returns to peak/div_factor={start!r} at pct_final, the case to {back!r}")
+        raise NotExpressible(
+            f"linear_onecycle_schedule returns to peak/div_factor={start!r} at pct_final, the case to {back!r}"
+        )
     kwargs = {"transition_steps": _key(total), "peak_value": peak, "pct_start": up / total, "pct_final": down / total,
               "div_factor": peak / start, "final_div_factor": start / end}  # fmt: skip
     return Mapped(Call("linear_onecycle_schedule", kwargs), "knots int(pct*T), final value peak/(div*final_div)")
@@ -322,10 +344,8 @@ def join_schedules(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     bounds = list(p["boundaries"])
     ends = [b - 1 for b in bounds] + [ctx.last_step]
     parts, notes = [], []
-    for index, (spec, start, end) in enumerate(zip(p["schedules"], [0, *bounds], ends)):
+    for index, (spec, start, end) in enumerate(zip(p["schedules"], [0, *bounds], ends, strict=True)):
         mapped = _map_spec(spec, Ctx(int(max(end - start, 0))))
-        if mapped.prelude:
-            raise NotExpressible("a recipe with its own definitions cannot be a part of join_schedules")
         parts.append(mapped.call)
         if mapped.note:
             notes.append(f"part {index}: {mapped.note}")
@@ -351,12 +371,14 @@ def warmup_exponential_decay_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
         raise NotExpressible("the decay does not start at the warm-up's peak")
     kwargs = {"init_value": init, "peak_value": peak, "warmup_steps": p["boundaries"][0]}
     kwargs |= {k: v for k, v in decay.items() if k != "init_value"}
-    return Mapped(Call("warmup_exponential_decay_schedule", kwargs), "transition_begin counts from the end of the warm-up")
+    return Mapped(
+        Call("warmup_exponential_decay_schedule", kwargs), "transition_begin counts from the end of the warm-up"
+    )
 
 
 def sgdr_of_warmup_cosines(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     parts, cycles, end = p["schedules"], [], 0.0
-    for spec, boundary in zip(parts, [*p["boundaries"], None]):
+    for spec, boundary in zip(parts, [*p["boundaries"], None], strict=True):
         if spec["formula"] != "warmup_cosine":
             raise NotExpressible("sgdr_schedule joins warmup_cosine_decay_schedule cycles only")
         kwargs = warmup_cosine_decay_schedule({k: v for k, v in spec.items() if k != "formula"}, ctx).call.kwargs
@@ -405,7 +427,12 @@ def _lower(spec: Mapping[str, Any], ctx: Ctx | None = None) -> dict[str, Any]:
         return {"formula": "polynomial", "init_lr": p["init_lr"], "end_lr": p["end_lr"],
                 "decay_steps": p["transition_steps"], "transition_begin": p.get("transition_begin", 0)}  # fmt: skip
     if spec["formula"] == "linear_warmup":
-        return {"formula": "polynomial", "init_lr": p.get("init_lr", 0.0), "end_lr": p["peak_lr"], "decay_steps": p["warmup_steps"]}
+        return {
+            "formula": "polynomial",
+            "init_lr": p.get("init_lr", 0.0),
+            "end_lr": p["peak_lr"],
+            "decay_steps": p["warmup_steps"],
+        }
     return dict(spec)
 
 
@@ -419,9 +446,15 @@ LOWERINGS: dict[str, Callable[[Mapping[str, Any], Ctx], dict[str, Any]]] = {
 #: when a case asks for them (``hints.optax.api``).
 BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
     "constant": (("constant_schedule", constant_schedule),),
-    "step_decay": (("exponential_decay", step_exponential_decay), ("piecewise_constant_schedule", step_piecewise_constant)),
+    "step_decay": (
+        ("exponential_decay", step_exponential_decay),
+        ("piecewise_constant_schedule", step_piecewise_constant),
+    ),
     "multi_step": (("piecewise_constant_schedule", multi_step_piecewise_constant),),
-    "piecewise_constant": (("piecewise_constant_schedule", piecewise_constant_scales), ("join_schedules", piecewise_constant_join)),
+    "piecewise_constant": (
+        ("piecewise_constant_schedule", piecewise_constant_scales),
+        ("join_schedules", piecewise_constant_join),
+    ),
     "exponential": (("exponential_decay", exponential_decay),),
     "natural_exp": (("exponential_decay", natural_exp_decay),),
     "factor_decay": (("exponential_decay", factor_exponential_decay),),
@@ -471,7 +504,9 @@ def _map_spec(spec: Mapping[str, Any], ctx: Ctx, api: str | None = None) -> Mapp
         choices = [(n, fn) for n, fn in choices if (formula, n) not in HINT_ONLY]
     if not choices:
         known = ", ".join(n for n, _ in BINDINGS.get(formula, ())) or "none"
-        raise NotExpressible(f"no optax schedule for {formula!r}" + (f" via {api}" if api else "") + f" (mapped: {known})")
+        raise NotExpressible(
+            f"no optax schedule for {formula!r}" + (f" via {api}" if api else "") + f" (mapped: {known})"
+        )
     reasons = []
     for name, fn in choices:
         try:
@@ -488,7 +523,9 @@ def _hint(case: Case) -> Mapping[str, Any]:
     hint = case.hint("optax")
     unknown = sorted(set(hint) - _HINT_KEYS)
     if unknown:
-        raise ValueError(f"{case.source}: case {case.id!r}: hints.optax: unknown key(s) {unknown}; allowed: {sorted(_HINT_KEYS)}")
+        raise ValueError(
+            f"{case.source}: case {case.id!r}: hints.optax: unknown key(s) {unknown}; allowed: {sorted(_HINT_KEYS)}"
+        )
     if not isinstance(hint.get("kwargs", {}), Mapping):
         raise ValueError(f"{case.source}: case {case.id!r}: hints.optax.kwargs must be a table")
     return hint
@@ -564,7 +601,11 @@ class OptaxAdapter:
             steps=_steps_source(case.steps),
             updates=int(case.steps[-1]) + 1,
         )
-        note = "; ".join(n for n in (mapped.note, f"kwargs from hints.optax: {dict(hint['kwargs'])}" if hint.get("kwargs") else "") if n)
+        note = "; ".join(
+            n
+            for n in (mapped.note, f"kwargs from hints.optax: {dict(hint['kwargs'])}" if hint.get("kwargs") else "")
+            if n
+        )
         setup = {
             "count": "int32 steps; schedule: jax.vmap eager, jit: jax.jit(jax.vmap), python: one call per Python int, "
             "x64: jax.jit(jax.vmap) inside jax.enable_x64(True)",

@@ -39,7 +39,9 @@ def test_periodic_cosine_past_its_end_is_not_expressible():
     with pytest.raises(NotExpressible, match="never climbs back"):
         plan("cosine", {"init_lr": 0.1, "decay_steps": 10, "past_end": "periodic"}, stop=30)
     # within one half-period a periodic cosine is the clamped one
-    assert plan("cosine", {"init_lr": 0.1, "decay_steps": 10, "past_end": "periodic"}, stop=11).api.endswith("cosine_decay_schedule")
+    assert plan("cosine", {"init_lr": 0.1, "decay_steps": 10, "past_end": "periodic"}, stop=11).api.endswith(
+        "cosine_decay_schedule"
+    )
 
 
 def test_piecewise_values_become_scales_applied_at_the_boundary():
@@ -102,9 +104,17 @@ def test_warmup_then_exponential_is_the_builtin():
 
 
 def test_create_learning_rate_fn_runs_the_guide_verbatim():
-    hint = {"api": "create_learning_rate_fn", "config": {"warmup_epochs": 5.0, "num_epochs": 100.0}, "steps_per_epoch": 390}
+    hint = {
+        "api": "create_learning_rate_fn",
+        "config": {"warmup_epochs": 5.0, "num_epochs": 100.0},
+        "steps_per_epoch": 390,
+    }
     p = plan("warmup_cosine", {"peak_lr": 0.05, "warmup_steps": 1950, "decay_steps": 37050}, **hint)
-    assert p.kwargs == {"config": {"warmup_epochs": 5.0, "num_epochs": 100.0}, "base_learning_rate": 0.05, "steps_per_epoch": 390}
+    assert p.kwargs == {
+        "config": {"warmup_epochs": 5.0, "num_epochs": 100.0},
+        "base_learning_rate": 0.05,
+        "steps_per_epoch": 390,
+    }
     assert "cosine_epochs = max(config.num_epochs - config.warmup_epochs, 1)" in p.repro
     assert "create_learning_rate_fn(config, 0.05, 390)" in p.repro
 

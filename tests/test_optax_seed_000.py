@@ -55,10 +55,16 @@ def test_the_guide_config_run_of_ten_single_step_epochs():
 
 @pytest.mark.parametrize(
     "case_id",
-    [c.id for c in load_catalogue(ROOT / "cases" / "catalogue") if c.hint("optax").get("api") == "create_learning_rate_fn"],
+    [
+        c.id
+        for c in load_catalogue(ROOT / "cases" / "catalogue")
+        if c.hint("optax").get("api") == "create_learning_rate_fn"
+    ],
 )
 def test_catalogue_warmup_cosine_is_the_guide_construction(case_id):
     spec = next(c for c in load_catalogue(ROOT / "cases" / "catalogue") if c.id == case_id)
     hint = spec.hint("optax")
-    built = guide(spec.params["peak_lr"], hint["config"]["warmup_epochs"], hint["config"]["num_epochs"], hint["steps_per_epoch"])
+    built = guide(
+        spec.params["peak_lr"], hint["config"]["warmup_epochs"], hint["config"]["num_epochs"], hint["steps_per_epoch"]
+    )
     np.testing.assert_allclose(spec.reference(), built(spec.steps), rtol=1e-12, atol=1e-18)
