@@ -19,6 +19,7 @@ REGISTRY: dict[str, str] = {
     "keras-legacy": "adapters.keras_legacy_adapter:KerasLegacyAdapter",
     "mindspore": "adapters.mindspore_adapter:MindSporeAdapter",
     "mindspore-dynamic": "adapters.mindspore_adapter:MindSporeDynamicAdapter",
+    "optax": "adapters.optax_adapter:OptaxAdapter",
 }
 
 

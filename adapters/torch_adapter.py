@@ -256,9 +256,10 @@ def cosine_then_constant(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
 def cosine_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     d, init, final = p["decay_steps"], p["init_lr"], p.get("final_lr", 0.0)
     c = f"min(step, {d!r})" if p.get("past_end", "clamp") == "clamp" else "step"
-    f = final / init if init else 0.0
-    body = f"{f!r} + {1 - f!r} * ((1 + math.cos(math.pi * {c} / {d!r})) / 2) ** {p.get('exponent', 1.0)!r}"
-    return _lambda(body, ctx, init)
+    peak = max(init, final)  # relative to the larger end: a cosine may rise from init_lr = 0
+    low, span = (final / peak, (init - final) / peak) if peak else (0.0, 0.0)
+    body = f"{low!r} + {span!r} * ((1 + math.cos(math.pi * {c} / {d!r})) / 2) ** {p.get('exponent', 1.0)!r}"
+    return _lambda(body, ctx, peak)
 
 
 def warm_restarts(p: Mapping[str, Any], ctx: Ctx) -> Mapped:

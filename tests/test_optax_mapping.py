@@ -1,0 +1,150 @@
+"""The optax adapter's pure translation (``plan``): no jax or optax needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adapters._base import NotExpressible
+from adapters.optax_adapter import OptaxAdapter
+from cases.catalogue import Case, load_catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def case(formula: str, params: dict, stop: int = 20, hints: dict | None = None) -> Case:
+    return Case(id="t", formula=formula, params=params, steps=np.arange(stop), source="test", hints=hints or {})
+
+
+def plan(formula: str, params: dict, stop: int = 20, **optax_hint):
+    hints = {"optax": optax_hint} if optax_hint else None
+    return OptaxAdapter().plan(case(formula, params, stop, hints))
+
+
+def test_warmup_cosine_decay_steps_include_the_warmup():
+    p = plan("warmup_cosine", {"peak_lr": 1.0, "warmup_steps": 100, "decay_steps": 900})
+    assert p.api == "optax.warmup_cosine_decay_schedule"
+    assert p.kwargs["decay_steps"] == 1000 and p.kwargs["warmup_steps"] == 100
+    assert "includes the warm-up" in p.note
+
+
+def test_cosine_final_rate_becomes_alpha_fraction():
+    p = plan("cosine", {"init_lr": 0.1, "final_lr": 0.001, "decay_steps": 100})
+    assert p.kwargs == {"init_value": 0.1, "decay_steps": 100, "alpha": pytest.approx(0.01, rel=1e-15)}
+
+
+def test_periodic_cosine_past_its_end_is_not_expressible():
+    with pytest.raises(NotExpressible, match="never climbs back"):
+        plan("cosine", {"init_lr": 0.1, "decay_steps": 10, "past_end": "periodic"}, stop=30)
+    # within one half-period a periodic cosine is the clamped one
+    assert plan("cosine", {"init_lr": 0.1, "decay_steps": 10, "past_end": "periodic"}, stop=11).api.endswith(
+        "cosine_decay_schedule"
+    )
+
+
+def test_piecewise_values_become_scales_applied_at_the_boundary():
+    p = plan("piecewise_constant", {"boundaries": [100, 200], "values": [1.0, 0.1, 0.001]})
+    assert p.kwargs["init_value"] == 1.0
+    assert p.kwargs["boundaries_and_scales"] == {100: 0.1, 200: pytest.approx(0.01, rel=1e-15)}
+    previous = plan("piecewise_constant", {"boundaries": [10], "values": [1.0, 0.5], "at_boundary": "previous"})
+    assert previous.kwargs["boundaries_and_scales"] == {11: 0.5}
+
+
+def test_piecewise_after_a_zero_value_falls_back_to_joined_constants():
+    p = plan("piecewise_constant", {"boundaries": [3], "values": [0.0, 0.1]})
+    assert p.api == "optax.join_schedules"
+    assert p.kwargs["boundaries"] == [3]
+    assert [s["kwargs"]["value"] for s in p.kwargs["schedules"]] == [0.0, 0.1]
+    assert "nothing follows a zero value" in p.note
+
+
+def test_torch_one_cycle_knots_go_through_piecewise_interpolate():
+    p = plan("one_cycle", {"max_lr": 0.1, "total_steps": 100}, stop=100)
+    assert p.api == "optax.piecewise_interpolate_schedule"
+    assert p.kwargs["interpolate_type"] == "cosine"
+    assert list(p.kwargs["boundaries_and_scales"]) == [0.3 * 100 - 1.0, 99]
+
+
+def test_onecycle_hint_derives_pct_start_as_a_user_would_write_it():
+    params = {"knots": [0, 29, 100], "values": [0.004, 0.1, 4e-7], "kind": "cos"}
+    p = plan("interpolate", params, stop=110, api="cosine_onecycle_schedule")
+    assert p.kwargs["pct_start"] == 0.29 and p.kwargs["transition_steps"] == 100
+    assert p.kwargs["div_factor"] == pytest.approx(25.0) and p.kwargs["final_div_factor"] == pytest.approx(1e4)
+    assert int(p.kwargs["pct_start"] * p.kwargs["transition_steps"]) == 28  # optax's truncation, the finding
+
+
+def test_onecycle_with_an_empty_warmup_takes_literal_kwargs_from_the_hint():
+    params = {"knots": [0, 3], "values": [0.036, 1e-9], "kind": "cos"}
+    p = plan("interpolate", params, stop=5, api="cosine_onecycle_schedule", kwargs={"div_factor": 4480.0})
+    assert p.kwargs["pct_start"] == 0.0 and p.kwargs["div_factor"] == 4480.0
+    assert "kwargs from hints.optax" in p.note
+
+
+def test_sgdr_gets_one_cycle_per_restart_reached():
+    p = plan("cosine_restarts", {"init_lr": 0.1, "first_period": 10, "t_mult": 2.0, "m_mul": 0.5}, stop=80)
+    cycles = p.kwargs["cosine_kwargs"]
+    assert [c["decay_steps"] for c in cycles] == [10, 20, 40, 80]  # starts 0, 10, 30, 70 <= 79
+    assert [c["peak_value"] for c in cycles] == [0.1, 0.05, 0.025, 0.0125]
+
+
+def test_warmup_then_exponential_is_the_builtin():
+    params = {
+        "boundaries": [10],
+        "schedules": [
+            {"formula": "linear_warmup", "peak_lr": 0.1, "warmup_steps": 10},
+            {"formula": "exponential", "init_lr": 0.1, "decay_steps": 5, "decay_rate": 0.5, "transition_begin": 5},
+        ],
+    }
+    p = plan("sequential", params, stop=60)
+    assert p.api == "optax.warmup_exponential_decay_schedule"
+    assert p.kwargs == {"init_value": 0.0, "peak_value": 0.1, "warmup_steps": 10, "transition_steps": 5,
+                        "decay_rate": 0.5, "transition_begin": 5}  # fmt: skip
+
+
+def test_create_learning_rate_fn_runs_the_guide_verbatim():
+    hint = {
+        "api": "create_learning_rate_fn",
+        "config": {"warmup_epochs": 5.0, "num_epochs": 100.0},
+        "steps_per_epoch": 390,
+    }
+    p = plan("warmup_cosine", {"peak_lr": 0.05, "warmup_steps": 1950, "decay_steps": 37050}, **hint)
+    assert p.kwargs == {
+        "config": {"warmup_epochs": 5.0, "num_epochs": 100.0},
+        "base_learning_rate": 0.05,
+        "steps_per_epoch": 390,
+    }
+    assert "cosine_epochs = max(config.num_epochs - config.warmup_epochs, 1)" in p.repro
+    assert "create_learning_rate_fn(config, 0.05, 390)" in p.repro
+
+
+def test_create_learning_rate_fn_config_must_imply_the_case():
+    hint = {"api": "create_learning_rate_fn", "config": {"warmup_epochs": 5, "num_epochs": 3}, "steps_per_epoch": 468}
+    with pytest.raises(ValueError, match=r"decay_steps=468 \(case: 1404\)"):
+        plan("warmup_cosine", {"peak_lr": 0.001, "warmup_steps": 2340, "decay_steps": 1404}, **hint)
+
+
+def test_unknown_hint_key_is_an_error_naming_the_case():
+    with pytest.raises(ValueError, match=r"case 't': hints.optax: unknown key\(s\) \['apu'\]"):
+        plan("constant", {"value": 0.1}, apu="constant_schedule")
+
+
+@pytest.mark.parametrize("formula", ["inverse_time", "inverse_sqrt", "product", "reduce_on_plateau"])
+def test_formulas_without_an_optax_schedule(formula):
+    spec = next(c for c in load_catalogue(ROOT / "cases" / "catalogue") if c.formula == formula)
+    with pytest.raises(NotExpressible, match="optax"):
+        OptaxAdapter().plan(spec)
+
+
+def test_every_catalogue_case_plans_or_says_why():
+    for spec in load_catalogue(ROOT / "cases" / "catalogue"):
+        if not spec.applies_to("optax"):
+            continue
+        try:
+            p = OptaxAdapter().plan(spec)
+        except NotExpressible as exc:
+            assert str(exc), spec.id
+            continue
+        compile(p.repro, spec.id, "exec")
+        assert p.probes == ("schedule", "jit", "python", "x64", "applied", "injected")
