@@ -1,0 +1,7 @@
+"""``python -m reports``: see :mod:`reports.cli`."""
+
+from __future__ import annotations
+
+from .cli import main
+
+raise SystemExit(main())
