@@ -16,7 +16,6 @@ from pathlib import Path
 __all__ = ["main"]
 
 OUT = Path(__file__).parent / "out"
-UPGRADES = Path(__file__).parent / "upgrades.toml"
 
 
 def _size(path: Path) -> str:
@@ -73,8 +72,9 @@ def upgrade(args: argparse.Namespace) -> int:
     """Diff every declared upgrade's two runs and check that the expected changes are found."""
     from . import diff, merge
     from .render import render_diff
-    from .upgrade import check, load_upgrades
+    from .upgrade import UPGRADES_FILE, check, load_upgrades
 
+    args.file = args.file or UPGRADES_FILE
     upgrades = load_upgrades(args.file)
     results = merge.load([args.results], exclude=[args.out, args.results / "merged"]) if upgrades else merge.ResultSet(())
     failed = 0
@@ -118,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pair", action="append", default=[], metavar="OLD=NEW", help="compare run OLD with run NEW")
     p.set_defaults(run=diff)
     p = commands.add_parser("upgrade", help=upgrade.__doc__)
-    p.add_argument("--file", type=Path, default=UPGRADES, help="declared upgrades (default: %(default)s)")
+    p.add_argument("--file", type=Path, help="declared upgrades (default: reports/upgrades.toml)")
     p.add_argument("--results", type=Path, default=OUT, help="folder of runs (default: %(default)s)")
     p.add_argument("--out", type=Path, default=OUT / "upgrade", help="where the diff pages go (default: %(default)s)")
     p.add_argument("--threshold", type=float, default=1e-9, help="as for diff")

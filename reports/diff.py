@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .merge import ResultSet
-from .results import decode_floats
+from .results import decode_floats, expand_steps
 from .summary import LABELS
 
 __all__ = ["KINDS", "STATUS", "THRESHOLD", "Change", "Diff", "compare_records", "compare_sets", "pair_runs", "text"]
@@ -111,7 +111,8 @@ def _values_moved(old: Mapping[str, Any], new: Mapping[str, Any], threshold: flo
     if not moved.max(initial=0.0) > threshold:
         return False, ""
     at = int(np.argmax(moved))
-    return True, f"values moved by up to {moved[at]:.2g} of the peak (at index {at}: {before[at]!r} -> {after[at]!r})"
+    step = int(expand_steps(new["steps"])[at])
+    return True, f"values moved by up to {moved[at]:.2g} of the peak (step {step}: {float(before[at])!r} -> {float(after[at])!r})"
 
 
 def compare_records(old: Mapping[str, Any], new: Mapping[str, Any], threshold: float = THRESHOLD) -> tuple[str, str] | None:
@@ -119,8 +120,9 @@ def compare_records(old: Mapping[str, Any], new: Mapping[str, Any], threshold: f
     notes = []
     if old["outcome"] != new["outcome"]:
         notes.append(f"outcome {LABELS[old['outcome']]} -> {LABELS[new['outcome']]}")
-    if old.get("first_divergent_step") != new.get("first_divergent_step"):
-        notes.append(f"first divergent step {old.get('first_divergent_step')} -> {new.get('first_divergent_step')}")
+    steps = [old.get("first_divergent_step"), new.get("first_divergent_step")]
+    if steps[0] != steps[1]:
+        notes.append("first divergent step " + " -> ".join("none" if s is None else str(s) for s in steps))
     moved, why = _values_moved(old, new, threshold)
     notes += [why] if why else []
     if not notes:

@@ -61,7 +61,7 @@ class CasePlot:
 
 
 def decimate(steps: np.ndarray, values: np.ndarray, buckets: int = BUCKETS) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``2 * buckets`` points: each bucket's minimum and maximum (NaNs kept where a bucket has only NaN)."""
+    """At most ``2 * buckets + 2`` points: both ends and each bucket's minimum and maximum (NaN where a bucket has only NaN)."""
     if steps.size <= 2 * buckets:
         return steps, values
     width = -(-steps.size // buckets)
@@ -71,7 +71,7 @@ def decimate(steps: np.ndarray, values: np.ndarray, buckets: int = BUCKETS) -> t
     low = np.where(np.isnan(rows), np.inf, rows).argmin(axis=1)
     high = np.where(np.isnan(rows), -np.inf, rows).argmax(axis=1)
     starts = np.arange(buckets) * width
-    keep = np.unique(np.concatenate([starts + low, starts + high, [steps.size - 1]]))
+    keep = np.unique(np.concatenate([starts + low, starts + high, [0, steps.size - 1]]))
     keep = keep[keep < steps.size]
     return steps[keep], values[keep]
 

@@ -2,8 +2,8 @@
 
 Python computes what to show (``reports.summary``, ``reports.diff``) and the plots
 (``reports.plots``); the templates only lay it out. Every string that came from a result file
-(case ids, parameters, reasons, reproducers) is escaped by the template engine; the only markup
-that is not escaped is none: plots are ``data:`` URIs in ``<img src>`` attributes.
+(case ids, parameters, reasons, reproducers) is escaped by the template engine, and plots are
+``data:`` URIs in ``<img src>`` attributes, so no markup is ever inserted unescaped.
 """
 
 from __future__ import annotations
@@ -16,12 +16,16 @@ from typing import Any
 import jinja2
 
 from . import plots
+from .diff import Change, Diff
 from .results import SUITE_VERSION, decode_floats, expand_steps
 from .summary import LABELS, SEVERITY, SHORT, Case, Report, build, call_text, params_text, steps_text
 
-__all__ = ["case_plot", "classification", "headline", "number", "render_diff", "render_report"]
+__all__ = ["case_plot", "change_plot", "classification", "headline", "number", "render_diff", "render_report"]
 
 TEMPLATES = Path(__file__).parent / "templates"
+OLD_COLOR, NEW_COLOR = "#1f77b4", "#d62728"
+#: Changed records plotted on a diff page (worst first); a page with more lists the rest without plots.
+MAX_DIFF_PLOTS = 200
 _SHIFTS = {-1: "one step late: actual[t] = reference[t−1]", 1: "one step early: actual[t] = reference[t+1]"}
 
 
@@ -91,10 +95,22 @@ def render_report(merged: Mapping[str, Any], *, workers: int | None = None) -> s
     return template.render(report=report, plots=_plots(report, workers), created=merged.get("created_utc") or _now())
 
 
-def render_diff(diff: Any, *, old: str, new: str, workers: int | None = None) -> str:
-    """The upgrade-diff page for a :class:`reports.diff.Diff`."""
-    specs = {change.key: change.plot() for change in diff.changes}
+def change_plot(change: Change) -> plots.CasePlot | None:
+    """Old (blue) and new (red) trajectories of a changed record over the new reference, when both sides have them."""
+    if not (change.old and change.new and change.old.get("actual") and change.new.get("actual")):
+        return None
+    steps = expand_steps(change.new["steps"])
+    sides = [(OLD_COLOR, change.old), (NEW_COLOR, change.new)]
+    if any(len(r["actual"]) != steps.size for _, r in sides):
+        return None
+    lines = tuple(plots.Line(c, decode_floats(r["actual"]), r["rtol"], r["atol"], r.get("first_divergent_step")) for c, r in sides)
+    return plots.CasePlot(steps, decode_floats(change.new["reference"]), lines)
+
+
+def render_diff(diff: Diff, *, old: str, new: str, workers: int | None = None) -> str:
+    """The diff page: verdict, counts, and every change (with a plot for the first :data:`MAX_DIFF_PLOTS`)."""
+    specs = {change.key: change_plot(change) for change in diff.changes[:MAX_DIFF_PLOTS]}
     wanted = {key: spec for key, spec in specs.items() if spec is not None}
     images = dict(zip(wanted, plots.render_all(list(wanted.values()), workers)))
     template = _environment().get_template("diff.html.j2")
-    return template.render(diff=diff, old=old, new=new, plots=images, created=_now())
+    return template.render(diff=diff, old=old, new=new, plots=images, created=_now(), max_plots=MAX_DIFF_PLOTS)

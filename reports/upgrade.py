@@ -24,8 +24,9 @@ from pathlib import Path
 from .diff import Diff, compare_sets
 from .merge import ResultSet
 
-__all__ = ["Upgrade", "UpgradeCheck", "check", "load_upgrades"]
+__all__ = ["UPGRADES_FILE", "Upgrade", "UpgradeCheck", "check", "load_upgrades"]
 
+UPGRADES_FILE = Path(__file__).parent / "upgrades.toml"
 _KEYS = {"old", "new", "about", "link", "expect"}
 
 

@@ -48,6 +48,7 @@ BEHAVIOURS: dict[str, Callable[[Case], np.ndarray]] = {
     "agree": lambda case: case.reference(),
     "late": _late,
     "scaled": lambda case: case.reference() * SCALE,
+    "scaled_twice": lambda case: case.reference() * SCALE**2,
     "nudged": lambda case: case.reference() * NUDGE,
     "raise": _raise,
 }
