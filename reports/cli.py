@@ -29,7 +29,9 @@ def merge(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     result_set = merge.load(args.inputs, exclude=[args.out])
     if not result_set.runs:
-        raise ValueError(f"no result files in {', '.join(map(str, args.inputs))}: run a framework env first (e.g. tox -e torch)")
+        raise ValueError(
+            f"no result files in {', '.join(map(str, args.inputs))}: run a framework env first (e.g. tox -e torch)"
+        )
     envelope = merge.merged_envelope(result_set)
     targets = {name: args.out / name for name in ("results.json", "junit.xml", "report.html")}
     merge.write_json(envelope, targets["results.json"])
@@ -57,7 +59,9 @@ def diff(args: argparse.Namespace) -> int:
     """Print what changed from OLD to NEW; exit 1 on a regression."""
     from . import diff, merge
 
-    found = diff.compare_sets(merge.load([args.old]), merge.load([args.new]), threshold=args.threshold, pairs=_pairs(args.pair))
+    found = diff.compare_sets(
+        merge.load([args.old]), merge.load([args.new]), threshold=args.threshold, pairs=_pairs(args.pair)
+    )
     print(diff.text(found, str(args.old), str(args.new)), end="")
     if args.html:
         from .render import render_diff
@@ -76,19 +80,22 @@ def upgrade(args: argparse.Namespace) -> int:
 
     args.file = args.file or UPGRADES_FILE
     upgrades = load_upgrades(args.file)
-    results = merge.load([args.results], exclude=[args.out, args.results / "merged"]) if upgrades else merge.ResultSet(())
+    results = (
+        merge.load([args.results], exclude=[args.out, args.results / "merged"]) if upgrades else merge.ResultSet(())
+    )
     failed = 0
     for entry in upgrades:
         outcome = check(entry, results, args.threshold)
         if outcome.diff is None:
-            print(f"upgrade {entry.name}: skipped, no results for run(s) {', '.join(outcome.missing_runs)} in {args.results}")
+            missing = ", ".join(outcome.missing_runs)
+            print(f"upgrade {entry.name}: skipped, no results for run(s) {missing} in {args.results}")
             continue
         page = args.out / f"{entry.name}.html"
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(render_diff(outcome.diff, old=entry.old, new=entry.new), encoding="utf-8")
         print(f"upgrade {entry.name} ({entry.link}):\n" + diff.text(outcome.diff, entry.old, entry.new) + f"  {page}")
         for pattern in outcome.not_found:
-            print(f"upgrade {entry.name}: FAILED: the diff shows no change for {pattern!r}, which {args.file} expects to change")
+            print(f"upgrade {entry.name}: FAILED: the diff shows no change for {pattern!r}, which {args.file} expects")
         failed += not outcome.ok
     print(f"{len(upgrades)} declared upgrade(s) in {args.file}, {failed} failed")
     return 1 if failed else 0
@@ -114,7 +121,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("old", type=Path, help="result file, merged file or folder")
     p.add_argument("new", type=Path, help="result file, merged file or folder")
     p.add_argument("--html", type=Path, help="also write the diff as an HTML page")
-    p.add_argument("--threshold", type=float, default=1e-9, help="largest change relative to the peak that is no change")
+    p.add_argument(
+        "--threshold", type=float, default=1e-9, help="largest change relative to the peak that is no change"
+    )
     p.add_argument("--pair", action="append", default=[], metavar="OLD=NEW", help="compare run OLD with run NEW")
     p.set_defaults(run=diff)
     p = commands.add_parser("upgrade", help=upgrade.__doc__)

@@ -34,7 +34,15 @@ from .summary import LABELS
 __all__ = ["KINDS", "STATUS", "THRESHOLD", "Change", "Diff", "compare_records", "compare_sets", "pair_runs", "text"]
 
 #: 0 passing, 1 not covered, 2 failing.
-STATUS = {"agree": 0, "documented_divergence": 0, "not_expressible": 1, "skipped": 1, "diverge": 2, "fixed_divergence": 2, "error": 2}
+STATUS = {
+    "agree": 0,
+    "documented_divergence": 0,
+    "not_expressible": 1,
+    "skipped": 1,
+    "diverge": 2,
+    "fixed_divergence": 2,
+    "error": 2,
+}
 KINDS = ("regressed", "vanished", "improved", "changed", "new")
 #: Largest change at any step, relative to the reference's peak, that still counts as "same values".
 THRESHOLD = 1e-9
@@ -79,14 +87,18 @@ class Diff:
         return {**{k: tally[k] for k in KINDS}, "unchanged": self.unchanged}
 
 
-def pair_runs(old: ResultSet, new: ResultSet, pairs: Mapping[str, str] | None = None) -> list[tuple[str | None, str | None]]:
+def pair_runs(
+    old: ResultSet, new: ResultSet, pairs: Mapping[str, str] | None = None
+) -> list[tuple[str | None, str | None]]:
     """(old run, new run) pairs; a run with no partner is paired with ``None``."""
     old_names, new_names = [r.name for r in old.runs], [r.name for r in new.runs]
     for a, b in (pairs or {}).items():
         if a not in old_names or b not in new_names:
             raise ValueError(f"--pair {a}={b}: the old side has runs {old_names}, the new side {new_names}")
     matched = dict(pairs or {})
-    matched.update({name: name for name in old_names if name in new_names and name not in matched and name not in matched.values()})
+    matched.update(
+        {name: name for name in old_names if name in new_names and name not in matched and name not in matched.values()}
+    )
     left_old = [n for n in old_names if n not in matched]
     left_new = [n for n in new_names if n not in matched.values()]
     if len(left_old) == len(left_new) == 1:
@@ -96,14 +108,20 @@ def pair_runs(old: ResultSet, new: ResultSet, pairs: Mapping[str, str] | None = 
 
 
 def _values_moved(old: Mapping[str, Any], new: Mapping[str, Any], threshold: float) -> tuple[bool, str]:
-    """(whether the framework's values moved, why the trajectories differ: "" when they do not or cannot be compared)."""
+    """(whether the framework's values moved, why the trajectories differ: "" when they do not or cannot be compared)"""
     if not old.get("actual") or not new.get("actual"):
         return False, ""
     if old.get("steps") != new.get("steps"):
         return False, "the case's steps changed"
-    reference, before, after = decode_floats(new["reference"]), decode_floats(old["actual"]), decode_floats(new["actual"])
+    reference, before, after = (
+        decode_floats(new["reference"]),
+        decode_floats(old["actual"]),
+        decode_floats(new["actual"]),
+    )
     peak = float(np.max(np.abs(reference[np.isfinite(reference)]), initial=0.0)) or 1.0
-    if not np.allclose(decode_floats(old["reference"]), reference, rtol=threshold, atol=threshold * peak, equal_nan=True):
+    if not np.allclose(
+        decode_floats(old["reference"]), reference, rtol=threshold, atol=threshold * peak, equal_nan=True
+    ):
         return False, "the case's reference changed (its parameters changed)"
     with np.errstate(invalid="ignore"):
         moved = np.where(np.isnan(before) & np.isnan(after), 0.0, np.abs(after - before))
@@ -112,10 +130,13 @@ def _values_moved(old: Mapping[str, Any], new: Mapping[str, Any], threshold: flo
         return False, ""
     at = int(np.argmax(moved))
     step = int(expand_steps(new["steps"])[at])
-    return True, f"values moved by up to {moved[at]:.2g} of the peak (step {step}: {float(before[at])!r} -> {float(after[at])!r})"
+    where = f"step {step}: {float(before[at])!r} -> {float(after[at])!r}"
+    return True, f"values moved by up to {moved[at]:.2g} of the peak ({where})"
 
 
-def compare_records(old: Mapping[str, Any], new: Mapping[str, Any], threshold: float = THRESHOLD) -> tuple[str, str] | None:
+def compare_records(
+    old: Mapping[str, Any], new: Mapping[str, Any], threshold: float = THRESHOLD
+) -> tuple[str, str] | None:
     """(kind, what) for one record pair, or ``None`` when nothing changed."""
     notes = []
     if old["outcome"] != new["outcome"]:
@@ -142,7 +163,9 @@ def _one_sided(kind: str, run: str, record: Mapping[str, Any]) -> Change:
     return Change("regressed" if failing else kind, run, record["id"], what, old, new)
 
 
-def compare_sets(old: ResultSet, new: ResultSet, *, threshold: float = THRESHOLD, pairs: Mapping[str, str] | None = None) -> Diff:
+def compare_sets(
+    old: ResultSet, new: ResultSet, *, threshold: float = THRESHOLD, pairs: Mapping[str, str] | None = None
+) -> Diff:
     """Every change between ``old`` and ``new``."""
     diff = Diff(pair_runs(old, new, pairs), threshold)
     old_runs, new_runs = {r.name: r for r in old.runs}, {r.name: r for r in new.runs}
@@ -166,7 +189,12 @@ def text(diff: Diff, old: str, new: str) -> str:
     """The plain-text report: what was compared, the counts, then one line per change."""
     pairs = ", ".join(f"{a or '(none)'} -> {b or '(none)'}" for a, b in diff.pairs)
     counts = ", ".join(f"{n} {k}" for k, n in diff.counts.items())
-    lines = [f"old: {old}", f"new: {new}", f"runs compared: {pairs}", f"{counts} (threshold {diff.threshold:g} of the peak)"]
+    lines = [
+        f"old: {old}",
+        f"new: {new}",
+        f"runs compared: {pairs}",
+        f"{counts} (threshold {diff.threshold:g} of the peak)",
+    ]
     lines += [f"{c.kind.upper():<10} {c.run}  {c.id}: {c.what}" for c in diff.changes]
     verdict = f"{len(diff.regressions)} regression(s)" if diff.regressions else "no regressions"
     return "\n".join([*lines, verdict]) + "\n"

@@ -28,7 +28,11 @@ def _text(value: Any) -> str:
 
 def _testcase(suite: ET.Element, run: str, record: Mapping[str, Any]) -> None:
     case = ET.SubElement(
-        suite, "testcase", classname=_text(f"{run}.{record['family']}"), name=_text(record["id"]), time=_text(record.get("duration_s", 0))
+        suite,
+        "testcase",
+        classname=_text(f"{run}.{record['family']}"),
+        name=_text(record["id"]),
+        time=_text(record.get("duration_s", 0)),
     )
     properties = ET.SubElement(case, "properties")
     for key in PROPERTIES:

@@ -28,7 +28,16 @@ from typing import Any
 
 from .results import OUTCOMES, SCHEMA, read_json
 
-__all__ = ["MERGED_SCHEMA", "RESULT_FILE", "ResultSet", "Run", "find_result_files", "load", "merged_envelope", "write_json"]
+__all__ = [
+    "MERGED_SCHEMA",
+    "RESULT_FILE",
+    "ResultSet",
+    "Run",
+    "find_result_files",
+    "load",
+    "merged_envelope",
+    "write_json",
+]
 
 MERGED_SCHEMA = "lrconform-merged/1"
 RESULT_FILE = "results.json"

@@ -24,11 +24,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-from matplotlib import ticker  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from PIL import Image  # noqa: E402  (a matplotlib dependency)
+import numpy as np
+from matplotlib import ticker
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
 
 __all__ = ["BUCKETS", "CasePlot", "Line", "decimate", "render", "render_all"]
 
@@ -61,7 +61,10 @@ class CasePlot:
 
 
 def decimate(steps: np.ndarray, values: np.ndarray, buckets: int = BUCKETS) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``2 * buckets + 2`` points: both ends and each bucket's minimum and maximum (NaN where a bucket has only NaN)."""
+    """At most ``2 * buckets + 2`` points: both ends and each bucket's minimum and maximum.
+
+    A bucket of NaNs only (a run that stopped) keeps one NaN, so the line breaks there.
+    """
     if steps.size <= 2 * buckets:
         return steps, values
     width = -(-steps.size // buckets)
@@ -81,7 +84,9 @@ def _canvas() -> tuple[Figure, tuple]:
     """One figure per process, reused: creating axes and ticks costs more than drawing."""
     figure = Figure(figsize=_SIZE, dpi=_DPI)
     FigureCanvasAgg(figure)
-    figure.subplots_adjust(left=0.065, right=0.99, bottom=0.11, top=0.97, wspace=0.13)  # fixed: a layout engine costs more than the drawing
+    figure.subplots_adjust(
+        left=0.065, right=0.99, bottom=0.11, top=0.97, wspace=0.13
+    )  # fixed: a layout engine costs more than the drawing
     rates, errors = figure.subplots(1, 2)
     errors.set_yscale("log")
     errors.yaxis.set_major_locator(ticker.LogLocator(numticks=5))
@@ -113,7 +118,9 @@ def _draw(plot: CasePlot, rates, errors) -> None:
         errors.plot(*decimate(plot.steps, error), color=line.color, linewidth=1.1)
         tolerances.add((line.rtol, line.atol))
     for rtol, atol in sorted(tolerances):
-        errors.plot(*decimate(plot.steps, atol + rtol * np.abs(plot.reference)), color="#555555", linewidth=0.9, linestyle=":")
+        errors.plot(
+            *decimate(plot.steps, atol + rtol * np.abs(plot.reference)), color="#555555", linewidth=0.9, linestyle=":"
+        )
 
 
 def render(plot: CasePlot) -> str:

@@ -26,7 +26,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 OLD_COLOR, NEW_COLOR = "#1f77b4", "#d62728"
 #: Changed records plotted on a diff page (worst first); a page with more lists the rest without plots.
 MAX_DIFF_PLOTS = 200
-_SHIFTS = {-1: "one step late: actual[t] = reference[t−1]", 1: "one step early: actual[t] = reference[t+1]"}
+_SHIFTS = {-1: "one step late: actual[t] = reference[t-1]", 1: "one step early: actual[t] = reference[t+1]"}
 
 
 def number(value: float | str | None) -> str:
@@ -41,7 +41,11 @@ def classification(record: Mapping[str, Any]) -> str:
     """The off-by-one classification of a divergence ("" when the record did not diverge)."""
     if record.get("first_divergent_step") is None:
         return ""
-    return f"off-by-one, {_SHIFTS[record['shift']]}" if record.get("shift") in _SHIFTS else "formula mismatch (not a one-step shift)"
+    return (
+        f"off-by-one, {_SHIFTS[record['shift']]}"
+        if record.get("shift") in _SHIFTS
+        else "formula mismatch (not a one-step shift)"
+    )
 
 
 def headline(record: Mapping[str, Any]) -> str:
@@ -59,8 +63,12 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(number=number, label=LABELS.__getitem__, steps=steps_text, classification=classification, headline=headline)
-    env.globals.update(call_text=call_text, params_text=params_text, severity=SEVERITY, short=SHORT, suite_version=SUITE_VERSION)
+    env.filters.update(
+        number=number, label=LABELS.__getitem__, steps=steps_text, classification=classification, headline=headline
+    )
+    env.globals.update(
+        call_text=call_text, params_text=params_text, severity=SEVERITY, short=SHORT, suite_version=SUITE_VERSION
+    )
     return env
 
 
@@ -81,7 +89,7 @@ def case_plot(case: Case) -> plots.CasePlot | None:
 def _plots(report: Report, workers: int | None) -> dict[str, str]:
     specs = {case.id: case_plot(case) for cases in report.cases.values() for case in cases}
     wanted = {case_id: spec for case_id, spec in specs.items() if spec is not None}
-    return dict(zip(wanted, plots.render_all(list(wanted.values()), workers)))
+    return dict(zip(wanted, plots.render_all(list(wanted.values()), workers), strict=True))
 
 
 def _now() -> str:
@@ -103,7 +111,9 @@ def change_plot(change: Change) -> plots.CasePlot | None:
     sides = [(OLD_COLOR, change.old), (NEW_COLOR, change.new)]
     if any(len(r["actual"]) != steps.size for _, r in sides):
         return None
-    lines = tuple(plots.Line(c, decode_floats(r["actual"]), r["rtol"], r["atol"], r.get("first_divergent_step")) for c, r in sides)
+    lines = tuple(
+        plots.Line(c, decode_floats(r["actual"]), r["rtol"], r["atol"], r.get("first_divergent_step")) for c, r in sides
+    )
     return plots.CasePlot(steps, decode_floats(change.new["reference"]), lines)
 
 
@@ -111,6 +121,6 @@ def render_diff(diff: Diff, *, old: str, new: str, workers: int | None = None) -
     """The diff page: verdict, counts, and every change (with a plot for the first :data:`MAX_DIFF_PLOTS`)."""
     specs = {change.key: change_plot(change) for change in diff.changes[:MAX_DIFF_PLOTS]}
     wanted = {key: spec for key, spec in specs.items() if spec is not None}
-    images = dict(zip(wanted, plots.render_all(list(wanted.values()), workers)))
+    images = dict(zip(wanted, plots.render_all(list(wanted.values()), workers), strict=True))
     template = _environment().get_template("diff.html.j2")
     return template.render(diff=diff, old=old, new=new, plots=images, created=_now(), max_plots=MAX_DIFF_PLOTS)

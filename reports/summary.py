@@ -16,7 +16,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["LABELS", "PALETTE", "SEVERITY", "SHORT", "Case", "Cell", "Column", "Report", "build", "call_text", "error_value", "params_text", "steps_text", "worst"]
+__all__ = [
+    "LABELS",
+    "PALETTE",
+    "SEVERITY",
+    "SHORT",
+    "Case",
+    "Cell",
+    "Column",
+    "Report",
+    "build",
+    "call_text",
+    "params_text",
+    "steps_text",
+    "worst",
+]
 
 #: How outcomes read on the page and in text output.
 LABELS = {
@@ -43,8 +57,9 @@ SEVERITY = ("error", "diverge", "fixed_divergence", "documented_divergence", "sk
 #: Matplotlib's tab20 as (dark, light) pairs: a framework run's first probe takes the dark colour of
 #: its pair, other probes the light one; the same colours mark its columns in the plots and tables.
 PALETTE = (
-    ("#1f77b4", "#aec7e8"), ("#ff7f0e", "#ffbb78"), ("#2ca02c", "#98df8a"), ("#d62728", "#ff9896"), ("#9467bd", "#c5b0d5"),
-    ("#8c564b", "#c49c94"), ("#e377c2", "#f7b6d2"), ("#7f7f7f", "#c7c7c7"), ("#bcbd22", "#dbdb8d"), ("#17becf", "#9edae5"),
+    ("#1f77b4", "#aec7e8"), ("#ff7f0e", "#ffbb78"), ("#2ca02c", "#98df8a"), ("#d62728", "#ff9896"),
+    ("#9467bd", "#c5b0d5"), ("#8c564b", "#c49c94"), ("#e377c2", "#f7b6d2"), ("#7f7f7f", "#c7c7c7"),
+    ("#bcbd22", "#dbdb8d"), ("#17becf", "#9edae5"),
 )  # fmt: skip
 
 
@@ -52,11 +67,6 @@ def worst(outcomes: Iterable[str]) -> str:
     """The most severe of some outcomes (``agree`` for none)."""
     present = set(outcomes)
     return next((o for o in SEVERITY if o in present), "agree")
-
-
-def error_value(value: float | str | None) -> float | None:
-    """A record's error field as a float (``"inf"``/``"nan"`` as written by ``results``), ``None`` if absent."""
-    return None if value is None else float(value)
 
 
 def steps_text(steps: Mapping[str, int] | list[int]) -> str:
@@ -126,8 +136,10 @@ class Cell:
     def add(self, record: Mapping[str, Any]) -> None:
         self.counts[record["outcome"]] += 1
         for key in ("max_abs_err", "max_rel_err"):
-            value = error_value(record.get(key))
-            if value is not None and (getattr(self, key) is None or not value <= getattr(self, key)):
+            if record.get(key) is None:  # not compared (not expressible, skipped, error)
+                continue
+            value = float(record[key])  # "inf" as written by reports.results
+            if getattr(self, key) is None or value > getattr(self, key):
                 setattr(self, key, value)
 
     @property
@@ -205,15 +217,22 @@ class Report:
     @property
     def tolerances(self) -> list[tuple[str, str]]:
         """(dtype, reason) of every tolerance some record was judged with."""
-        found = {(r["dtype"], r["tolerance_reason"]) for cases in self.cases.values() for c in cases for _, r in c.rows if r.get("dtype")}
+        found = {
+            (r["dtype"], r["tolerance_reason"])
+            for cases in self.cases.values()
+            for c in cases
+            for _, r in c.rows
+            if r.get("dtype")
+        }
         return sorted(found)
 
     @property
     def packages(self) -> list[tuple[str, list[str | None]]]:
         """(distribution, version in each run) for every distribution installed in some run."""
-        names = dict.fromkeys(n for run in self.runs for n in ((run.get("environment") or {}).get("packages") or {}))
-        rows = [(n, [((run.get("environment") or {}).get("packages") or {}).get(n) for run in self.runs]) for n in names]
-        return [(n, versions) for n, versions in rows if any(versions)]
+        installed = [(run.get("environment") or {}).get("packages") or {} for run in self.runs]
+        names = dict.fromkeys(name for packages in installed for name in packages)
+        rows = [(name, [packages.get(name) for packages in installed]) for name in names]
+        return [(name, versions) for name, versions in rows if any(versions)]
 
     @property
     def groups(self) -> list[tuple[tuple[str, str], list[Column]]]:
@@ -225,7 +244,11 @@ class Report:
 
 
 def _columns(runs: list[Mapping[str, Any]], results: list[dict[str, Any]]) -> dict[tuple[str, str], Column]:
-    versions = {(run["name"], name): (info or {}).get("version") for run in runs for name, info in (run.get("adapters") or {}).items()}
+    versions = {
+        (run["name"], name): (info or {}).get("version")
+        for run in runs
+        for name, info in (run.get("adapters") or {}).items()
+    }
     columns: dict[tuple[str, str], Column] = {}
     groups: dict[tuple[str, str], int] = {}
     for record in results:
@@ -234,7 +257,9 @@ def _columns(runs: list[Mapping[str, Any]], results: list[dict[str, Any]]) -> di
             version = record.get("framework_version") or versions.get(group)
             first = group not in groups
             groups.setdefault(group, len(groups))
-            columns[key] = Column(*key, record["framework"], record["probe"], version, len(columns), groups[group], first)
+            columns[key] = Column(
+                *key, record["framework"], record["probe"], version, len(columns), groups[group], first
+            )
     return columns
 
 

@@ -98,7 +98,11 @@ def check(upgrade: Upgrade, results: ResultSet, threshold: float) -> UpgradeChec
     missing = tuple(name for name in (upgrade.old, upgrade.new) if name not in runs)
     if missing:
         return UpgradeCheck(upgrade, None, missing, ())
-    diff = compare_sets(ResultSet((runs[upgrade.old],)), ResultSet((runs[upgrade.new],)), threshold=threshold, pairs={upgrade.old: upgrade.new})
+    diff = compare_sets(
+        ResultSet((runs[upgrade.old],)),
+        ResultSet((runs[upgrade.new],)),
+        threshold=threshold,
+        pairs={upgrade.old: upgrade.new},
+    )
     changed = [c.id for c in diff.changes]
     return UpgradeCheck(upgrade, diff, (), tuple(p for p in upgrade.expect if not any(_matches(p, i) for i in changed)))
-

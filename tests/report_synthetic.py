@@ -75,7 +75,9 @@ class SyntheticAdapter:
             raise NotExpressible(f"{self.name} has no scheduler for {case.formula}")
         repro = f"# {self.name}: the reference of {case.id}, {behaviour}\nimport numpy\n"
         kwargs = {"params": dict(case.params), "behaviour": behaviour}
-        return Plan(api=f"synthetic.{self.name}.{case.formula}", kwargs=kwargs, setup={}, repro=repro, probes=self.probes)
+        return Plan(
+            api=f"synthetic.{self.name}.{case.formula}", kwargs=kwargs, setup={}, repro=repro, probes=self.probes
+        )
 
     def run(self, case: Case, plan: Plan) -> Mapping[str, Trajectory]:
         behaviour = plan.kwargs["behaviour"]
@@ -102,7 +104,9 @@ def synthetic_run(
         for target in build_targets(case, fake, documented):
             harness.check(target)["framework_version"] = version
     adapters = {fake.name: {"version": version, "problem": None}}
-    return write_results(path, records=harness.records, run={"name": name, "frameworks": [fake.name], "argv": []}, adapters=adapters)
+    return write_results(
+        path, records=harness.records, run={"name": name, "frameworks": [fake.name], "argv": []}, adapters=adapters
+    )
 
 
 def by_family(behaviours: Mapping[str, str], default: str = "agree") -> Callable[[Case], str]:
@@ -120,7 +124,9 @@ def main() -> None:
     mixes = [{}, {"cosine": "late"}, {"exponential": "scaled"}, {"polynomial": "not_expressible"}, {"cyclic": "raise"}]
     for index in range(args.runs):
         name = f"synthetic{index}"
-        envelope = synthetic_run(args.out / name / "results.json", name, by_family(mixes[index % len(mixes)]), cases=cases)
+        envelope = synthetic_run(
+            args.out / name / "results.json", name, by_family(mixes[index % len(mixes)]), cases=cases
+        )
         print(f"{name}: {len(envelope['results'])} results")
 
 

@@ -22,7 +22,13 @@ AGREE, DIVERGE = (0xDA, 0xFB, 0xE1), (0xFF, 0xCE, 0xCB)  # the matrix cells' bac
 
 
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+    ]
     flags += ["--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars"]
     return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=120, check=True)
 
@@ -36,7 +42,7 @@ class _Matrix(HTMLParser):
         self._depth = 0  # > 0 inside the matrix table
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "table" and ("id", "matrix-table") in attrs or self._depth and tag == "table":
+        if (tag == "table" and ("id", "matrix-table") in attrs) or (self._depth and tag == "table"):
             self._depth += 1
         elif self._depth and tag == "tr":
             self.rows.append([])
@@ -84,4 +90,6 @@ def test_the_screenshot_shows_green_and_red_cells(page: Path, tmp_path: Path) ->
     image = Image.open(shot).convert("RGB")
     assert image.size == (1200, 900)
     colours = dict((colour, n) for n, colour in image.getcolors(maxcolors=1 << 20))
-    assert colours.get(AGREE, 0) > 5_000 and colours.get(DIVERGE, 0) > 2_000  # two green rows, one red: cells of ~100x40 px
+    assert (
+        colours.get(AGREE, 0) > 5_000 and colours.get(DIVERGE, 0) > 2_000
+    )  # two green rows, one red: cells of ~100x40 px

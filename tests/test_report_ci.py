@@ -61,7 +61,11 @@ def test_the_plan_step_yields_the_matrix_labels_framework_envs(nightly: dict, tm
     """Run the workflow's own plan step, verbatim, against this tox.ini."""
     (step,) = [s for s in nightly["jobs"]["plan"]["steps"] if s.get("id") == "matrix"]
     output = tmp_path / "github_output"
-    environment = {**os.environ, "GITHUB_OUTPUT": str(output), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    environment = {
+        **os.environ,
+        "GITHUB_OUTPUT": str(output),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
     subprocess.run(["bash", "-e", "-c", step["run"]], cwd=ROOT, env=environment, check=True, capture_output=True)
     (line,) = output.read_text().splitlines()
     assert line.startswith("envs=")
@@ -96,7 +100,9 @@ def test_the_report_job_merges_and_gates_on_the_baseline(nightly: dict) -> None:
     runs = " ".join(s.get("run", "") for s in job["steps"])
     assert "tox -e report" in runs
     assert "python -m reports diff baseline/results.json reports/out/merged/results.json" in runs
-    downloads = [s["with"]["pattern"] for s in job["steps"] if s.get("uses", "").startswith("actions/download-artifact@")]
+    downloads = [
+        s["with"]["pattern"] for s in job["steps"] if s.get("uses", "").startswith("actions/download-artifact@")
+    ]
     assert downloads == ["pinned-*"]
     (publish,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")]
     assert publish["with"]["name"] == "lrconform-report" and publish["if"] == "always()"
@@ -106,7 +112,9 @@ def test_the_report_job_merges_and_gates_on_the_baseline(nightly: dict) -> None:
 def test_the_latest_report_never_blocks(nightly: dict) -> None:
     job = nightly["jobs"]["latest"]
     assert job["continue-on-error"] is True
-    assert "python -m reports diff pinned latest/merged/results.json" in " ".join(s.get("run", "") for s in job["steps"])
+    assert "python -m reports diff pinned latest/merged/results.json" in " ".join(
+        s.get("run", "") for s in job["steps"]
+    )
 
 
 def test_the_report_env_runs_last_after_every_other_env() -> None:

@@ -26,9 +26,19 @@ DROPPED = next(c for c in reversed(CASES) if c.family == "linear")  # not in the
 def sets(tmp_path_factory) -> tuple[Path, Path]:
     """The same adapter ``fw`` as run ``fw-1`` (old) and run ``fw-2`` (new); the new suite lost a linear case."""
     out = tmp_path_factory.mktemp("sets")
-    synthetic_run(out / "old" / "results.json", "fw-1", by_family(OLD), adapter="fw", cases=CASES, expectations=[DOCUMENTED])
+    synthetic_run(
+        out / "old" / "results.json", "fw-1", by_family(OLD), adapter="fw", cases=CASES, expectations=[DOCUMENTED]
+    )
     kept = [c for c in CASES if c is not DROPPED]
-    synthetic_run(out / "new" / "results.json", "fw-2", by_family(NEW), adapter="fw", cases=kept, expectations=[DOCUMENTED], version="2.0.0")
+    synthetic_run(
+        out / "new" / "results.json",
+        "fw-2",
+        by_family(NEW),
+        adapter="fw",
+        cases=kept,
+        expectations=[DOCUMENTED],
+        version="2.0.0",
+    )
     return out / "old", out / "new"
 
 
@@ -54,7 +64,9 @@ def test_every_kind_of_change_is_found(sets) -> None:
 def test_what_changed_is_spelled_out(sets) -> None:
     found = {c.id: c for c in _compare(sets).changes}
     case = next(c for c in CASES if c.family == "cosine")
-    assert found[f"{case.id}-fw"].what.startswith("outcome agree -> diverge; first divergent step none -> 1; values moved by up to")
+    assert found[f"{case.id}-fw"].what.startswith(
+        "outcome agree -> diverge; first divergent step none -> 1; values moved by up to"
+    )
     step = next(c for c in CASES if c.family == "step_decay")
     first = float(step.reference()[0])  # the peak: step decay starts at its largest value
     old, new = first * SCALE, first * SCALE**2

@@ -17,7 +17,9 @@ COUNT = {f: sum(c.family == f for c in CASES) for f in ("cosine", "cyclic", "pol
 @pytest.fixture(scope="module")
 def suites(tmp_path_factory) -> dict[str, ET.Element]:
     out = tmp_path_factory.mktemp("out")
-    behaviour = by_family({"cosine": "late", "cyclic": "raise", "polynomial": "not_expressible", "step_decay": "scaled"})
+    behaviour = by_family(
+        {"cosine": "late", "cyclic": "raise", "polynomial": "not_expressible", "step_decay": "scaled"}
+    )
     documented = Expectation("step[*", "scaled on purpose", "https://example.org/issue", "tests")
     synthetic_run(out / "a" / "results.json", "a", behaviour, cases=CASES, expectations=[documented])
     synthetic_run(out / "b" / "results.json", "b", by_family({}), cases=CASES)
@@ -28,8 +30,12 @@ def suites(tmp_path_factory) -> dict[str, ET.Element]:
 def test_one_suite_per_run_with_counts(suites) -> None:
     probes = 2
     a, b = suites["a"], suites["b"]
-    assert int(a.get("tests")) == probes * (COUNT["cosine"] + COUNT["cyclic"] + COUNT["step_decay"]) + COUNT["polynomial"]
-    assert int(a.get("failures")) == probes * (COUNT["cosine"] + COUNT["cyclic"])  # a run that raises diverges (NaN steps)
+    assert (
+        int(a.get("tests")) == probes * (COUNT["cosine"] + COUNT["cyclic"] + COUNT["step_decay"]) + COUNT["polynomial"]
+    )
+    assert int(a.get("failures")) == probes * (
+        COUNT["cosine"] + COUNT["cyclic"]
+    )  # a run that raises diverges (NaN steps)
     assert int(a.get("skipped")) == probes * COUNT["step_decay"] + COUNT["polynomial"]
     assert int(a.get("errors")) == 0
     assert (int(b.get("tests")), int(b.get("failures")), int(b.get("skipped"))) == (probes * len(CASES), 0, 0)

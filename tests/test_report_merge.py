@@ -21,8 +21,17 @@ def cases():
 @pytest.fixture
 def out(tmp_path: Path, cases) -> Path:
     """reports/out as two framework envs leave it: the same adapter ``keras`` under env ``tfa`` and env ``keras``."""
-    synthetic_run(tmp_path / "tfa" / "results.json", "tfa", by_family({}), adapter="keras", version="2.15.0", cases=cases)
-    synthetic_run(tmp_path / "keras" / "results.json", "keras", by_family({"cosine": "late"}), adapter="keras", version="3.9.0", cases=cases)
+    synthetic_run(
+        tmp_path / "tfa" / "results.json", "tfa", by_family({}), adapter="keras", version="2.15.0", cases=cases
+    )
+    synthetic_run(
+        tmp_path / "keras" / "results.json",
+        "keras",
+        by_family({"cosine": "late"}),
+        adapter="keras",
+        version="3.9.0",
+        cases=cases,
+    )
     return tmp_path
 
 
@@ -40,7 +49,9 @@ def test_the_same_adapter_in_two_runs_keeps_both(out: Path, cases) -> None:
 
 def test_two_files_with_one_run_name_fail_naming_both(out: Path, cases) -> None:
     synthetic_run(out / "again" / "results.json", "tfa", by_family({}), adapter="keras", cases=cases[:1])
-    with pytest.raises(ValueError, match=r"again/results.json.*tfa/results.json|tfa/results.json.*again/results.json") as info:
+    with pytest.raises(
+        ValueError, match=r"again/results.json.*tfa/results.json|tfa/results.json.*again/results.json"
+    ) as info:
         merge.load([out])
     assert "--lrconform-run-name" in str(info.value)
 

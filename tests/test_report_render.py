@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,10 +32,19 @@ def merged(tmp_path_factory) -> dict:
     """Run ``late`` is one step late on cosine and cannot express polynomial; run ``scaled`` is 1e-3 off on
     exponential, documented as such, and agrees elsewhere."""
     out = tmp_path_factory.mktemp("out")
-    synthetic_run(out / "late" / "results.json", "late", by_family({"cosine": "late", "polynomial": "not_expressible"}), cases=CASES)
+    synthetic_run(
+        out / "late" / "results.json",
+        "late",
+        by_family({"cosine": "late", "polynomial": "not_expressible"}),
+        cases=CASES,
+    )
     documented = Expectation("exponential*-scaled*", f"scaled by 1.001 {HOSTILE}", LINK, "tests/expectations.toml")
     synthetic_run(
-        out / "scaled" / "results.json", "scaled", by_family({"exponential": "scaled"}), cases=CASES, expectations=[documented]
+        out / "scaled" / "results.json",
+        "scaled",
+        by_family({"exponential": "scaled"}),
+        cases=CASES,
+        expectations=[documented],
     )
     return merge.merged_envelope(merge.load([out]))
 
@@ -49,12 +57,19 @@ def page(merged: dict) -> str:
 def test_matrix_counts_every_outcome_per_family_and_column(merged: dict) -> None:
     report = summary.build(merged)
     assert report.families == ["cosine", "exponential", "polynomial"]  # catalogue order
-    assert [c.key for c in report.columns] == [("late", "late"), ("late", "late.applied"), ("scaled", "scaled"), ("scaled", "scaled.applied")]
+    assert [c.key for c in report.columns] == [
+        ("late", "late"),
+        ("late", "late.applied"),
+        ("scaled", "scaled"),
+        ("scaled", "scaled.applied"),
+    ]
     cell = report.cells
     assert dict(cell[("cosine", ("late", "late"))].counts) == {"diverge": COUNT["cosine"]}
     assert dict(cell[("polynomial", ("late", "late"))].counts) == {"not_expressible": COUNT["polynomial"]}
     assert ("polynomial", ("late", "late.applied")) not in cell  # a case that is not expressible has no probes
-    assert dict(cell[("exponential", ("scaled", "scaled.applied"))].counts) == {"documented_divergence": COUNT["exponential"]}
+    assert dict(cell[("exponential", ("scaled", "scaled.applied"))].counts) == {
+        "documented_divergence": COUNT["exponential"]
+    }
     assert cell[("cosine", ("late", "late"))].worst == "diverge"
 
 
@@ -76,7 +91,7 @@ def test_page_shows_the_matrix_with_counts_and_links(page: str) -> None:
 
 
 def test_page_explains_each_divergence(page: str) -> None:
-    assert "off-by-one, one step late: actual[t] = reference[t−1]" in page
+    assert "off-by-one, one step late: actual[t] = reference[t-1]" in page
     assert f'<a href="{LINK}">' in page
     assert "scaled has no" not in page  # the not-expressible reason belongs to run late
     assert "late has no scheduler for polynomial" in page
@@ -99,7 +114,9 @@ def test_equivalence_lists_agreeing_apis_and_why_not(merged: dict) -> None:
     report = summary.build(merged)
     late = report.equivalence[("exponential", ("late", "late"))]
     assert list(late.apis) == ["synthetic.late.exponential"]
-    assert [case for case, _, _ in late.apis["synthetic.late.exponential"]] == [c.id for c in CASES if c.family == "exponential"]
+    assert [case for case, _, _ in late.apis["synthetic.late.exponential"]] == [
+        c.id for c in CASES if c.family == "exponential"
+    ]
     assert not report.equivalence[("polynomial", ("late", "late"))].apis
     misses = report.equivalence[("polynomial", ("late", "late"))].misses
     assert list(misses) == ["not_expressible"]
@@ -118,7 +135,15 @@ def test_environment_lists_every_run(page: str, merged: dict) -> None:
 
 
 def test_a_run_that_could_not_import_its_framework_is_warned_about(merged: dict) -> None:
-    broken = {**merged, "runs": [{**merged["runs"][0], "adapters": {"late": {"version": None, "problem": "late not importable: ImportError"}}}]}
+    broken = {
+        **merged,
+        "runs": [
+            {
+                **merged["runs"][0],
+                "adapters": {"late": {"version": None, "problem": "late not importable: ImportError"}},
+            }
+        ],
+    }
     assert any("could not run: late not importable" in w for w in summary.build(broken).warnings)
 
 
@@ -131,15 +156,25 @@ def test_number(value, text: str) -> None:
 
 @pytest.mark.parametrize(
     ("steps", "text"),
-    [({"start": 0, "stop": 300, "step": 1}, "0..299"), ({"start": 0, "stop": 1000, "step": 10}, "0..990 every 10"), ([0, 5, 1000], "3 listed steps (0..1000)")],
+    [
+        ({"start": 0, "stop": 300, "step": 1}, "0..299"),
+        ({"start": 0, "stop": 1000, "step": 10}, "0..990 every 10"),
+        ([0, 5, 1000], "3 listed steps (0..1000)"),
+    ],
 )
 def test_steps_text(steps, text: str) -> None:
     assert summary.steps_text(steps) == text
 
 
 def test_call_text_spells_nested_schedulers() -> None:
-    kwargs = {"schedulers": [{"api": "torch.optim.lr_scheduler.StepLR", "kwargs": {"step_size": 3, "gamma": 0.1}}], "milestones": [10]}
-    assert summary.call_text("torch.optim.lr_scheduler.SequentialLR", kwargs) == "SequentialLR(schedulers=[StepLR(step_size=3, gamma=0.1)], milestones=[10])"
+    kwargs = {
+        "schedulers": [{"api": "torch.optim.lr_scheduler.StepLR", "kwargs": {"step_size": 3, "gamma": 0.1}}],
+        "milestones": [10],
+    }
+    assert (
+        summary.call_text("torch.optim.lr_scheduler.SequentialLR", kwargs)
+        == "SequentialLR(schedulers=[StepLR(step_size=3, gamma=0.1)], milestones=[10])"
+    )
 
 
 def test_decimate_keeps_every_extreme() -> None:
