@@ -1,4 +1,4 @@
-"""``python -m reports``: merge runs into the report, diff two result sets, check declared upgrades, CI helpers.
+"""python -m reports: merge runs into the report, diff two result sets, check declared upgrades, CI helpers.
 
 Exit status: 0 done; 1 the diff found a regression, or an upgrade check missed an expected
 change; 2 bad input (an unreadable result file, a bad option), with the reason on stderr.
@@ -22,8 +22,8 @@ def _size(path: Path) -> str:
     return f"{path.stat().st_size / 1e6:.2f} MB"
 
 
-def merge(args: argparse.Namespace) -> int:
-    """Merge result files into results.json, report.html and junit.xml under ``--out``."""
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Merge result files into results.json, report.html and junit.xml under --out."""
     from . import junit, merge, render
 
     started = time.perf_counter()
@@ -55,7 +55,7 @@ def _pairs(raw: Sequence[str]) -> dict[str, str]:
     return pairs
 
 
-def diff(args: argparse.Namespace) -> int:
+def cmd_diff(args: argparse.Namespace) -> int:
     """Print what changed from OLD to NEW; exit 1 on a regression."""
     from . import diff, merge
 
@@ -72,7 +72,7 @@ def diff(args: argparse.Namespace) -> int:
     return 1 if found.regressions else 0
 
 
-def upgrade(args: argparse.Namespace) -> int:
+def cmd_upgrade(args: argparse.Namespace) -> int:
     """Diff every declared upgrade's two runs and check that the expected changes are found."""
     from . import diff, merge
     from .render import render_diff
@@ -101,7 +101,7 @@ def upgrade(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def ci(args: argparse.Namespace) -> int:
+def cmd_ci(args: argparse.Namespace) -> int:
     """Answer the workflow: the framework envs (JSON list), or the deps override for latest builds."""
     from . import ci
 
@@ -112,12 +112,12 @@ def ci(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    p = commands.add_parser("merge", help=merge.__doc__)
+    p = commands.add_parser("merge", help=cmd_merge.__doc__)
     p.add_argument("inputs", nargs="*", type=Path, default=[OUT], help=f"result files or folders (default: {OUT})")
     p.add_argument("--out", type=Path, default=OUT / "merged", help="output folder (default: %(default)s)")
     p.add_argument("--workers", type=int, default=None, help="processes for plotting (default: one per core)")
-    p.set_defaults(run=merge)
-    p = commands.add_parser("diff", help=diff.__doc__)
+    p.set_defaults(run=cmd_merge)
+    p = commands.add_parser("diff", help=cmd_diff.__doc__)
     p.add_argument("old", type=Path, help="result file, merged file or folder")
     p.add_argument("new", type=Path, help="result file, merged file or folder")
     p.add_argument("--html", type=Path, help="also write the diff as an HTML page")
@@ -125,17 +125,17 @@ def _parser() -> argparse.ArgumentParser:
         "--threshold", type=float, default=1e-9, help="largest change relative to the peak that is no change"
     )
     p.add_argument("--pair", action="append", default=[], metavar="OLD=NEW", help="compare run OLD with run NEW")
-    p.set_defaults(run=diff)
-    p = commands.add_parser("upgrade", help=upgrade.__doc__)
+    p.set_defaults(run=cmd_diff)
+    p = commands.add_parser("upgrade", help=cmd_upgrade.__doc__)
     p.add_argument("--file", type=Path, help="declared upgrades (default: reports/upgrades.toml)")
     p.add_argument("--results", type=Path, default=OUT, help="folder of runs (default: %(default)s)")
     p.add_argument("--out", type=Path, default=OUT / "upgrade", help="where the diff pages go (default: %(default)s)")
     p.add_argument("--threshold", type=float, default=1e-9, help="as for diff")
-    p.set_defaults(run=upgrade)
-    p = commands.add_parser("ci", help=ci.__doc__)
+    p.set_defaults(run=cmd_upgrade)
+    p = commands.add_parser("ci", help=cmd_ci.__doc__)
     p.add_argument("what", choices=["matrix", "latest-deps"])
     p.add_argument("env", nargs="?", help="the env, for latest-deps")
-    p.set_defaults(run=ci)
+    p.set_defaults(run=cmd_ci)
     return parser
 
 
