@@ -93,7 +93,8 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
         page = args.out / f"{entry.name}.html"
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(render_diff(outcome.diff, old=entry.old, new=entry.new), encoding="utf-8")
-        print(f"upgrade {entry.name} ({entry.link}):\n" + diff.text(outcome.diff, entry.old, entry.new) + f"  {page}")
+        print(f"upgrade {entry.name}: {entry.about} ({entry.link})")
+        print(f"{diff.text(outcome.diff, entry.old, entry.new)}  {page}")
         for pattern in outcome.not_found:
             print(f"upgrade {entry.name}: FAILED: the diff shows no change for {pattern!r}, which {args.file} expects")
         failed += not outcome.ok

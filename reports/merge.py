@@ -67,10 +67,6 @@ class ResultSet:
             for record in run.records:
                 yield run, record
 
-    def keyed(self) -> dict[tuple[str, str], dict[str, Any]]:
-        """Every record by (run name, test id)."""
-        return {(run.name, record["id"]): record for run, record in self.records()}
-
 
 def find_result_files(inputs: Iterable[Path], exclude: Iterable[Path] = ()) -> list[Path]:
     """The result files named by ``inputs``: files as given, folders searched one level deep."""

@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from reports import cli, merge
+from reports import cli, merge, render, summary
 from tests.report_synthetic import by_family, catalogue, synthetic_run
 
 FAMILIES = ("cosine", "exponential", "polynomial")
+
+
+def _keyed(result_set: merge.ResultSet) -> dict[tuple[str, str], dict]:
+    return {(run.name, record["id"]): record for run, record in result_set.records()}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +42,7 @@ def out(tmp_path: Path, cases) -> Path:
 def test_the_same_adapter_in_two_runs_keeps_both(out: Path, cases) -> None:
     result_set = merge.load([out])
     assert [r.name for r in result_set.runs] == ["keras", "tfa"]  # folders in sorted order
-    keyed = result_set.keyed()
+    keyed = _keyed(result_set)
     per_run = 2 * len(cases)  # two probes per case
     assert len(keyed) == 2 * per_run
     case = next(c for c in cases if c.family == "cosine")
@@ -115,7 +119,7 @@ def test_the_merged_file_reads_back_as_the_same_runs(out: Path, tmp_path: Path) 
     merge.write_json(merge.merged_envelope(first), merged)
     again = merge.load([merged])
     assert [(r.name, r.info["run"]) for r in again.runs] == [(r.name, r.info["run"]) for r in first.runs]
-    assert {k: v["outcome"] for k, v in again.keyed().items()} == {k: v["outcome"] for k, v in first.keyed().items()}
+    assert {k: v["outcome"] for k, v in _keyed(again).items()} == {k: v["outcome"] for k, v in _keyed(first).items()}
     assert all(record["run"] == run.name for run, record in again.records())
 
 
@@ -141,3 +145,14 @@ def test_the_cli_exits_2_on_an_unreadable_file(out: Path, capsys) -> None:
 def test_the_cli_exits_2_when_there_is_nothing_to_merge(tmp_path: Path, capsys) -> None:
     assert cli.main(["merge", str(tmp_path), "--out", str(tmp_path / "merged")]) == 2
     assert "no result files" in capsys.readouterr().err
+
+
+def test_the_report_heads_each_run_with_its_framework_version_and_run_name(out: Path) -> None:
+    report = summary.build(merge.merged_envelope(merge.load([out])))
+    assert [(group, columns[0].version) for group, columns in report.groups] == [
+        (("keras", "keras"), "3.9.0"),
+        (("tfa", "keras"), "2.15.0"),
+    ]
+    header = render.render_report(merge.merged_envelope(merge.load([out])), workers=1).split("</thead>")[0]
+    assert 'keras <span class="muted">3.9.0</span></th>' in header  # run keras: named like its adapter
+    assert 'keras <span class="muted">2.15.0</span><br><span class="muted">run tfa</span>' in header
