@@ -3,10 +3,10 @@
 Each case gets one figure with two panels: the reference (a wide grey band) overlaid with every
 framework's trajectory (thin coloured lines, a ring at the first divergent step), and the
 absolute error per step on a log scale with each column's tolerance (dotted); a line identical to
-one already drawn is skipped, as it would be hidden under it. Long trajectories
-are decimated per line to the minimum and maximum of each of :data:`BUCKETS` buckets, which keeps
-every spike visible; PNGs are quantized to a small palette, so a plot costs about 8 kB whatever
-the number of steps. Many plots render in a pool of processes.
+one already drawn is skipped, as it would be hidden under it. Long trajectories are decimated per
+line to the minimum and maximum of each of :data:`BUCKETS` buckets, which keeps every spike
+visible; PNGs are quantized to a small palette, so a plot costs about 10 kB (base64) whatever the
+number of steps. Many plots render in a pool of processes.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ matplotlib.use("Agg")
 
 import numpy as np
 from matplotlib import ticker
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
@@ -80,13 +81,12 @@ def decimate(steps: np.ndarray, values: np.ndarray, buckets: int = BUCKETS) -> t
 
 
 @functools.cache
-def _canvas() -> tuple[Figure, tuple]:
+def _canvas() -> tuple[Figure, tuple[Axes, Axes]]:
     """One figure per process, reused: creating axes and ticks costs more than drawing."""
     figure = Figure(figsize=_SIZE, dpi=_DPI)
     FigureCanvasAgg(figure)
-    figure.subplots_adjust(
-        left=0.065, right=0.99, bottom=0.11, top=0.97, wspace=0.13
-    )  # fixed: a layout engine costs more than the drawing
+    # fixed margins: a layout engine costs more than the drawing
+    figure.subplots_adjust(left=0.065, right=0.99, bottom=0.11, top=0.97, wspace=0.13)
     rates, errors = figure.subplots(1, 2)
     errors.set_yscale("log")
     errors.yaxis.set_major_locator(ticker.LogLocator(numticks=5))
@@ -100,7 +100,7 @@ def _canvas() -> tuple[Figure, tuple]:
     return figure, (rates, errors)
 
 
-def _draw(plot: CasePlot, rates, errors) -> None:
+def _draw(plot: CasePlot, rates: Axes, errors: Axes) -> None:
     peak = float(np.nanmax(np.abs(np.where(np.isfinite(plot.reference), plot.reference, np.nan)), initial=0.0)) or 1.0
     rates.plot(*decimate(plot.steps, plot.reference), color="#888888", linewidth=5, alpha=0.45, solid_capstyle="butt")
     tolerances, drawn = set(), set()
