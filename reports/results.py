@@ -36,6 +36,7 @@ __all__ = [
     "encode_steps",
     "environment",
     "expand_steps",
+    "read_json",
     "read_results",
     "write_results",
 ]
@@ -145,12 +146,18 @@ def write_results(
     return envelope
 
 
+def read_json(path: Path) -> Any:
+    """Parse a JSON file; a missing or unreadable file raises ``ValueError`` naming it."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable result file: {exc}") from None
+
+
 def read_results(path: Path) -> dict[str, Any]:
     """Read and check an envelope; a missing, unreadable or foreign file raises ``ValueError``."""
-    try:
-        envelope = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a readable result file: {exc}") from None
-    if not isinstance(envelope, dict) or envelope.get("schema") != SCHEMA:
-        raise ValueError(f"{path}: not an lrconform result file (schema {envelope.get('schema')!r}, want {SCHEMA!r})")
+    envelope = read_json(path)
+    schema = envelope.get("schema") if isinstance(envelope, dict) else None
+    if schema != SCHEMA:
+        raise ValueError(f"{path}: not an lrconform result file (schema {schema!r}, want {SCHEMA!r})")
     return envelope

@@ -1,0 +1,151 @@
+"""python -m reports: merge runs into the report, diff two result sets, check declared upgrades, CI helpers.
+
+Exit status: 0 done; 1 the diff found a regression, or an upgrade check missed an expected
+change; 2 bad input (an unreadable result file, a bad option), with the reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+OUT = Path(__file__).parent / "out"
+
+
+def _size(path: Path) -> str:
+    return f"{path.stat().st_size / 1e6:.2f} MB"
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Merge result files into results.json, report.html and junit.xml under --out."""
+    from . import junit, merge, render
+
+    started = time.perf_counter()
+    result_set = merge.load(args.inputs, exclude=[args.out])
+    if not result_set.runs:
+        raise ValueError(
+            f"no result files in {', '.join(map(str, args.inputs))}: run a framework env first (e.g. tox -e torch)"
+        )
+    envelope = merge.merged_envelope(result_set)
+    targets = {name: args.out / name for name in ("results.json", "junit.xml", "report.html")}
+    merge.write_json(envelope, targets["results.json"])
+    targets["junit.xml"].write_bytes(junit.junit_xml(envelope))
+    targets["report.html"].write_text(render.render_report(envelope, workers=args.workers), encoding="utf-8")
+    runs = ", ".join(f"{run.name} ({len(run.records)})" for run in result_set.runs)
+    print(f"merged {len(envelope['results'])} results from {len(result_set.runs)} runs: {runs}")
+    for path in targets.values():
+        print(f"  {path} ({_size(path)})")
+    print(f"in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _pairs(raw: Sequence[str]) -> dict[str, str]:
+    pairs = {}
+    for item in raw:
+        old, sep, new = item.partition("=")
+        if not sep or not old or not new:
+            raise ValueError(f"--pair expects OLD_RUN=NEW_RUN, got {item!r}")
+        pairs[old] = new
+    return pairs
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Print what changed from OLD to NEW; exit 1 on a regression."""
+    from . import diff, merge
+
+    found = diff.compare_sets(
+        merge.load([args.old]), merge.load([args.new]), threshold=args.threshold, pairs=_pairs(args.pair)
+    )
+    print(diff.text(found, str(args.old), str(args.new)), end="")
+    if args.html:
+        from .render import render_diff
+
+        args.html.parent.mkdir(parents=True, exist_ok=True)
+        args.html.write_text(render_diff(found, old=str(args.old), new=str(args.new)), encoding="utf-8")
+        print(f"  {args.html} ({_size(args.html)})")
+    return 1 if found.regressions else 0
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    """Diff every declared upgrade's two runs and check that the expected changes are found."""
+    from . import diff, merge
+    from .render import render_diff
+    from .upgrade import UPGRADES_FILE, check, load_upgrades
+
+    args.file = args.file or UPGRADES_FILE
+    upgrades = load_upgrades(args.file)
+    results = (
+        merge.load([args.results], exclude=[args.out, args.results / "merged"]) if upgrades else merge.ResultSet(())
+    )
+    failed = 0
+    for entry in upgrades:
+        outcome = check(entry, results, args.threshold)
+        if outcome.diff is None:
+            missing = ", ".join(outcome.missing_runs)
+            print(f"upgrade {entry.name}: skipped, no results for run(s) {missing} in {args.results}")
+            continue
+        page = args.out / f"{entry.name}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(render_diff(outcome.diff, old=entry.old, new=entry.new), encoding="utf-8")
+        print(f"upgrade {entry.name}: {entry.about} ({entry.link})")
+        print(f"{diff.text(outcome.diff, entry.old, entry.new)}  {page}")
+        for pattern in outcome.not_found:
+            print(f"upgrade {entry.name}: FAILED: the diff shows no change for {pattern!r}, which {args.file} expects")
+        failed += not outcome.ok
+    print(f"{len(upgrades)} declared upgrade(s) in {args.file}, {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_ci(args: argparse.Namespace) -> int:
+    """Answer the workflow: the framework envs (JSON list), or the deps override for latest builds."""
+    from . import ci
+
+    print(json.dumps(ci.framework_envs()) if args.what == "matrix" else ci.latest_override(args.env))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    p = commands.add_parser("merge", help=cmd_merge.__doc__)
+    p.add_argument("inputs", nargs="*", type=Path, default=[OUT], help=f"result files or folders (default: {OUT})")
+    p.add_argument("--out", type=Path, default=OUT / "merged", help="output folder (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=None, help="processes for plotting (default: one per core)")
+    p.set_defaults(run=cmd_merge)
+    p = commands.add_parser("diff", help=cmd_diff.__doc__)
+    p.add_argument("old", type=Path, help="result file, merged file or folder")
+    p.add_argument("new", type=Path, help="result file, merged file or folder")
+    p.add_argument("--html", type=Path, help="also write the diff as an HTML page")
+    p.add_argument(
+        "--threshold", type=float, default=1e-9, help="largest change relative to the peak that is no change"
+    )
+    p.add_argument("--pair", action="append", default=[], metavar="OLD=NEW", help="compare run OLD with run NEW")
+    p.set_defaults(run=cmd_diff)
+    p = commands.add_parser("upgrade", help=cmd_upgrade.__doc__)
+    p.add_argument("--file", type=Path, help="declared upgrades (default: reports/upgrades.toml)")
+    p.add_argument("--results", type=Path, default=OUT, help="folder of runs (default: %(default)s)")
+    p.add_argument("--out", type=Path, default=OUT / "upgrade", help="where the diff pages go (default: %(default)s)")
+    p.add_argument("--threshold", type=float, default=1e-9, help="as for diff")
+    p.set_defaults(run=cmd_upgrade)
+    p = commands.add_parser("ci", help=cmd_ci.__doc__)
+    p.add_argument("what", choices=["matrix", "latest-deps"])
+    p.add_argument("env", nargs="?", help="the env, for latest-deps")
+    p.set_defaults(run=cmd_ci)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "ci" and args.what == "latest-deps" and not args.env:
+        _parser().error("ci latest-deps needs the env name")
+    try:
+        return args.run(args)
+    except (ValueError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,200 @@
+"""Compare two result sets (e.g. the suite under framework version X and version Y): what changed, per case.
+
+Runs are paired by name (``--pair OLD=NEW`` pairs others; when one run is left on each side they
+are paired with each other, the usual upgrade of one framework), then records by test id.
+
+A record pair is
+
+- **regressed** when its status got worse (passing < not covered < failing, see :data:`STATUS`),
+  or when its values moved beyond the threshold while the new record does not agree with the
+  reference (a divergence that changed shape: its documented numbers are now wrong);
+- **improved** when its status got better;
+- **changed** when the outcome or the values changed otherwise (e.g. within tolerance, or
+  because the case's reference itself changed);
+- **new** / **vanished** when only one side has it. A vanished record is a regression (coverage
+  lost: a framework env that crashed loses all its records); a new record that fails is one too.
+
+Values are compared step by step, relative to the peak of the case's reference:
+``max |new - old| / max |reference| > threshold`` (default :data:`THRESHOLD`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .merge import ResultSet
+from .results import decode_floats, expand_steps
+from .summary import LABELS
+
+__all__ = ["KINDS", "STATUS", "THRESHOLD", "Change", "Diff", "compare_records", "compare_sets", "pair_runs", "text"]
+
+#: 0 passing, 1 not covered, 2 failing.
+STATUS = {
+    "agree": 0,
+    "documented_divergence": 0,
+    "not_expressible": 1,
+    "skipped": 1,
+    "diverge": 2,
+    "fixed_divergence": 2,
+    "error": 2,
+}
+KINDS = ("regressed", "vanished", "improved", "changed", "new")
+#: Largest change at any step, relative to the reference's peak, that still counts as "same values".
+THRESHOLD = 1e-9
+
+
+@dataclass(frozen=True)
+class Change:
+    """What happened to one test id of one run pair."""
+
+    kind: str
+    run: str
+    id: str
+    what: str
+    old: Mapping[str, Any] | None
+    new: Mapping[str, Any] | None
+
+    @property
+    def regression(self) -> bool:
+        return self.kind in ("regressed", "vanished")
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.run, self.id)
+
+
+@dataclass
+class Diff:
+    """Every change between two result sets, worst first."""
+
+    pairs: list[tuple[str | None, str | None]]
+    threshold: float
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def regressions(self) -> list[Change]:
+        return [c for c in self.changes if c.regression]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        tally = Counter(c.kind for c in self.changes)
+        return {**{k: tally[k] for k in KINDS}, "unchanged": self.unchanged}
+
+
+def pair_runs(
+    old: ResultSet, new: ResultSet, pairs: Mapping[str, str] | None = None
+) -> list[tuple[str | None, str | None]]:
+    """(old run, new run) pairs; a run with no partner is paired with ``None``."""
+    old_names, new_names = [r.name for r in old.runs], [r.name for r in new.runs]
+    for a, b in (pairs or {}).items():
+        if a not in old_names or b not in new_names:
+            raise ValueError(f"--pair {a}={b}: the old side has runs {old_names}, the new side {new_names}")
+    matched = dict(pairs or {})
+    matched.update(
+        {name: name for name in old_names if name in new_names and name not in matched and name not in matched.values()}
+    )
+    left_old = [n for n in old_names if n not in matched]
+    left_new = [n for n in new_names if n not in matched.values()]
+    if len(left_old) == len(left_new) == 1:
+        matched[left_old[0]] = left_new[0]
+        left_old, left_new = [], []
+    return [*matched.items(), *((n, None) for n in left_old), *((None, n) for n in left_new)]
+
+
+def _values_moved(old: Mapping[str, Any], new: Mapping[str, Any], threshold: float) -> tuple[bool, str]:
+    """(whether the framework's values moved, why the trajectories differ: "" when they do not or cannot be compared)"""
+    if not old.get("actual") or not new.get("actual"):
+        return False, ""
+    if old.get("steps") != new.get("steps"):
+        return False, "the case's steps changed"
+    reference, before, after = (
+        decode_floats(new["reference"]),
+        decode_floats(old["actual"]),
+        decode_floats(new["actual"]),
+    )
+    peak = float(np.max(np.abs(reference[np.isfinite(reference)]), initial=0.0)) or 1.0
+    if not np.allclose(
+        decode_floats(old["reference"]), reference, rtol=threshold, atol=threshold * peak, equal_nan=True
+    ):
+        return False, "the case's reference changed (its parameters changed)"
+    with np.errstate(invalid="ignore"):
+        moved = np.where(np.isnan(before) & np.isnan(after), 0.0, np.abs(after - before))
+    moved = np.where(np.isnan(moved), np.inf, moved) / peak
+    if not moved.max(initial=0.0) > threshold:
+        return False, ""
+    at = int(np.argmax(moved))
+    step = int(expand_steps(new["steps"])[at])
+    where = f"step {step}: {float(before[at])!r} -> {float(after[at])!r}"
+    return True, f"values moved by up to {moved[at]:.2g} of the peak ({where})"
+
+
+def compare_records(
+    old: Mapping[str, Any], new: Mapping[str, Any], threshold: float = THRESHOLD
+) -> tuple[str, str] | None:
+    """(kind, what) for one record pair, or ``None`` when nothing changed."""
+    notes = []
+    if old["outcome"] != new["outcome"]:
+        notes.append(f"outcome {LABELS[old['outcome']]} -> {LABELS[new['outcome']]}")
+    steps = [old.get("first_divergent_step"), new.get("first_divergent_step")]
+    if steps[0] != steps[1]:
+        notes.append("first divergent step " + " -> ".join("none" if s is None else str(s) for s in steps))
+    moved, why = _values_moved(old, new, threshold)
+    notes += [why] if why else []
+    if not notes:
+        return None
+    before, after = STATUS[old["outcome"]], STATUS[new["outcome"]]
+    if after > before or (moved and new["outcome"] != "agree"):
+        kind = "regressed"
+    else:
+        kind = "improved" if after < before else "changed"
+    return kind, "; ".join(notes)
+
+
+def _one_sided(kind: str, run: str, record: Mapping[str, Any]) -> Change:
+    failing = kind == "new" and STATUS[record["outcome"]] == 2
+    what = f"{'new' if kind == 'new' else 'no longer in the results'} ({LABELS[record['outcome']]})"
+    old, new = (None, record) if kind == "new" else (record, None)
+    return Change("regressed" if failing else kind, run, record["id"], what, old, new)
+
+
+def compare_sets(
+    old: ResultSet, new: ResultSet, *, threshold: float = THRESHOLD, pairs: Mapping[str, str] | None = None
+) -> Diff:
+    """Every change between ``old`` and ``new``."""
+    diff = Diff(pair_runs(old, new, pairs), threshold)
+    old_runs, new_runs = {r.name: r for r in old.runs}, {r.name: r for r in new.runs}
+    for old_name, new_name in diff.pairs:
+        before = {r["id"]: r for r in old_runs[old_name].records} if old_name else {}
+        after = {r["id"]: r for r in new_runs[new_name].records} if new_name else {}
+        run = new_name or old_name
+        for test_id, record in before.items():
+            if test_id not in after:
+                diff.changes.append(_one_sided("vanished", run, record))
+            elif found := compare_records(record, after[test_id], threshold):
+                diff.changes.append(Change(found[0], run, test_id, found[1], record, after[test_id]))
+            else:
+                diff.unchanged += 1
+        diff.changes += [_one_sided("new", run, r) for test_id, r in after.items() if test_id not in before]
+    diff.changes.sort(key=lambda c: (KINDS.index(c.kind), c.run, c.id))
+    return diff
+
+
+def text(diff: Diff, old: str, new: str) -> str:
+    """The plain-text report: what was compared, the counts, then one line per change."""
+    pairs = ", ".join(f"{a or '(none)'} -> {b or '(none)'}" for a, b in diff.pairs)
+    counts = ", ".join(f"{n} {k}" for k, n in diff.counts.items())
+    lines = [
+        f"old: {old}",
+        f"new: {new}",
+        f"runs compared: {pairs}",
+        f"{counts} (threshold {diff.threshold:g} of the peak)",
+    ]
+    lines += [f"{c.kind.upper():<10} {c.run}  {c.id}: {c.what}" for c in diff.changes]
+    verdict = f"{len(diff.regressions)} regression(s)" if diff.regressions else "no regressions"
+    return "\n".join([*lines, verdict]) + "\n"

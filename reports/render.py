@@ -1,0 +1,126 @@
+"""HTML pages from result sets, through autoescaped Jinja2 templates (``reports/templates``).
+
+Python computes what to show (``reports.summary``, ``reports.diff``) and the plots
+(``reports.plots``); the templates only lay it out. Every string that came from a result file
+(case ids, parameters, reasons, reproducers) is escaped by the template engine, and plots are
+``data:`` URIs in ``<img src>`` attributes, so no markup is ever inserted unescaped.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import plots
+from .diff import Change, Diff
+from .results import SUITE_VERSION, decode_floats, expand_steps
+from .summary import LABELS, SEVERITY, SHORT, Case, Report, build, call_text, params_text, steps_text
+
+__all__ = ["case_plot", "change_plot", "classification", "headline", "number", "render_diff", "render_report"]
+
+TEMPLATES = Path(__file__).parent / "templates"
+OLD_COLOR, NEW_COLOR = "#1f77b4", "#d62728"
+#: Changed records plotted on a diff page (worst first); a page with more lists the rest without plots.
+MAX_DIFF_PLOTS = 200
+_SHIFTS = {-1: "one step late: actual[t] = reference[t-1]", 1: "one step early: actual[t] = reference[t+1]"}
+
+
+def number(value: float | str | None) -> str:
+    """An error for a table: two significant digits, ``—`` when there is none."""
+    if value is None:
+        return "—"
+    value = float(value)
+    return "0" if value == 0 else f"{value:.2g}"
+
+
+def classification(record: Mapping[str, Any]) -> str:
+    """The off-by-one classification of a divergence ("" when the record did not diverge)."""
+    if record.get("first_divergent_step") is None:
+        return ""
+    return (
+        f"off-by-one, {_SHIFTS[record['shift']]}"
+        if record.get("shift") in _SHIFTS
+        else "formula mismatch (not a one-step shift)"
+    )
+
+
+def headline(record: Mapping[str, Any]) -> str:
+    """The line that says why a row is what it is; a documented divergence's reason is shown once per case."""
+    lines = (record.get("reason") or "").splitlines()
+    skip = 1 if record["outcome"] == "documented_divergence" and record.get("expectation") else 0
+    return lines[skip] if len(lines) > skip else ""
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        number=number, label=LABELS.__getitem__, steps=steps_text, classification=classification, headline=headline
+    )
+    env.globals.update(
+        call_text=call_text, params_text=params_text, severity=SEVERITY, short=SHORT, suite_version=SUITE_VERSION
+    )
+    return env
+
+
+def case_plot(case: Case) -> plots.CasePlot | None:
+    """The plot of a case: its reference and every column that produced a trajectory of the same steps."""
+    steps = expand_steps(case.meta["steps"])
+    reference = next((decode_floats(r["reference"]) for _, r in case.rows if r.get("reference")), None)
+    if reference is None or reference.size != steps.size:
+        return None
+    lines = tuple(
+        plots.Line(column.color, decode_floats(r["actual"]), r["rtol"], r["atol"], r.get("first_divergent_step"))
+        for column, r in case.rows
+        if r.get("actual") and len(r["actual"]) == steps.size
+    )
+    return plots.CasePlot(steps, reference, lines)
+
+
+def _plots(report: Report, workers: int | None) -> dict[str, str]:
+    specs = {case.id: case_plot(case) for cases in report.cases.values() for case in cases}
+    wanted = {case_id: spec for case_id, spec in specs.items() if spec is not None}
+    return dict(zip(wanted, plots.render_all(list(wanted.values()), workers), strict=True))
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def render_report(merged: Mapping[str, Any], *, workers: int | None = None) -> str:
+    """The merged report page (self-contained: inline CSS, plots as data URIs)."""
+    report = build(merged)
+    template = _environment().get_template("report.html.j2")
+    return template.render(report=report, plots=_plots(report, workers), created=merged.get("created_utc") or _now())
+
+
+def change_plot(change: Change) -> plots.CasePlot | None:
+    """Old (blue) and new (red) trajectories of a changed record over the new reference, when both sides have them."""
+    if not (change.old and change.new and change.old.get("actual") and change.new.get("actual")):
+        return None
+    steps = expand_steps(change.new["steps"])
+    sides = [(OLD_COLOR, change.old), (NEW_COLOR, change.new)]
+    if any(len(r["actual"]) != steps.size for _, r in sides):
+        return None
+    lines = tuple(
+        plots.Line(c, decode_floats(r["actual"]), r["rtol"], r["atol"], r.get("first_divergent_step")) for c, r in sides
+    )
+    return plots.CasePlot(steps, decode_floats(change.new["reference"]), lines)
+
+
+def render_diff(diff: Diff, *, old: str, new: str, workers: int | None = None) -> str:
+    """The diff page: verdict, counts, and every change (with a plot for the first :data:`MAX_DIFF_PLOTS`)."""
+    specs = {change.key: change_plot(change) for change in diff.changes[:MAX_DIFF_PLOTS]}
+    wanted = {key: spec for key, spec in specs.items() if spec is not None}
+    images = dict(zip(wanted, plots.render_all(list(wanted.values()), workers), strict=True))
+    template = _environment().get_template("diff.html.j2")
+    return template.render(diff=diff, old=old, new=new, plots=images, created=_now(), max_plots=MAX_DIFF_PLOTS)

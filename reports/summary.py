@@ -1,0 +1,309 @@
+"""What the report shows, computed from a merged result set: no HTML, no plotting here.
+
+- columns: one per (run, record ``column``), i.e. per framework run and probe, grouped by run
+  and framework so that the same adapter under two framework versions shows twice;
+- the matrix: formula family (rows) x column, each cell counting outcomes and keeping the
+  largest errors;
+- cases, per family, each with one row per column;
+- the equivalence table: per family and framework run, the APIs whose mapping agrees on every
+  probe (with each case's call), or why there is none.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "LABELS",
+    "PALETTE",
+    "SEVERITY",
+    "SHORT",
+    "Case",
+    "Cell",
+    "Column",
+    "Report",
+    "build",
+    "call_text",
+    "params_text",
+    "steps_text",
+    "worst",
+]
+
+#: How outcomes read on the page and in text output.
+LABELS = {
+    "agree": "agree",
+    "diverge": "diverge",
+    "documented_divergence": "documented divergence",
+    "fixed_divergence": "fixed divergence",
+    "not_expressible": "not expressible",
+    "skipped": "skipped",
+    "error": "error",
+}
+#: The same, short enough for a grid cell.
+SHORT = {
+    "agree": "agree",
+    "diverge": "DIVERGES",
+    "documented_divergence": "documented",
+    "fixed_divergence": "FIXED",
+    "not_expressible": "n/a",
+    "skipped": "skipped",
+    "error": "ERROR",
+}
+#: Worst first: a cell or a case takes the colour of its worst outcome.
+SEVERITY = ("error", "diverge", "fixed_divergence", "documented_divergence", "skipped", "not_expressible", "agree")
+#: Matplotlib's tab20 as (dark, light) pairs: a framework run's first probe takes the dark colour of
+#: its pair, other probes the light one; the same colours mark its columns in the plots and tables.
+PALETTE = (
+    ("#1f77b4", "#aec7e8"), ("#ff7f0e", "#ffbb78"), ("#2ca02c", "#98df8a"), ("#d62728", "#ff9896"),
+    ("#9467bd", "#c5b0d5"), ("#8c564b", "#c49c94"), ("#e377c2", "#f7b6d2"), ("#7f7f7f", "#c7c7c7"),
+    ("#bcbd22", "#dbdb8d"), ("#17becf", "#9edae5"),
+)  # fmt: skip
+
+
+def worst(outcomes: Iterable[str]) -> str:
+    """The most severe of some outcomes (``agree`` for none)."""
+    present = set(outcomes)
+    return next((o for o in SEVERITY if o in present), "agree")
+
+
+def steps_text(steps: Mapping[str, int] | list[int]) -> str:
+    """``0..299``, ``0..990 every 10`` or ``7 listed steps (0..1000)``."""
+    if isinstance(steps, Mapping):
+        step = steps.get("step", 1)
+        last = steps["stop"] - 1 - (steps["stop"] - 1 - steps.get("start", 0)) % step
+        return f"{steps.get('start', 0)}..{last}" + (f" every {step}" if step != 1 else "")
+    return f"{len(steps)} listed steps ({steps[0]}..{steps[-1]})" if steps else "no steps"
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, Mapping) and set(value) == {"api", "kwargs"}:
+        return call_text(value["api"], value["kwargs"])
+    if isinstance(value, list):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+    return repr(value)
+
+
+def params_text(params: Mapping[str, Any] | None) -> str:
+    """``init_lr=0.1, decay_steps=100``: parameters as keyword arguments."""
+    return ", ".join(f"{k}={_value_text(v)}" for k, v in (params or {}).items())
+
+
+def call_text(api: str | None, kwargs: Mapping[str, Any] | None) -> str:
+    """``StepLR(step_size=3, gamma=0.1)``: the API's last name and its keyword arguments as recorded."""
+    if not api:
+        return ""
+    return f"{api.rsplit('.', 1)[-1]}({params_text(kwargs)})"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One report column: a run's records for one adapter and probe."""
+
+    run: str
+    column: str
+    framework: str
+    probe: str
+    version: str | None
+    index: int  # position among the report's columns
+    group_index: int  # position of its framework run among the report's
+    first: bool  # the first probe of its framework run
+
+    @property
+    def color(self) -> str:
+        return PALETTE[self.group_index % len(PALETTE)][0 if self.first else 1]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.run, self.column)
+
+    @property
+    def group(self) -> tuple[str, str]:
+        """The framework run this column belongs to (its probes share one header)."""
+        return (self.run, self.framework)
+
+
+@dataclass
+class Cell:
+    """Outcome counts and largest errors of the records in one matrix cell."""
+
+    counts: Counter = field(default_factory=Counter)
+    max_abs_err: float | None = None
+    max_rel_err: float | None = None
+
+    def add(self, record: Mapping[str, Any]) -> None:
+        self.counts[record["outcome"]] += 1
+        for key in ("max_abs_err", "max_rel_err"):
+            if record.get(key) is None:  # not compared (not expressible, skipped, error)
+                continue
+            value = float(record[key])  # "inf" as written by reports.results
+            if getattr(self, key) is None or value > getattr(self, key):
+                setattr(self, key, value)
+
+    @property
+    def worst(self) -> str:
+        return worst(self.counts)
+
+    @property
+    def outcomes(self) -> list[tuple[str, int]]:
+        """(outcome, count) worst first."""
+        return [(o, self.counts[o]) for o in SEVERITY if self.counts[o]]
+
+
+@dataclass
+class Case:
+    """One catalogue case and its record in every column that ran it."""
+
+    id: str
+    meta: Mapping[str, Any]
+    rows: list[tuple[Column, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def worst(self) -> str:
+        return worst(r["outcome"] for _, r in self.rows)
+
+    @property
+    def outcomes(self) -> dict[tuple[str, str], str]:
+        """Outcome per column key."""
+        return {column.key: record["outcome"] for column, record in self.rows}
+
+    @property
+    def expectations(self) -> list[Mapping[str, Any]]:
+        """The distinct expectation entries that document this case's divergences."""
+        found = {(e["id"], e.get("source")): e for _, r in self.rows if (e := r.get("expectation"))}
+        return list(found.values())
+
+    def by_group(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for column, record in self.rows:
+            groups[column.group].append(record)
+        return groups
+
+
+@dataclass
+class Equivalence:
+    """How one framework run expresses one family: APIs that agree (with each case's call), else why not."""
+
+    apis: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # api -> [(case, call, note)]
+    misses: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # outcome -> [(case, why)]
+
+    def add(self, case: str, records: list[dict[str, Any]]) -> None:
+        """File one case: its call when every probe agrees, else the worst probe's outcome and why."""
+        outcome = worst(r["outcome"] for r in records)
+        record = next(r for r in records if r["outcome"] == outcome)
+        if outcome == "agree":
+            call = call_text(record["api"], record["kwargs"])
+            self.apis.setdefault(record["api"], []).append((case, call, record.get("mapping_note") or ""))
+        else:
+            why = (record.get("expectation") or {}).get("reason") or (record.get("reason") or "").split("\n", 1)[0]
+            self.misses.setdefault(outcome, []).append((case, why))
+
+
+@dataclass
+class Report:
+    """Everything the report template shows, in display order."""
+
+    runs: list[Mapping[str, Any]]
+    columns: list[Column]
+    families: list[str]
+    cells: dict[tuple[str, tuple[str, str]], Cell]
+    cases: dict[str, list[Case]]  # family -> cases
+    equivalence: dict[tuple[str, tuple[str, str]], Equivalence]  # (family, group) -> entry
+    totals: Counter
+    warnings: list[str]
+
+    @property
+    def tolerances(self) -> list[tuple[str, str]]:
+        """(dtype, reason) of every tolerance some record was judged with."""
+        found = {
+            (r["dtype"], r["tolerance_reason"])
+            for cases in self.cases.values()
+            for c in cases
+            for _, r in c.rows
+            if r.get("dtype")
+        }
+        return sorted(found)
+
+    @property
+    def packages(self) -> list[tuple[str, list[str | None]]]:
+        """(distribution, version in each run) for every distribution installed in some run."""
+        installed = [(run.get("environment") or {}).get("packages") or {} for run in self.runs]
+        names = dict.fromkeys(name for packages in installed for name in packages)
+        rows = [(name, [packages.get(name) for packages in installed]) for name in names]
+        return [(name, versions) for name, versions in rows if any(versions)]
+
+    @property
+    def groups(self) -> list[tuple[tuple[str, str], list[Column]]]:
+        """Columns grouped by framework run, in order."""
+        grouped: dict[tuple[str, str], list[Column]] = {}
+        for column in self.columns:
+            grouped.setdefault(column.group, []).append(column)
+        return list(grouped.items())
+
+
+def _columns(runs: list[Mapping[str, Any]], results: list[dict[str, Any]]) -> dict[tuple[str, str], Column]:
+    versions = {
+        (run["name"], name): (info or {}).get("version")
+        for run in runs
+        for name, info in (run.get("adapters") or {}).items()
+    }
+    columns: dict[tuple[str, str], Column] = {}
+    groups: dict[tuple[str, str], int] = {}
+    for record in results:
+        key, group = (record["run"], record["column"]), (record["run"], record["framework"])
+        if key not in columns:
+            version = record.get("framework_version") or versions.get(group)
+            first = group not in groups
+            groups.setdefault(group, len(groups))
+            columns[key] = Column(
+                *key, record["framework"], record["probe"], version, len(columns), groups[group], first
+            )
+    return columns
+
+
+def _warnings(runs: list[Mapping[str, Any]]) -> list[str]:
+    notes = []
+    commits = {(run.get("suite") or {}).get("commit") for run in runs}
+    if len(commits) > 1:
+        notes.append(f"the runs come from {len(commits)} different suite commits: compare their environments below")
+    dirty = [run["name"] for run in runs if (run.get("suite") or {}).get("dirty")]
+    if dirty:
+        notes.append(f"run(s) {', '.join(dirty)} ran on a work tree with uncommitted changes")
+    for run in runs:
+        for name, info in (run.get("adapters") or {}).items():
+            if (info or {}).get("problem"):
+                notes.append(f"run {run['name']!r}: adapter {name!r} could not run: {info['problem']}")
+    return notes
+
+
+def build(merged: Mapping[str, Any]) -> Report:
+    """The report's content from a merged envelope (see ``reports.merge``)."""
+    runs, results = list(merged["runs"]), merged["results"]
+    columns = _columns(runs, results)
+    cells: dict[tuple[str, tuple[str, str]], Cell] = defaultdict(Cell)
+    cases: dict[str, dict[str, Case]] = defaultdict(dict)
+    for record in results:
+        column = columns[(record["run"], record["column"])]
+        cells[(record["family"], column.key)].add(record)
+        family_cases = cases[record["family"]]
+        case = family_cases.setdefault(record["case"], Case(record["case"], record))
+        case.rows.append((column, record))
+    order = {key: index for index, key in enumerate(columns)}
+    equivalence: dict[tuple[str, tuple[str, str]], Equivalence] = defaultdict(Equivalence)
+    for family, family_cases in cases.items():
+        for case in family_cases.values():
+            case.rows.sort(key=lambda row: order[row[0].key])
+            for group, records in case.by_group().items():
+                equivalence[(family, group)].add(case.id, records)
+    return Report(
+        runs=runs,
+        columns=list(columns.values()),
+        families=list(cases),
+        cells=dict(cells),
+        cases={family: list(found.values()) for family, found in cases.items()},
+        equivalence=dict(equivalence),
+        totals=Counter(r["outcome"] for r in results),
+        warnings=_warnings(runs),
+    )

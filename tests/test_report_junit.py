@@ -1,0 +1,66 @@
+"""JUnit XML of a merged result set: one suite per run, outcomes mapped as pytest maps them."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from cases.expectations import Expectation
+from reports import junit, merge
+from tests.report_synthetic import FAILURE, by_family, catalogue, synthetic_run
+
+CASES = [c for c in catalogue() if c.family in ("cosine", "cyclic", "polynomial", "step_decay")]
+COUNT = {f: sum(c.family == f for c in CASES) for f in ("cosine", "cyclic", "polynomial", "step_decay")}
+
+
+@pytest.fixture(scope="module")
+def suites(tmp_path_factory) -> dict[str, ET.Element]:
+    out = tmp_path_factory.mktemp("out")
+    behaviour = by_family(
+        {"cosine": "late", "cyclic": "raise", "polynomial": "not_expressible", "step_decay": "scaled"}
+    )
+    documented = Expectation("step[*", "scaled on purpose", "https://example.org/issue", "tests")
+    synthetic_run(out / "a" / "results.json", "a", behaviour, cases=CASES, expectations=[documented])
+    synthetic_run(out / "b" / "results.json", "b", by_family({}), cases=CASES)
+    root = ET.fromstring(junit.junit_xml(merge.merged_envelope(merge.load([out]))))
+    return {s.get("name"): s for s in root.iter("testsuite")}
+
+
+def test_one_suite_per_run_with_counts(suites) -> None:
+    probes = 2
+    a, b = suites["a"], suites["b"]
+    assert (
+        int(a.get("tests")) == probes * (COUNT["cosine"] + COUNT["cyclic"] + COUNT["step_decay"]) + COUNT["polynomial"]
+    )
+    assert int(a.get("failures")) == probes * (
+        COUNT["cosine"] + COUNT["cyclic"]
+    )  # a run that raises diverges (NaN steps)
+    assert int(a.get("skipped")) == probes * COUNT["step_decay"] + COUNT["polynomial"]
+    assert int(a.get("errors")) == 0
+    assert (int(b.get("tests")), int(b.get("failures")), int(b.get("skipped"))) == (probes * len(CASES), 0, 0)
+
+
+def test_a_divergence_is_a_failure_with_its_reason_and_reproducer(suites) -> None:
+    case = next(c for c in CASES if c.family == "cyclic")
+    testcase = next(t for t in suites["a"].iter("testcase") if t.get("name") == f"{case.id}-a")
+    assert testcase.get("classname") == "a.cyclic"
+    failure = testcase.find("failure")
+    assert failure.get("type") == "diverge"
+    assert f"the run raised {FAILURE}" in failure.get("message")
+    assert "reproduce with:\n# a: the reference of" in failure.text
+    properties = {p.get("name"): p.get("value") for p in testcase.iter("property")}
+    assert properties["outcome"] == "diverge" and properties["api"] == "synthetic.a.cyclic"
+
+
+def test_documented_and_inexpressible_cases_are_skipped_with_a_type(suites) -> None:
+    skipped = [t.find("skipped") for t in suites["a"].iter("testcase") if t.find("skipped") is not None]
+    assert sorted({s.get("type") for s in skipped}) == ["not expressible", "xfail"]
+    assert all(s.get("message") for s in skipped)
+
+
+def test_characters_xml_cannot_hold_are_replaced() -> None:
+    record = {"id": "x-a", "family": "f", "outcome": "diverge", "reason": "bad \x00 byte", "run": "a"}
+    merged = {"runs": [{"name": "a"}], "results": [record]}
+    failure = ET.fromstring(junit.junit_xml(merged)).find("testsuite/testcase/failure")
+    assert failure.get("message") == "bad \ufffd byte"
