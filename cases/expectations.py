@@ -3,14 +3,17 @@
 Each entry documents one finding::
 
     [[divergence]]
-    id = "one_cycle[T100-cos]-torch"        # a test id; '*' matches any run of characters
+    id = "one_cycle[T100-cos]-torch"        # a test id ('*' matches any run of characters), or a list
     reason = "OneCycleLR extrapolates one step past total_steps ..."
     link = "https://github.com/pytorch/pytorch/issues/91765"
     first_divergent_step = 100               # optional: the divergence must start exactly here
     error = "ValueError: Tried to step"      # optional: the run must raise with this text
+    versions = ">=2.13"                      # optional: framework versions it applies to (PEP 440)
 
-Strictness: an entry that matches no test id, a test id matched by two entries, and a
-documented divergence that now agrees all fail the run with a message naming the entry.
+Strictness: an entry with an id (or pattern) that matches no test id, a test id matched by two entries, and a
+documented divergence that now agrees all fail the run with a message naming the entry. An
+entry whose ``versions`` exclude the installed framework is not loaded, so one file serves the
+envs that pin different versions of a framework (upgrade validation).
 """
 
 from __future__ import annotations
@@ -21,30 +24,62 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
 from .catalogue import CaseFileError
 
 __all__ = ["Expectation", "ExpectationSet", "load_expectations"]
 
-_KEYS = {"id", "reason", "link", "first_divergent_step", "error"}
+_KEYS = {"id", "reason", "link", "first_divergent_step", "error", "versions"}
 
 
 @dataclass(frozen=True)
 class Expectation:
     """One documented divergence."""
 
-    pattern: str
+    patterns: tuple[str, ...]
     reason: str
     link: str
     source: str
     first_divergent_step: int | None = None
     error: str | None = None
+    versions: str | None = None
 
-    def matches(self, test_id: str) -> bool:
-        regex = ".*".join(re.escape(part) for part in self.pattern.split("*"))
-        return re.fullmatch(regex, test_id) is not None
+    @property
+    def id(self) -> str | list[str]:
+        """The entry's ``id`` as written: one pattern, or the list."""
+        return self.patterns[0] if len(self.patterns) == 1 else list(self.patterns)
+
+    def matches(self, test_id: str, pattern: str | None = None) -> bool:
+        """Whether ``test_id`` matches one of the patterns (or the given one)."""
+        return any(_regex(p).fullmatch(test_id) for p in ([pattern] if pattern else self.patterns))
 
     def describe(self) -> str:
-        return f"entry id={self.pattern!r} in {self.source}"
+        return f"entry id={self.id!r} in {self.source}"
+
+    def applies_to(self, version: str | None) -> bool:
+        """Whether the entry documents this framework version (unknown versions: every entry)."""
+        if self.versions is None or version is None:
+            return True
+        try:
+            return Version(version) in SpecifierSet(self.versions, prereleases=True)
+        except InvalidVersion:
+            return True
+
+
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
+
+
+def _is_specifier(text: object) -> bool:
+    if not isinstance(text, str):
+        return False
+    try:
+        SpecifierSet(text)
+    except InvalidSpecifier:
+        return False
+    return True
 
 
 def _parse(entry: object, source: str, index: int) -> Expectation:
@@ -54,7 +89,11 @@ def _parse(entry: object, source: str, index: int) -> Expectation:
     unknown = sorted(set(entry) - _KEYS)
     if unknown:
         raise CaseFileError(f"{where}: field '{unknown[0]}': unknown field; allowed: {sorted(_KEYS)}")
-    for key in ("id", "reason", "link"):
+    ids = entry.get("id")
+    patterns = tuple(ids) if isinstance(ids, list) else (ids,)
+    if not patterns or not all(isinstance(p, str) and p.strip() for p in patterns):
+        raise CaseFileError(f"{where}: field 'id': required, a test id (or pattern) or a non-empty list of them")
+    for key in ("reason", "link"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise CaseFileError(f"{where}: field '{key}': required, a non-empty string")
     if not entry["link"].startswith("https://"):
@@ -67,7 +106,11 @@ def _parse(entry: object, source: str, index: int) -> Expectation:
     error = entry.get("error")
     if error is not None and not isinstance(error, str):
         raise CaseFileError(f"{where}: field 'error': must be a string, got {error!r}")
-    return Expectation(entry["id"], " ".join(entry["reason"].split()), entry["link"], source, step, error)
+    versions = entry.get("versions")
+    if versions is not None and not _is_specifier(versions):
+        raise CaseFileError(f"{where}: field 'versions': must be a PEP 440 specifier like '>=0.2.7', got {versions!r}")
+    reason = " ".join(entry["reason"].split())
+    return Expectation(patterns, reason, entry["link"], source, step, error, versions)
 
 
 class ExpectationSet:
@@ -86,13 +129,15 @@ class ExpectationSet:
         return found[0] if found else None
 
     def stale(self, test_ids: Iterable[str]) -> list[Expectation]:
-        """Entries that match none of ``test_ids``."""
+        """Entries with an id or pattern that matches none of ``test_ids``."""
         ids = list(test_ids)
-        return [e for e in self.entries if not any(e.matches(i) for i in ids)]
+        return [e for e in self.entries if any(not any(e.matches(i, p) for i in ids) for p in e.patterns)]
 
 
-def load_expectations(directory: Path, adapter_name: str, *, root: Path | None = None) -> ExpectationSet:
-    """Entries from ``directory/<adapter_name>.toml`` (an empty set when there is no file)."""
+def load_expectations(
+    directory: Path, adapter_name: str, *, root: Path | None = None, version: str | None = None
+) -> ExpectationSet:
+    """Entries of ``directory/<adapter_name>.toml`` that apply to ``version`` (empty without a file)."""
     path = Path(directory) / f"{adapter_name}.toml"
     if not path.exists():
         return ExpectationSet([])
@@ -104,4 +149,5 @@ def load_expectations(directory: Path, adapter_name: str, *, root: Path | None =
     extra = sorted(set(document) - {"divergence"})
     if extra:
         raise CaseFileError(f"{source}: expected only [[divergence]] tables, found {extra}")
-    return ExpectationSet(_parse(e, source, i) for i, e in enumerate(document.get("divergence", [])))
+    entries = (_parse(e, source, i) for i, e in enumerate(document.get("divergence", [])))
+    return ExpectationSet(e for e in entries if e.applies_to(version))

@@ -139,7 +139,7 @@ class Harness:
             "repro": plan.repro if plan else None,
             "mapping_note": plan.note if plan else "",
             "steps": encode_steps(case.steps),
-            "expectation": {"id": exp.pattern, "reason": exp.reason, "link": exp.link, "source": exp.source}
+            "expectation": {"id": exp.id, "reason": exp.reason, "link": exp.link, "source": exp.source}
             if exp
             else None,
         }

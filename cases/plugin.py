@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from adapters import REGISTRY, load_adapter
+from adapters._base import distribution_version
 from reports.results import write_results
 
 from .catalogue import CaseFileError, load_catalogue, load_tolerances
@@ -55,13 +56,17 @@ class Conformance:
         self.json_path = Path(opt("lrconform_json") or ROOT / "reports" / "out" / self.run_name / "results.json")
         catalogue_dir = Path(opt("lrconform_catalogue") or HERE / "catalogue")
         expectation_dir = Path(opt("lrconform_expectations") or HERE / "expectations")
+        adapters = {n: load_adapter(registry[n]) for n in names}
         try:
             self.cases = load_catalogue(catalogue_dir, root=ROOT)
             tolerances = load_tolerances(Path(opt("lrconform_tolerances") or HERE / "tolerances.toml"))
-            self.expectations = {n: load_expectations(expectation_dir, n, root=ROOT) for n in names}
+            self.expectations = {
+                n: load_expectations(expectation_dir, n, root=ROOT, version=distribution_version(a.distribution))
+                for n, a in adapters.items()
+            }
         except CaseFileError as exc:
             raise pytest.UsageError(str(exc)) from None
-        self.harness = Harness({n: load_adapter(registry[n]) for n in names}, tolerances)
+        self.harness = Harness(adapters, tolerances)
         self.catalogue_dir = catalogue_dir
         self.collected = False
         try:  # planning is pure and fast; doing it here reports an ambiguous expectation cleanly

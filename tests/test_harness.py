@@ -30,7 +30,9 @@ def check(the_case: Case, *entries: Expectation, adapter=None) -> list[dict]:
 
 
 def entry(pattern: str, **extra) -> Expectation:
-    return Expectation(pattern, "documented reason", "https://example.org/issue/1", "expectations/fake.toml", **extra)
+    return Expectation(
+        (pattern,), "documented reason", "https://example.org/issue/1", "expectations/fake.toml", **extra
+    )
 
 
 def test_correct_framework_agrees_on_every_probe() -> None:

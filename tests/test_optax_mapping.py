@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from adapters._base import NotExpressible
-from adapters.optax_adapter import OptaxAdapter
+from adapters.optax_adapter import PROBES, PYTHON_PROBE_MAX_STEPS, OptaxAdapter
 from cases.catalogue import Case, load_catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,4 +147,8 @@ def test_every_catalogue_case_plans_or_says_why():
             assert str(exc), spec.id
             continue
         compile(p.repro, spec.id, "exec")
-        assert p.probes == ("schedule", "jit", "python", "x64", "applied", "injected")
+        long_case = spec.steps.size > PYTHON_PROBE_MAX_STEPS
+        probes = ("schedule", "jit", "x64", "applied", "injected") if long_case else PROBES
+        assert p.probes == probes, spec.id
+        assert ("per_step(int(t))" in p.repro) is not long_case
+        assert ("no python probe" in p.note) is long_case

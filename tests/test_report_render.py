@@ -40,7 +40,7 @@ def merged(tmp_path_factory) -> dict:
         by_family({"cosine": "late", "polynomial": "not_expressible"}),
         cases=CASES,
     )
-    documented = Expectation("exponential*-scaled*", f"scaled by 1.001 {HOSTILE}", LINK, "tests/expectations.toml")
+    documented = Expectation(("exponential*-scaled*",), f"scaled by 1.001 {HOSTILE}", LINK, "tests/expectations.toml")
     synthetic_run(
         out / "scaled" / "results.json",
         "scaled",

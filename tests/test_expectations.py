@@ -1,0 +1,115 @@
+"""Expectation files: parsing, id patterns, version scoping, staleness and ambiguity."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cases.catalogue import CaseFileError
+from cases.expectations import Expectation, ExpectationSet, load_expectations
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ENTRY = """
+[[divergence]]
+id = "one_cycle[T100-*]-fw*"
+reason = '''two
+lines'''
+link = "https://example.org/issue/1"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "fw.toml").write_text(text)
+    return tmp_path
+
+
+def entry(pattern: str, versions: str | None = None) -> Expectation:
+    return Expectation((pattern,), "r", "https://example.org/1", "fw.toml", versions=versions)
+
+
+def test_entry_is_parsed_and_reason_whitespace_normalised(tmp_path: Path) -> None:
+    (e,) = load_expectations(write(tmp_path, ENTRY), "fw").entries
+    assert (e.id, e.reason, e.link) == ("one_cycle[T100-*]-fw*", "two lines", "https://example.org/issue/1")
+
+
+@pytest.mark.parametrize(
+    ("test_id", "matches"),
+    [
+        ("one_cycle[T100-cos]-fw", True),
+        ("one_cycle[T100-cos]-fw.applied", True),
+        ("one_cycle[T10-cos]-fw", False),  # brackets are literal, not a character class
+        ("xone_cycle[T100-cos]-fw", False),  # the whole id must match
+        ("one_cycle[T100-cos]-other", False),
+    ],
+)
+def test_patterns_match_whole_ids_with_star_only(test_id: str, matches: bool) -> None:
+    assert entry("one_cycle[T100-*]-fw*").matches(test_id) is matches
+
+
+def test_missing_file_means_no_entries(tmp_path: Path) -> None:
+    assert load_expectations(tmp_path, "absent").entries == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (ENTRY.replace('link = "https://example.org/issue/1"\n', ""), "divergence #1: field 'link': required"),
+        (ENTRY.replace("https://example.org", "http://example.org"), "field 'link': must be an https:// URL"),
+        (ENTRY + "first_divergent_step = -1\n", "field 'first_divergent_step': must be a step (int >= 0), got -1"),
+        (ENTRY + "error = 3\n", "field 'error': must be a string, got 3"),
+        (ENTRY + "versions = 'newest'\n", "field 'versions': must be a PEP 440 specifier like '>=0.2.7', got 'newest'"),
+        (ENTRY + "colour = 'red'\n", "field 'colour': unknown field"),
+        (
+            ENTRY.replace('id = "one_cycle[T100-*]-fw*"', "id = []"),
+            "field 'id': required, a test id (or pattern) or a non-empty list",
+        ),
+        ("[[divergence]\n", "not valid TOML"),
+        ("[skip]\n", "expected only [[divergence]] tables, found ['skip']"),
+    ],
+)
+def test_malformed_entries_name_file_entry_and_field(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(CaseFileError, match=re.escape(message)) as info:
+        load_expectations(write(tmp_path, text), "fw")
+    assert str(info.value).startswith(str(tmp_path / "fw.toml"))
+
+
+@pytest.mark.parametrize(
+    ("versions", "installed", "applies"),
+    [
+        (None, "0.2.6", True),
+        (">=0.2.7", "0.2.8", True),
+        (">=0.2.7", "0.2.6", False),
+        ("<0.2.7", "0.2.6", True),
+        (">=2.13", "2.13.0+cpu", True),  # local version labels (torch's CPU wheel) still compare
+        (">=0.2.7", None, True),  # framework not installed: its tests are skipped anyway
+    ],
+)
+def test_entries_apply_to_the_installed_version(versions: str | None, installed: str | None, applies: bool) -> None:
+    assert entry("x", versions).applies_to(installed) is applies
+
+
+def test_loading_keeps_only_entries_for_the_installed_version(tmp_path: Path) -> None:
+    text = ENTRY + "versions = '>=0.2.7'\n" + ENTRY.replace("T100", "T3") + "versions = '<0.2.7'\n"
+    old = load_expectations(write(tmp_path, text), "fw", version="0.2.6").entries
+    new = load_expectations(write(tmp_path, text), "fw", version="0.2.8").entries
+    assert [e.id for e in old] == ["one_cycle[T3-*]-fw*"] and [e.id for e in new] == ["one_cycle[T100-*]-fw*"]
+
+
+def test_stale_entries_and_ambiguous_ids() -> None:
+    listed = Expectation(("a[1]-fw", "d-fw"), "r", "https://example.org/1", "fw.toml")
+    entries = ExpectationSet([entry("a[1]-fw*"), entry("b[2]-fw"), entry("a*"), listed])
+    # an entry is stale as soon as one of its listed ids matches nothing
+    assert [e.id for e in entries.stale(["a[1]-fw", "c-fw"])] == ["b[2]-fw", ["a[1]-fw", "d-fw"]]
+    assert listed.matches("d-fw") and not listed.matches("c-fw")
+    with pytest.raises(CaseFileError, match=re.escape("test 'a[1]-fw' is matched by several entries")):
+        entries.lookup("a[1]-fw")
+    assert entries.lookup("zzz") is None
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "cases" / "expectations").glob("*.toml")), ids=lambda p: p.name)
+def test_project_expectation_files_load_with_reasons_and_links(path: Path) -> None:
+    entries = load_expectations(path.parent, path.stem).entries
+    assert entries and all(len(e.reason) > 40 and e.link.startswith("https://") for e in entries)
