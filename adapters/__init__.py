@@ -15,6 +15,9 @@ __all__ = ["REGISTRY", "Adapter", "NotExpressible", "Plan", "Trajectory", "load_
 #: adapter name -> "module:Class". The adapter modules import their framework lazily.
 REGISTRY: dict[str, str] = {
     "torch": "adapters.torch_adapter:TorchAdapter",
+    "keras": "adapters.keras_adapter:KerasAdapter",
+    "keras-jax": "adapters.keras_adapter:KerasJaxAdapter",
+    "keras-torch": "adapters.keras_adapter:KerasTorchAdapter",
 }
 
 

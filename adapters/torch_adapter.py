@@ -99,8 +99,15 @@ def constant_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
 
 
 def step_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    if p.get("offset", 0):
+        raise NotExpressible("StepLR counts step_size from step 0 (no offset)")
     size = as_int(p["step_size"], "StepLR", "step_size")
     return Mapped(Sched("StepLR", {"step_size": size, "gamma": p["gamma"]}), _base(p["init_lr"], ctx, "StepLR"))
+
+
+def step_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    body = f"{p['gamma']!r} ** ((step + {p.get('offset', 0)!r}) // {p['step_size']!r})"
+    return _lambda(body, ctx, p["init_lr"])
 
 
 def exponential_step_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
@@ -383,7 +390,7 @@ LOWERINGS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
 #: An API listed only under HINT_ONLY is used when a case asks for it (hints.torch.api).
 BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
     "constant": (("LambdaLR", constant_lambda),),
-    "step_decay": (("StepLR", step_lr),),
+    "step_decay": (("StepLR", step_lr), ("LambdaLR", step_lambda)),
     "multi_step": (("MultiStepLR", multi_step_lr),),
     "piecewise_constant": (("MultiStepLR", multi_step_lr), ("ConstantLR", constant_lr), ("LambdaLR", piecewise_lambda)),
     "exponential": (
