@@ -1,31 +1,32 @@
 """Keras 3 (and Keras 2.15): ``keras.optimizers.schedules``, ``SGD`` and the rate callbacks.
 
 One adapter per Keras backend; they differ only in the backend (:class:`Backend`): which
-``KERAS_BACKEND`` they require (checked at run time), how a compiled call and a gradient
-are written. Each case becomes one standalone program (the reproducer, run by the harness):
+``KERAS_BACKEND`` they require (checked at run time), how a compiled call, a gradient and an
+update are written. Each case becomes one standalone program (the reproducer, run by the
+harness):
 
-- a schedule (``kind == "schedule"``) yields three probes:
-  ``schedule``: the whole step array in one eager call; ``tf_function`` / ``jit``: the
-  same call compiled the way ``model.fit`` compiles its train step on a CPU (Keras 3 runs
-  ``tf.function`` without XLA on CPU-only TensorFlow, ``jax.jit`` on JAX); ``applied``:
-  plain ``SGD`` (no momentum) with the schedule, one float32 variable whose gradient is 1,
-  zeroed before each update so that it moves by exactly ``-lr``. For each compared step
-  ``t`` the optimizer's counter is set to ``t`` first (the count of updates already
-  applied, which is what the schedule reads), so sparse steps cost one update each.
-  A schedule that only takes a scalar step (``CosineDecay`` with ``warmup_target``
-  branches with ``ops.cond``) is called once per step, and the run records a warning
-  saying so.
+- a schedule (``kind == "schedule"``) yields up to three probes. ``schedule``: the whole
+  step array in one eager call. ``tf_function`` / ``jit``: the same call compiled as
+  ``model.fit`` compiles its train step on a CPU (Keras 3 uses ``tf.function`` without XLA
+  on CPU-only TensorFlow, ``jax.jit`` on JAX, eager torch). ``applied``: one ``SGD`` update
+  (no momentum) of a float32 variable at 0 whose gradient is 1, so it moves by exactly
+  ``-lr``, made as ``model.fit`` makes it (inside ``tf.function``, a jitted
+  ``stateless_apply``, eagerly on torch); before each compared step ``t`` the optimizer's
+  counter is set to ``t`` (the count of updates already applied, which the schedule reads),
+  so sparse steps cost one update each. A schedule that takes only a scalar step
+  (``CosineDecay`` with ``warmup_target`` branches with ``ops.cond``; ``PiecewiseConstantDecay``
+  on torch and on Keras 2) is called once per step, and the run records a warning saying so.
 - ``SGD``'s own arguments (``kind == "optimizer"``): ``schedule`` is
   ``optimizer.learning_rate`` before each update, ``applied`` as above.
-- a callback (``kind == "callback"``) runs a real ``model.fit``: a ``Dense(1)`` with a
-  zero kernel on zero inputs and a mean-absolute-error loss against -1, so the bias
-  gradient is exactly 1; one update per epoch. ``schedule`` is the optimizer's rate at
-  the epoch's update, ``applied`` how far that update moved the bias (zeroed each epoch).
+- a callback (``kind == "callback"``) runs a real ``model.fit``: a ``Dense(1)`` with a zero
+  kernel on zero inputs and a mean-absolute-error loss against -1, so the bias gradient is
+  exactly 1; one update per epoch. ``schedule`` is the optimizer's rate at the epoch's
+  update, ``applied`` how far that update moved the bias (zeroed each epoch).
   ``ReduceLROnPlateau`` reads the case's metric, put into the epoch's logs as ``scripted``.
 
-Step convention: step ``t`` is the update made after ``t`` updates (Keras' ``iterations``)
-or epoch ``t`` (0-based) for callbacks. Keras computes in ``floatx()`` = float32.
-The programs also run on Keras 2.15 (TensorFlow 2.15), where ``import keras`` is Keras 2.
+Step convention: step ``t`` is the update made after ``t`` updates (Keras' ``iterations``),
+or epoch ``t`` (0-based) for callbacks. Keras computes in ``floatx()`` = float32. The
+TensorFlow programs also run on Keras 2.15 (TensorFlow 2.15, where ``import keras`` is Keras 2).
 """
 
 from __future__ import annotations
@@ -49,11 +50,11 @@ class Backend:
     """What differs between Keras backends in the programs."""
 
     name: str  # the KERAS_BACKEND value
+    adapter: str  # the adapter's name
     imports: str
     counter_dtype: str  # expression: the dtype of optimizer.iterations, as NumPy takes it
-    compiled_probe: str | None  # probe name of the compiled call, None when not probed
-    compiled: str  # compiled callable built from `lr_schedule`, or why there is none
-    tensor: str  # `{}`: NumPy steps as the compiled callable's input
+    compiled_probe: str | None  # probe name of the compiled call; None when not probed
+    compiled: str  # the compiled call of `lr_schedule` on `s`, or why there is none
     updates: str  # the update loop as model.fit runs it; `{read}` reads the optimizer first
 
 
@@ -65,11 +66,11 @@ for step in steps:
 
 TENSORFLOW = Backend(
     name="tensorflow",
+    adapter="keras",
     imports="import tensorflow as tf",
     counter_dtype="tf.as_dtype(optimizer.iterations.dtype).as_numpy_dtype",
     compiled_probe="tf_function",
-    compiled="tf.function(lr_schedule)",
-    tensor="tf.constant({})",
+    compiled="tf.function(lr_schedule)(tf.constant(s))",
     updates="""
 variable = tf.Variable(0.0)
 update = tf.function(optimizer.apply_gradients)  # model.fit updates inside tf.function
@@ -83,11 +84,11 @@ update = tf.function(optimizer.apply_gradients)  # model.fit updates inside tf.f
 )
 JAX = Backend(
     name="jax",
+    adapter="keras-jax",
     imports="import jax\nimport jax.numpy as jnp",
     counter_dtype="optimizer.iterations.dtype",
     compiled_probe="jit",
-    compiled="jax.jit(lr_schedule)",
-    tensor="jnp.asarray({})",
+    compiled="jax.jit(lr_schedule)(jnp.asarray(s))",
     updates="""
 variable = keras.Variable(0.0)
 optimizer.build([variable])
@@ -101,6 +102,7 @@ update = jax.jit(optimizer.stateless_apply)  # model.fit updates with a jitted s
 )
 TORCH = Backend(
     name="torch",
+    adapter="keras-torch",
     imports="import torch",
     counter_dtype="optimizer.iterations.dtype",
     compiled_probe=None,
@@ -108,7 +110,6 @@ TORCH = Backend(
         "not probed: Keras' torch backend trains eagerly unless compile(jit_compile=True), which uses "
         "torch.compile; compiling one CosineDecay that way took 40 s on 2 CPU cores, too slow for every case"
     ),
-    tensor="{}",
     updates="""
 variable = keras.Variable(0.0)
 """
@@ -124,8 +125,7 @@ _HEADER = """\
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "{backend}")
-import warnings
-
+{stdlib}
 import numpy as np
 import keras
 {imports}
@@ -133,24 +133,22 @@ import keras
 assert keras.backend.backend() == "{backend}", f"keras runs on {{keras.backend.backend()}}, not {backend}"
 """
 
-_EVALUATE = """
-
-def evaluate(fn, steps):
-    \"\"\"fn on the whole step array in one call; step by step if it only takes a scalar step.\"\"\"
-    try:
-        return np.asarray(fn(steps), dtype=np.float64).tolist()
-    except Exception as exc:
-        first_line = str(exc).strip().splitlines()[0]
-        warnings.warn(f"a step array raised {type(exc).__name__} ({first_line}): evaluated one step at a time")
-        return [float(fn(step)) for step in steps]
-
-"""
-
 _SCHEDULE = """
 lr_schedule = keras.optimizers.schedules.{api}({kwargs})
 optimizer = keras.optimizers.SGD(learning_rate=lr_schedule)  # no momentum
 steps = np.asarray({steps}, dtype={counter_dtype})  # the step counter's dtype
-{evaluate}
+
+
+def evaluate(fn, steps):
+    \"\"\"fn on the whole step array in one call; step by step if it takes only a scalar step.\"\"\"
+    try:
+        return np.asarray(fn(steps), dtype=np.float64).tolist()
+    except Exception as exc:
+        first_line = str(exc).strip().splitlines()[0]
+        warnings.warn(f"a step array raised {{type(exc).__name__}} ({{first_line}}): evaluated one step at a time")
+        return [float(fn(step)) for step in steps]
+
+
 schedule = evaluate(lr_schedule, steps)
 {compiled}
 """
@@ -232,14 +230,16 @@ class KerasAdapter:
 
     @property
     def name(self) -> str:
-        return "keras" if self.backend is TENSORFLOW else f"keras-{self.backend.name}"
+        return self.backend.adapter
 
     def plan(self, case: Case) -> Plan:
         call = keras_call(case.formula, case.params, int(case.steps[-1]), case.hint("keras"))
-        program = _HEADER.format(backend=self.backend.name, imports=self.backend.imports) + self._body(call, case)
+        b = self.backend
+        stdlib = "import warnings\n" if call.kind == "schedule" else ""
+        program = _HEADER.format(backend=b.name, stdlib=stdlib, imports=b.imports) + self._body(call, case)
         probes = ["schedule", "applied"]
-        if call.kind == "schedule" and self.backend.compiled_probe:
-            probes.insert(1, self.backend.compiled_probe)
+        if call.kind == "schedule" and b.compiled_probe:
+            probes.insert(1, b.compiled_probe)
         return Plan(
             api=call.qualified,
             kwargs=dict(call.kwargs),
@@ -252,20 +252,15 @@ class KerasAdapter:
 
     def _body(self, call: KerasCall, case: Case) -> str:
         steps, b = _steps_source(case.steps), self.backend
-        updates = b.updates.format(read="")
         if call.kind == "schedule":
-            if b.compiled_probe:
-                compiled = f"compiled = {b.compiled}\n{b.compiled_probe} = evaluate(lambda s: compiled({b.tensor.format('s')}), steps)"
-            else:
-                compiled = f"# compiled call {b.compiled}"
-            kwargs = _arguments(call.kwargs)
+            compiled = f"{b.compiled_probe} = evaluate(lambda s: {b.compiled}, steps)" if b.compiled_probe else ""
             head = _SCHEDULE.format(
-                api=call.api, kwargs=kwargs, steps=steps, counter_dtype=b.counter_dtype, evaluate=_EVALUATE, compiled=compiled
+                api=call.api, kwargs=_arguments(call.kwargs), steps=steps, counter_dtype=b.counter_dtype, compiled=compiled
             )
-            return head + updates
+            return head + b.updates.format(read="")
         if call.kind == "optimizer":
-            updates = b.updates.format(read="schedule.append(float(optimizer.learning_rate))\n    ")
-            return _OPTIMIZER.format(kwargs=_arguments(call.kwargs), steps=steps, counter_dtype=b.counter_dtype) + updates
+            head = _OPTIMIZER.format(kwargs=_arguments(call.kwargs), steps=steps, counter_dtype=b.counter_dtype)
+            return head + b.updates.format(read="schedule.append(float(optimizer.learning_rate))\n    ")
         return self._fit(call, int(case.steps[-1]) + 1)
 
     def _fit(self, call: KerasCall, epochs: int) -> str:
@@ -274,7 +269,7 @@ class KerasAdapter:
         else:
             observed = min(epochs, len(call.metrics))
             callback = _PLATEAU.format(metrics=py(list(call.metrics)), kwargs=_arguments(call.kwargs), observed=observed)
-            if epochs > observed:
+            if epochs > observed:  # the epoch after the last metric
                 callback += _LAST_EPOCH.format(observed=observed, epochs=epochs)
         source = f"\n{call.source}\n" if call.source else ""
         return source + _FIT.format(epochs=epochs, lr=py(call.lr), callback=callback)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ._base import Code, NotExpressible, as_int
+from ._base import Code, NotExpressible, as_int, first_fit
 
 __all__ = ["KerasCall", "keras_call"]
 
@@ -259,19 +259,8 @@ HINT_ONLY = {("inverse_time", "SGD")}
 
 
 def _bound(formula: str, params: Mapping[str, Any], last: int, api: str | None) -> KerasCall:
-    choices = [(n, fn) for n, fn in BINDINGS.get(formula, ()) if api in (None, n)]
-    if api is None:
-        choices = [(n, fn) for n, fn in choices if (formula, n) not in HINT_ONLY]
-    if not choices:
-        known = ", ".join(n for n, _ in BINDINGS.get(formula, ())) or "none"
-        raise NotExpressible(f"no Keras API for {formula!r}" + (f" via {api}" if api else "") + f" (mapped: {known})")
-    reasons = []
-    for name, fn in choices:
-        try:
-            return fn(params, last)
-        except NotExpressible as exc:
-            reasons.append(f"{name}: {exc}")
-    raise NotExpressible("; ".join(reasons))
+    call, passed_over = first_fit(BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, last), "Keras API")
+    return replace(call, note="; ".join(n for n in (passed_over, call.note) if n))
 
 
 def _with_hints(call: KerasCall, hint: Mapping[str, Any]) -> KerasCall:

@@ -20,7 +20,7 @@ from typing import Any
 
 from cases.catalogue import Case
 
-from ._base import Code, NotExpressible, Plan, Trajectory, as_int, py, run_program, select
+from ._base import Code, NotExpressible, Plan, Trajectory, as_int, first_fit, py, run_program, select
 
 __all__ = ["TorchAdapter"]
 
@@ -424,22 +424,8 @@ def _map_spec(spec: Mapping[str, Any], ctx: Ctx, api: str | None = None) -> Mapp
     params = {k: v for k, v in spec.items() if k != "formula"}
     if formula in LOWERINGS:
         return _map_spec(LOWERINGS[formula](params), ctx, api)
-    choices = [(name, fn) for name, fn in BINDINGS.get(formula, ()) if api in (None, name)]
-    if api is None:
-        choices = [(name, fn) for name, fn in choices if (formula, name) not in HINT_ONLY]
-    if not choices:
-        known = ", ".join(name for name, _ in BINDINGS.get(formula, ())) or "none"
-        raise NotExpressible(f"no torch scheduler for {formula!r}" + (f" via {api}" if api else "") + f" (mapped: {known})")
-    reasons = []
-    for name, fn in choices:
-        try:
-            mapped = fn(params, ctx)
-        except NotExpressible as exc:
-            reasons.append(f"{name}: {exc}")
-            continue
-        passed_over = f"closer APIs do not fit ({'; '.join(reasons)})" if reasons else ""
-        return replace(mapped, note="; ".join(n for n in (passed_over, mapped.note) if n))
-    raise NotExpressible("; ".join(reasons))
+    mapped, passed_over = first_fit(BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, ctx), "torch scheduler")
+    return replace(mapped, note="; ".join(n for n in (passed_over, mapped.note) if n))
 
 
 _PROGRAM = """\
