@@ -56,6 +56,7 @@ class Backend:
     compiled_probe: str | None  # probe name of the compiled call; None when not probed
     compiled: str  # the compiled call of `lr_schedule` on `s`, or why there is none
     updates: str  # the update loop as model.fit runs it; `{read}` reads the optimizer first
+    detach: str = ""  # appended to a trainable tensor before float(): torch warns on one with a gradient
 
 
 _UPDATE_LOOP = """
@@ -117,8 +118,9 @@ variable = keras.Variable(0.0)
     + """\
     variable.assign(0.0)
     {read}optimizer.apply_gradients([(torch.ones(()), variable)])  # eager, as model.fit on torch
-    applied.append(-float(keras.ops.convert_to_numpy(variable)))  # moved by exactly -lr
+    applied.append(-float(variable.value.detach()))  # moved by exactly -lr
 """,
+    detach=".detach()",
 )
 
 _HEADER = """\
@@ -177,7 +179,7 @@ class Recorder(keras.callbacks.Callback):
         schedule.append(float(self.model.optimizer.learning_rate))
 
     def on_epoch_end(self, epoch, logs=None):
-        applied.append(-float(self.model.layers[-1].bias[0]))
+        applied.append(-float(self.model.layers[-1].bias[0]{detach}))
 
 {callback}"""
 
@@ -272,7 +274,7 @@ class KerasAdapter:
             if epochs > observed:  # the epoch after the last metric
                 callback += _LAST_EPOCH.format(observed=observed, epochs=epochs)
         source = f"\n{call.source}\n" if call.source else ""
-        return source + _FIT.format(epochs=epochs, lr=py(call.lr), callback=callback)
+        return source + _FIT.format(epochs=epochs, lr=py(call.lr), callback=callback, detach=self.backend.detach)
 
     def _setup(self, call: KerasCall) -> dict[str, object]:
         setup: dict[str, object] = {"backend": self.backend.name, "dtype": "float32 (keras.config.floatx())"}
