@@ -185,7 +185,8 @@ class Recorder(keras.callbacks.Callback):
 
 _SCHEDULER = """
 callback = keras.callbacks.LearningRateScheduler({schedule})
-model.fit(x, y, batch_size=1, steps_per_epoch=1, epochs={epochs}, shuffle=False, verbose=0, callbacks=[callback, Recorder()])
+model.fit(x, y, batch_size=1, steps_per_epoch=1, epochs={epochs}, shuffle=False, verbose=0,
+          callbacks=[callback, Recorder()])
 """
 
 _PLATEAU = """
@@ -257,7 +258,11 @@ class KerasAdapter:
         if call.kind == "schedule":
             compiled = f"{b.compiled_probe} = evaluate(lambda s: {b.compiled}, steps)" if b.compiled_probe else ""
             head = _SCHEDULE.format(
-                api=call.api, kwargs=_arguments(call.kwargs), steps=steps, counter_dtype=b.counter_dtype, compiled=compiled
+                api=call.api,
+                kwargs=_arguments(call.kwargs),
+                steps=steps,
+                counter_dtype=b.counter_dtype,
+                compiled=compiled,
             )
             return head + b.updates.format(read="")
         if call.kind == "optimizer":
@@ -270,7 +275,9 @@ class KerasAdapter:
             callback = _SCHEDULER.format(schedule=call.kwargs["schedule"], epochs=epochs)
         else:
             observed = min(epochs, len(call.metrics))
-            callback = _PLATEAU.format(metrics=py(list(call.metrics)), kwargs=_arguments(call.kwargs), observed=observed)
+            callback = _PLATEAU.format(
+                metrics=py(list(call.metrics)), kwargs=_arguments(call.kwargs), observed=observed
+            )
             if epochs > observed:  # the epoch after the last metric
                 callback += _LAST_EPOCH.format(observed=observed, epochs=epochs)
         source = f"\n{call.source}\n" if call.source else ""

@@ -95,7 +95,9 @@ def exponential_decay(p: Mapping[str, Any], last: int) -> KerasCall:
 
 def staircase_exponential_decay(p: Mapping[str, Any], last: int) -> KerasCall:
     if p.get("offset", 0):
-        raise NotExpressible("ExponentialDecay(staircase=True) drops at multiples of decay_steps from step 0 (no offset)")
+        raise NotExpressible(
+            "ExponentialDecay(staircase=True) drops at multiples of decay_steps from step 0 (no offset)"
+        )
     params = {"init_lr": p["init_lr"], "decay_steps": p["step_size"], "decay_rate": p["gamma"], "staircase": True}
     return exponential_decay(params, last)
 
@@ -130,10 +132,15 @@ def piecewise_constant_decay(p: Mapping[str, Any], last: int) -> KerasCall:
     shift = -1 if p.get("at_boundary", "next") == "next" else 0
     call = KerasCall(
         "PiecewiseConstantDecay",
-        {"boundaries": _integer_boundaries(p["boundaries"], shift, "PiecewiseConstantDecay"), "values": list(p["values"])},
+        {
+            "boundaries": _integer_boundaries(p["boundaries"], shift, "PiecewiseConstantDecay"),
+            "values": list(p["values"]),
+        },
     )
     if shift:
-        return replace(call, note="the boundary step keeps the previous value in Keras: boundaries - 1 on integer steps")
+        return replace(
+            call, note="the boundary step keeps the previous value in Keras: boundaries - 1 on integer steps"
+        )
     return call
 
 
@@ -171,7 +178,9 @@ def cosine_decay(p: Mapping[str, Any], last: int) -> KerasCall:
     if p.get("past_end", "clamp") == "periodic" and last > p["decay_steps"]:
         raise NotExpressible("CosineDecay holds alpha * initial_learning_rate after decay_steps; the case climbs back")
     alpha = _fraction(p.get("final_lr", 0.0), p["init_lr"], "CosineDecay")
-    return KerasCall("CosineDecay", {"initial_learning_rate": p["init_lr"], "decay_steps": p["decay_steps"], "alpha": alpha})
+    return KerasCall(
+        "CosineDecay", {"initial_learning_rate": p["init_lr"], "decay_steps": p["decay_steps"], "alpha": alpha}
+    )
 
 
 def warmup_cosine_decay(p: Mapping[str, Any], last: int) -> KerasCall:
@@ -220,7 +229,9 @@ def reduce_lr_on_plateau(p: Mapping[str, Any], last: int) -> KerasCall:
     note = "torch patience p, cooldown c = Keras patience p + 1, cooldown c + 1"
     if p.get("eps", 1e-8):
         note += f"; Keras has no eps: it also applies reductions smaller than eps={p.get('eps', 1e-8)!r}"
-    return KerasCall("ReduceLROnPlateau", kwargs, kind="callback", lr=p["init_lr"], note=note, metrics=tuple(p["metrics"]))
+    return KerasCall(
+        "ReduceLROnPlateau", kwargs, kind="callback", lr=p["init_lr"], note=note, metrics=tuple(p["metrics"])
+    )
 
 
 def learning_rate_scheduler(p: Mapping[str, Any], hint: Mapping[str, Any]) -> KerasCall:
@@ -235,7 +246,9 @@ def learning_rate_scheduler(p: Mapping[str, Any], hint: Mapping[str, Any]) -> Ke
     if "init_lr" not in p:
         raise ValueError("LearningRateScheduler: the optimizer starts at the case's init_lr, which it does not have")
     text = path.read_text() if source else ""
-    return KerasCall("LearningRateScheduler", {"schedule": Code(schedule)}, kind="callback", lr=p["init_lr"], source=text)
+    return KerasCall(
+        "LearningRateScheduler", {"schedule": Code(schedule)}, kind="callback", lr=p["init_lr"], source=text
+    )
 
 
 #: formula -> Keras APIs in order of preference. APIs in HINT_ONLY run only when a case asks.

@@ -81,7 +81,9 @@ def test_factor_decay_floor_reached_within_the_steps_is_not_expressible() -> Non
 
 
 def test_plateau_maps_torch_patience_and_cooldown_one_higher() -> None:
-    c = call("reduce_on_plateau", init_lr=0.1, metrics=[1.0], patience=2, cooldown=0, threshold=0.05, threshold_mode="abs")
+    c = call(
+        "reduce_on_plateau", init_lr=0.1, metrics=[1.0], patience=2, cooldown=0, threshold=0.05, threshold_mode="abs"
+    )
     assert c.kind == "callback"
     assert (c.kwargs["patience"], c.kwargs["cooldown"], c.kwargs["min_delta"]) == (3, 1, 0.05)
     assert "no eps" in c.note
@@ -126,9 +128,9 @@ def test_learning_rate_scheduler_runs_the_hinted_function_with_its_source() -> N
     c = call("step_decay", hint=hint, init_lr=0.01, step_size=10, gamma=0.25, offset=1)
     assert (c.api, c.kind, c.lr, c.kwargs["schedule"]) == ("LearningRateScheduler", "callback", 0.01, "StepDecay()")
     assert "class StepDecay" in c.source
-    with pytest.raises(ValueError, match="no file 'cases/seeds/missing.py'"):
+    with pytest.raises(ValueError, match=r"no file 'cases/seeds/missing\.py'"):
         call("step_decay", hint={**hint, "source": "cases/seeds/missing.py"}, init_lr=0.01, step_size=10, gamma=0.25)
-    with pytest.raises(ValueError, match="hints.keras.schedule"):
+    with pytest.raises(ValueError, match=r"hints\.keras\.schedule"):
         call("step_decay", hint={"api": "LearningRateScheduler"}, init_lr=0.01, step_size=10, gamma=0.25)
 
 

@@ -36,7 +36,9 @@ HALF_UNIT = 5e-6  # the table rounds to five decimals
 
 def _rates(iterations: list[int], epochs: int = EPOCHS) -> np.ndarray:
     """The reference formula: lr0 / (1 + decay * iterations), decay = lr0 / epochs."""
-    schedule = reference.build({"formula": "inverse_time", "init_lr": LR0, "decay_steps": 1, "decay_rate": LR0 / epochs})
+    schedule = reference.build(
+        {"formula": "inverse_time", "init_lr": LR0, "decay_steps": 1, "decay_rate": LR0 / epochs}
+    )
     return schedule(iterations)
 
 
