@@ -20,6 +20,9 @@ REGISTRY: dict[str, str] = {
     "mindspore": "adapters.mindspore_adapter:MindSporeAdapter",
     "mindspore-dynamic": "adapters.mindspore_adapter:MindSporeDynamicAdapter",
     "optax": "adapters.optax_adapter:OptaxAdapter",
+    "keras": "adapters.keras_adapter:KerasAdapter",
+    "keras-jax": "adapters.keras_adapter:KerasJaxAdapter",
+    "keras-torch": "adapters.keras_adapter:KerasTorchAdapter",
 }
 
 

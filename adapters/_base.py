@@ -11,9 +11,9 @@ import importlib
 import importlib.metadata
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -28,6 +28,7 @@ __all__ = [
     "Trajectory",
     "as_int",
     "distribution_version",
+    "first_fit",
     "import_problem",
     "py",
     "run_program",
@@ -109,6 +110,40 @@ class Adapter(Protocol):
     def run(self, case: Case, plan: Plan) -> Mapping[str, Trajectory]:
         """Execute the plan with the real framework; one trajectory per probe."""
         ...
+
+
+R = TypeVar("R")
+
+
+def first_fit(
+    bindings: Mapping[str, Sequence[tuple[str, Callable[..., R]]]],
+    formula: str,
+    api: str | None,
+    hint_only: Collection[tuple[str, str]],
+    apply: Callable[[Callable[..., R]], R],
+    what: str,
+) -> tuple[R, str]:
+    """The first binding of ``formula`` that expresses the case, and a note on why closer ones did not.
+
+    ``bindings`` maps a formula to ``(api, binding)`` pairs, closest API first; ``api`` picks one
+    (a case hint), and pairs in ``hint_only`` are tried only when picked. ``apply`` calls a
+    binding; one raising :class:`NotExpressible` passes to the next. When none fits, the
+    :class:`NotExpressible` names every reason (``what`` names the kind of API, e.g.
+    ``"torch scheduler"``).
+    """
+    choices = [(name, fn) for name, fn in bindings.get(formula, ()) if api in (None, name)]
+    if api is None:
+        choices = [(name, fn) for name, fn in choices if (formula, name) not in hint_only]
+    if not choices:
+        known = ", ".join(name for name, _ in bindings.get(formula, ())) or "none"
+        raise NotExpressible(f"no {what} for {formula!r}" + (f" via {api}" if api else "") + f" (mapped: {known})")
+    reasons: list[str] = []
+    for name, fn in choices:
+        try:
+            return apply(fn), f"closer APIs do not fit ({'; '.join(reasons)})" if reasons else ""
+        except NotExpressible as exc:
+            reasons.append(f"{name}: {exc}")
+    raise NotExpressible("; ".join(reasons))
 
 
 def distribution_version(distribution: str) -> str | None:

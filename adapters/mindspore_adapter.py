@@ -183,6 +183,8 @@ def exponential(p: Mapping[str, Any], form: Form) -> Rate:
 
 
 def step_decay(p: Mapping[str, Any], form: Form) -> Rate:
+    if p.get("offset", 0):
+        raise NotExpressible(f"{form.name('ExponentialDecayLR')} counts its staircase from step 0 (offset)")
     return exponential({"init_lr": p["init_lr"], "decay_rate": p["gamma"], "decay_steps": p["step_size"],
                         "staircase": True}, form)  # fmt: skip
 

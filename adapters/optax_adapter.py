@@ -127,6 +127,8 @@ def constant_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
 
 
 def step_exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    if p.get("offset", 0):
+        raise NotExpressible("exponential_decay's staircase counts from step 0 (transition_begin cannot be negative)")
     if p["gamma"] == 0:
         raise NotExpressible("exponential_decay documents decay_rate 'must not be zero' (0 gives a constant)")
     kwargs = {
@@ -139,8 +141,9 @@ def step_exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
 
 
 def step_piecewise_constant(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    k = p["step_size"]
-    marks = [k * i for i in range(1, int(ctx.last_step // k) + 1)]
+    """floor((t + offset) / k) grows at t = k*i - offset: one boundary per drop within the run."""
+    k, offset = p["step_size"], p.get("offset", 0)
+    marks = [k * i - offset for i in range(1, int((ctx.last_step + offset) // k) + 1)]
     scales = {_key(m): p["gamma"] for m in marks}
     return Mapped(Call("piecewise_constant_schedule", {"init_value": p["init_lr"], "boundaries_and_scales": scales}))
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from cases.catalogue import Case
 
-from ._base import Code, NotExpressible, Plan, Trajectory, as_int, py, run_program, select
+from ._base import Code, NotExpressible, Plan, Trajectory, as_int, first_fit, py, run_program, select
 
 __all__ = ["TorchAdapter"]
 
@@ -100,8 +100,15 @@ def constant_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
 
 
 def step_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    if p.get("offset", 0):
+        raise NotExpressible("StepLR counts step_size from step 0 (no offset)")
     size = as_int(p["step_size"], "StepLR", "step_size")
     return Mapped(Sched("StepLR", {"step_size": size, "gamma": p["gamma"]}), _base(p["init_lr"], ctx, "StepLR"))
+
+
+def step_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    body = f"{p['gamma']!r} ** ((step + {p.get('offset', 0)!r}) // {p['step_size']!r})"
+    return _lambda(body, ctx, p["init_lr"])
 
 
 def exponential_step_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
@@ -389,7 +396,7 @@ LOWERINGS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
 #: An API listed only under HINT_ONLY is used when a case asks for it (hints.torch.api).
 BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
     "constant": (("LambdaLR", constant_lambda),),
-    "step_decay": (("StepLR", step_lr),),
+    "step_decay": (("StepLR", step_lr), ("LambdaLR", step_lambda)),
     "multi_step": (("MultiStepLR", multi_step_lr),),
     "piecewise_constant": (("MultiStepLR", multi_step_lr), ("ConstantLR", constant_lr), ("LambdaLR", piecewise_lambda)),
     "exponential": (
@@ -423,24 +430,8 @@ def _map_spec(spec: Mapping[str, Any], ctx: Ctx, api: str | None = None) -> Mapp
     params = {k: v for k, v in spec.items() if k != "formula"}
     if formula in LOWERINGS:
         return _map_spec(LOWERINGS[formula](params), ctx, api)
-    choices = [(name, fn) for name, fn in BINDINGS.get(formula, ()) if api in (None, name)]
-    if api is None:
-        choices = [(name, fn) for name, fn in choices if (formula, name) not in HINT_ONLY]
-    if not choices:
-        known = ", ".join(name for name, _ in BINDINGS.get(formula, ())) or "none"
-        raise NotExpressible(
-            f"no torch scheduler for {formula!r}" + (f" via {api}" if api else "") + f" (mapped: {known})"
-        )
-    reasons = []
-    for name, fn in choices:
-        try:
-            mapped = fn(params, ctx)
-        except NotExpressible as exc:
-            reasons.append(f"{name}: {exc}")
-            continue
-        passed_over = f"closer APIs do not fit ({'; '.join(reasons)})" if reasons else ""
-        return replace(mapped, note="; ".join(n for n in (passed_over, mapped.note) if n))
-    raise NotExpressible("; ".join(reasons))
+    mapped, passed_over = first_fit(BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, ctx), "torch scheduler")
+    return replace(mapped, note="; ".join(n for n in (passed_over, mapped.note) if n))
 
 
 _PROGRAM = """\

@@ -20,30 +20,36 @@ from ._validate import (
 __all__ = ["multi_step", "piecewise_constant", "step_decay"]
 
 
-def step_decay(*, init_lr: float, step_size: float, gamma: float) -> Schedule:
+def step_decay(*, init_lr: float, step_size: float, gamma: float, offset: float = 0) -> Schedule:
     r"""Multiply by ``gamma`` every ``step_size`` steps.
 
-    .. math:: \eta_t = \eta_0 \, \gamma^{\lfloor t / k \rfloor}
+    .. math:: \eta_t = \eta_0 \, \gamma^{\lfloor (t + o) / k \rfloor}
 
     Args:
       init_lr: :math:`\eta_0` (>= 0).
       step_size: :math:`k`, steps between decays (> 0).
       gamma: :math:`\gamma`, the factor per decay (>= 0).
+      offset: :math:`o`, steps already counted at step 0 (>= 0). Seed 001's ``StepDecay``
+        computes ``floor((1 + epoch) / dropEvery)``: ``o = 1``, so its first drop comes at
+        epoch ``dropEvery - 1``.
 
     Documented as: torch ``StepLR(step_size, gamma)``; Keras/TF
     ``ExponentialDecay(decay_steps=k, decay_rate=gamma, staircase=True)``; optax
-    ``exponential_decay(transition_steps=k, staircase=True)``.
+    ``exponential_decay(transition_steps=k, staircase=True)`` (all ``o = 0``).
 
     Examples:
       >>> step_decay(init_lr=1.0, step_size=2, gamma=0.5)([0, 1, 2, 3, 4]).tolist()
+      [1.0, 1.0, 0.5, 0.5, 0.25]
+      >>> step_decay(init_lr=1.0, step_size=3, gamma=0.5, offset=1)([0, 1, 2, 4, 5]).tolist()
       [1.0, 1.0, 0.5, 0.5, 0.25]
     """
     eta0 = check_lr("step_decay", "init_lr", init_lr)
     k = check_positive("step_decay", "step_size", step_size)
     g = check_non_negative("step_decay", "gamma", gamma)
+    o = check_non_negative("step_decay", "offset", offset)
 
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
-        return eta0 * g ** np.floor(as_steps(steps) / k)
+        return eta0 * g ** np.floor((as_steps(steps) + o) / k)
 
     return schedule
 

@@ -1,0 +1,340 @@
+"""Keras 3 (and Keras 2.15): ``keras.optimizers.schedules``, ``SGD`` and the rate callbacks.
+
+One adapter per Keras backend; they differ only in the backend (:class:`Backend`): which
+``KERAS_BACKEND`` they require (checked at run time), how a compiled call, a gradient and an
+update are written. Each case becomes one standalone program (the reproducer, run by the
+harness):
+
+- a schedule (``kind == "schedule"``) yields up to three probes. ``schedule``: the whole
+  step array in one eager call. ``tf_function`` / ``jit``: the same call compiled as
+  ``model.fit`` compiles its train step on a CPU (Keras 3 uses ``tf.function`` without XLA
+  on CPU-only TensorFlow, ``jax.jit`` on JAX, eager torch). ``applied``: one ``SGD`` update
+  (no momentum) of a float32 variable at 0 whose gradient is 1, so it moves by exactly
+  ``-lr``, made as ``model.fit`` makes it (inside ``tf.function``, a jitted
+  ``stateless_apply``, eagerly on torch); before each compared step ``t`` the optimizer's
+  counter is set to ``t`` (the count of updates already applied, which the schedule reads),
+  so sparse steps cost one update each. A schedule that takes only a scalar step
+  (``CosineDecay`` with ``warmup_target`` branches with ``ops.cond``; ``PiecewiseConstantDecay``
+  on torch and on Keras 2) is called once per step, and the run records a warning saying so.
+- ``SGD``'s own arguments (``kind == "optimizer"``): ``schedule`` is
+  ``optimizer.learning_rate`` before each update, ``applied`` as above.
+- a callback (``kind == "callback"``) runs a real ``model.fit``: a ``Dense(1)`` with a zero
+  kernel on zero inputs and a mean-absolute-error loss against -1, so the bias gradient is
+  exactly 1; one update per epoch. ``schedule`` is the optimizer's rate at the epoch's
+  update, ``applied`` how far that update moved the bias (zeroed each epoch).
+  ``ReduceLROnPlateau`` reads the case's metric, put into the epoch's logs as ``scripted``.
+
+Step convention: step ``t`` is the update made after ``t`` updates (Keras' ``iterations``),
+or epoch ``t`` (0-based) for callbacks. Keras computes in ``floatx()`` = float32. The
+TensorFlow programs also run on Keras 2.15 (TensorFlow 2.15, where ``import keras`` is Keras 2).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from cases.catalogue import Case
+
+from ._base import Plan, Trajectory, py, run_program, select
+from .keras_schedules import KerasCall, keras_call
+
+__all__ = ["Backend", "KerasAdapter", "KerasJaxAdapter", "KerasTorchAdapter"]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What differs between Keras backends in the programs."""
+
+    name: str  # the KERAS_BACKEND value
+    adapter: str  # the adapter's name
+    imports: str
+    counter_dtype: str  # expression: the dtype of optimizer.iterations, as NumPy takes it
+    compiled_probe: str | None  # probe name of the compiled call; None when not probed
+    compiled: str  # the compiled call of `lr_schedule` on `s`, or why there is none
+    updates: str  # the update loop as model.fit runs it; `{read}` reads the optimizer first
+    detach: str = ""  # appended to a trainable tensor before float(): torch warns on one with a gradient
+
+
+_UPDATE_LOOP = """
+applied = []
+for step in steps:
+    optimizer.iterations.assign(step)  # updates already applied: what the schedule reads
+"""
+
+TENSORFLOW = Backend(
+    name="tensorflow",
+    adapter="keras",
+    imports="import tensorflow as tf",
+    counter_dtype="tf.as_dtype(optimizer.iterations.dtype).as_numpy_dtype",
+    compiled_probe="tf_function",
+    compiled="tf.function(lr_schedule)(tf.constant(s))",
+    updates="""
+variable = tf.Variable(0.0)
+update = tf.function(optimizer.apply_gradients)  # model.fit updates inside tf.function
+"""
+    + _UPDATE_LOOP
+    + """\
+    variable.assign(0.0)
+    {read}update([(tf.ones(()), variable)])  # moves the variable by exactly -lr
+    applied.append(-float(variable))
+""",
+)
+JAX = Backend(
+    name="jax",
+    adapter="keras-jax",
+    imports="import jax\nimport jax.numpy as jnp",
+    counter_dtype="optimizer.iterations.dtype",
+    compiled_probe="jit",
+    compiled="jax.jit(lr_schedule)(jnp.asarray(s))",
+    updates="""
+variable = keras.Variable(0.0)
+optimizer.build([variable])
+update = jax.jit(optimizer.stateless_apply)  # model.fit updates with a jitted stateless_apply
+"""
+    + _UPDATE_LOOP
+    + """\
+    {read}(moved,), _ = update([v.value for v in optimizer.variables], [jnp.ones(())], [jnp.zeros(())])
+    applied.append(-float(moved))  # the variable, from 0, moved by exactly -lr
+""",
+)
+TORCH = Backend(
+    name="torch",
+    adapter="keras-torch",
+    imports="import torch",
+    counter_dtype="optimizer.iterations.dtype",
+    compiled_probe=None,
+    compiled=(
+        "not probed: Keras' torch backend trains eagerly unless compile(jit_compile=True), which uses "
+        "torch.compile; compiling one CosineDecay that way took 40 s on 2 CPU cores, too slow for every case"
+    ),
+    updates="""
+variable = keras.Variable(0.0)
+"""
+    + _UPDATE_LOOP
+    + """\
+    variable.assign(0.0)
+    {read}optimizer.apply_gradients([(torch.ones(()), variable)])  # eager, as model.fit on torch
+    applied.append(-float(variable.value.detach()))  # moved by exactly -lr
+""",
+    detach=".detach()",
+)
+
+_HEADER = """\
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "{backend}")
+{stdlib}
+import numpy as np
+import keras
+{imports}
+
+assert keras.backend.backend() == "{backend}", f"keras runs on {{keras.backend.backend()}}, not {backend}"
+"""
+
+_SCHEDULE = """
+lr_schedule = keras.optimizers.schedules.{api}({kwargs})
+optimizer = keras.optimizers.SGD(learning_rate=lr_schedule)  # no momentum
+steps = np.asarray({steps}, dtype={counter_dtype})  # the step counter's dtype
+
+
+def evaluate(fn, steps):
+    \"\"\"fn on the whole step array in one call; step by step if it takes only a scalar step.\"\"\"
+    try:
+        return np.asarray(fn(steps), dtype=np.float64).tolist()
+    except Exception as exc:
+        first_line = str(exc).strip().splitlines()[0]
+        warnings.warn(f"a step array raised {{type(exc).__name__}} ({{first_line}}): evaluated one step at a time")
+        return [float(fn(step)) for step in steps]
+
+
+schedule = evaluate(lr_schedule, steps)
+{compiled}
+"""
+
+_OPTIMIZER = """
+optimizer = keras.optimizers.SGD({kwargs})  # no momentum
+steps = np.asarray({steps}, dtype={counter_dtype})
+schedule = []
+"""
+
+_FIT = """
+x = np.zeros(({epochs}, 1), "float32")  # one sample per epoch: fit keeps one data iterator
+y = np.full(({epochs}, 1), -1.0, "float32")  # bias > -1: d|bias - y|/d bias = 1
+model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+model.compile(optimizer=keras.optimizers.SGD(learning_rate={lr}), loss="mean_absolute_error")
+schedule, applied = [], []
+
+
+class Recorder(keras.callbacks.Callback):
+    \"\"\"Per epoch: the rate of its one update, and how far that update moved the zeroed bias.\"\"\"
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.layers[-1].bias.assign(np.zeros(1, "float32"))
+
+    def on_train_batch_begin(self, batch, logs=None):
+        schedule.append(float(self.model.optimizer.learning_rate))
+
+    def on_epoch_end(self, epoch, logs=None):
+        applied.append(-float(self.model.layers[-1].bias[0]{detach}))
+
+{callback}"""
+
+_SCHEDULER = """
+callback = keras.callbacks.LearningRateScheduler({schedule})
+model.fit(x, y, batch_size=1, steps_per_epoch=1, epochs={epochs}, shuffle=False, verbose=0,
+          callbacks=[callback, Recorder()])
+"""
+
+_PLATEAU = """
+metrics = {metrics}
+
+
+class ScriptedMetric(keras.callbacks.Callback):
+    \"\"\"Reports the case's metric for the epoch in its logs, where ReduceLROnPlateau reads it.\"\"\"
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["scripted"] = metrics[epoch]
+
+
+callback = keras.callbacks.ReduceLROnPlateau({kwargs})
+model.fit(x, y, batch_size=1, steps_per_epoch=1, epochs={observed}, shuffle=False, verbose=0,
+          callbacks=[ScriptedMetric(), callback, Recorder()])
+"""
+
+_LAST_EPOCH = """\
+# the epoch after the last metric: only its rate is read
+model.fit(x, y, batch_size=1, steps_per_epoch=1, initial_epoch={observed}, epochs={epochs}, shuffle=False, verbose=0,
+          callbacks=[Recorder()])
+"""
+
+
+def _arguments(kwargs: Mapping[str, object]) -> str:
+    return ", ".join(f"{k}={py(v)}" for k, v in kwargs.items())
+
+
+def _steps_source(steps: np.ndarray) -> str:
+    """``np.arange(...)`` for evenly spaced steps, else the list."""
+    stride = int(steps[1] - steps[0]) if steps.size > 1 else 1
+    if steps.size > 2 and np.all(np.diff(steps) == stride):
+        return f"np.arange({int(steps[0])}, {int(steps[-1]) + 1}, {stride})"
+    return py([int(s) for s in steps])
+
+
+class KerasAdapter:
+    """Keras on TensorFlow (``KERAS_BACKEND=tensorflow``)."""
+
+    backend: Backend = TENSORFLOW
+    distribution = "keras"
+    module = "keras"
+
+    @property
+    def name(self) -> str:
+        return self.backend.adapter
+
+    def plan(self, case: Case) -> Plan:
+        call = keras_call(case.formula, case.params, int(case.steps[-1]), case.hint("keras"))
+        b = self.backend
+        stdlib = "import warnings\n" if call.kind == "schedule" else ""
+        program = _HEADER.format(backend=b.name, stdlib=stdlib, imports=b.imports) + self._body(call, case)
+        probes = ["schedule", "applied"]
+        if call.kind == "schedule" and b.compiled_probe:
+            probes.insert(1, b.compiled_probe)
+        return Plan(
+            api=call.qualified,
+            kwargs=dict(call.kwargs),
+            setup=self._setup(call),
+            repro=program,
+            probes=tuple(probes),
+            note=call.note,
+            private=call.kind,
+        )
+
+    def _body(self, call: KerasCall, case: Case) -> str:
+        steps, b = _steps_source(case.steps), self.backend
+        if call.kind == "schedule":
+            compiled = f"{b.compiled_probe} = evaluate(lambda s: {b.compiled}, steps)" if b.compiled_probe else ""
+            head = _SCHEDULE.format(
+                api=call.api,
+                kwargs=_arguments(call.kwargs),
+                steps=steps,
+                counter_dtype=b.counter_dtype,
+                compiled=compiled,
+            )
+            return head + b.updates.format(read="")
+        if call.kind == "optimizer":
+            head = _OPTIMIZER.format(kwargs=_arguments(call.kwargs), steps=steps, counter_dtype=b.counter_dtype)
+            return head + b.updates.format(read="schedule.append(float(optimizer.learning_rate))\n    ")
+        return self._fit(call, int(case.steps[-1]) + 1)
+
+    def _fit(self, call: KerasCall, epochs: int) -> str:
+        if call.api == "LearningRateScheduler":
+            callback = _SCHEDULER.format(schedule=call.kwargs["schedule"], epochs=epochs)
+        else:
+            observed = min(epochs, len(call.metrics))
+            callback = _PLATEAU.format(
+                metrics=py(list(call.metrics)), kwargs=_arguments(call.kwargs), observed=observed
+            )
+            if epochs > observed:  # the epoch after the last metric
+                callback += _LAST_EPOCH.format(observed=observed, epochs=epochs)
+        source = f"\n{call.source}\n" if call.source else ""
+        return source + _FIT.format(epochs=epochs, lr=py(call.lr), callback=callback, detach=self.backend.detach)
+
+    def _setup(self, call: KerasCall) -> dict[str, object]:
+        setup: dict[str, object] = {"backend": self.backend.name, "dtype": "float32 (keras.config.floatx())"}
+        if call.kind == "callback":
+            setup.update(
+                optimizer="keras.optimizers.SGD",
+                optimizer_kwargs={"learning_rate": call.lr},
+                model="Dense(1) on zero inputs, mean absolute error against -1: bias gradient 1, one update per epoch",
+                read="optimizer.learning_rate at the epoch's update; the zeroed bias after it",
+            )
+            if call.metrics:
+                setup["metrics"] = list(call.metrics)
+            return setup
+        setup.update(
+            optimizer="keras.optimizers.SGD",
+            parameter="one float32 scalar, gradient 1, zeroed before each update",
+            read="counter set to the step, then one update; the schedule on the whole step array",
+        )
+        if call.kind == "schedule":
+            setup["compiled"] = self.backend.compiled
+        return setup
+
+    def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
+        self._check_backend()
+        lists, error, warned = run_program(plan.repro, f"<{self.name} repro {case.id}>", plan.probes)
+        if plan.private == "callback":  # one value per epoch 0, 1, 2, ...
+            return {p: Trajectory(select(v, case.steps), "float32", error, warned) for p, v in lists.items()}
+        return {p: Trajectory(_padded(v, case.steps.size), "float32", error, warned) for p, v in lists.items()}
+
+    def _check_backend(self) -> None:
+        keras = importlib.import_module("keras")
+        actual = keras.backend.backend()
+        if actual != self.backend.name:
+            raise RuntimeError(
+                f"the {self.name} adapter needs keras on {self.backend.name!r} but keras runs on {actual!r}: "
+                f"set KERAS_BACKEND={self.backend.name} before keras is first imported (tox -e {self.name} does)"
+            )
+
+
+class KerasJaxAdapter(KerasAdapter):
+    """Keras on JAX (``KERAS_BACKEND=jax``)."""
+
+    backend = JAX
+
+
+class KerasTorchAdapter(KerasAdapter):
+    """Keras on torch (``KERAS_BACKEND=torch``)."""
+
+    backend = TORCH
+
+
+def _padded(values: list[float], count: int) -> np.ndarray:
+    """One value per compared step; NaN for steps a failed run did not reach."""
+    out = np.full(count, np.nan)
+    out[: min(len(values), count)] = values[:count]
+    return out

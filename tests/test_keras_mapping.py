@@ -1,0 +1,184 @@
+"""The Keras adapter's pure part: parameter mapping and program generation (no Keras needed)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from adapters._base import NotExpressible, as_int, first_fit
+from adapters.keras_adapter import KerasAdapter, KerasJaxAdapter, KerasTorchAdapter
+from adapters.keras_schedules import keras_call
+from cases.catalogue import load_catalogue
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = {c.id: c for c in load_catalogue(ROOT / "cases" / "catalogue")}
+ADAPTERS = (KerasAdapter(), KerasJaxAdapter(), KerasTorchAdapter())
+
+
+def call(formula: str, last: int = 100, hint: dict | None = None, **params):
+    return keras_call(formula, params, last, hint or {})
+
+
+def test_torch_milestones_become_keras_boundaries_one_step_earlier() -> None:
+    # Keras keeps values[0] while step <= boundaries[0]: a change at step 10 is boundary 9.
+    c = call("piecewise_constant", boundaries=[10, 20], values=[1.0, 0.5, 0.25])
+    assert c.api == "PiecewiseConstantDecay"
+    assert c.kwargs == {"boundaries": [9, 19], "values": [1.0, 0.5, 0.25]}
+    kept = call("piecewise_constant", boundaries=[10, 20], values=[1.0, 0.5, 0.25], at_boundary="previous")
+    assert kept.kwargs["boundaries"] == [10, 20]
+
+
+def test_multi_step_is_piecewise_with_geometric_values() -> None:
+    c = call("multi_step", init_lr=0.5, milestones=[15, 30], gamma=0.5)
+    assert c.kwargs == {"boundaries": [14, 29], "values": [0.5, 0.25, 0.125]}
+
+
+def test_fractional_boundaries_are_not_expressible_on_integer_steps() -> None:
+    with pytest.raises(NotExpressible, match="integer boundary"):
+        call("piecewise_constant", boundaries=[2.5], values=[1.0, 0.5])
+
+
+def test_keras_defaults_that_differ_from_torch_are_always_passed() -> None:
+    assert call("polynomial", init_lr=0.1, decay_steps=50).kwargs["end_learning_rate"] == 0.0
+    restarts = call("cosine_restarts", init_lr=0.1, first_period=10).kwargs
+    assert (restarts["t_mul"], restarts["m_mul"], restarts["alpha"]) == (1.0, 1.0, 0.0)
+
+
+def test_alpha_is_the_floor_as_a_fraction_of_the_peak() -> None:
+    assert call("cosine", init_lr=0.1, decay_steps=100, final_lr=1e-3).kwargs["alpha"] == pytest.approx(0.01)
+    warm = call("warmup_cosine", peak_lr=0.2, warmup_steps=5, decay_steps=20, init_lr=0.01, final_lr=1e-3).kwargs
+    assert warm == pytest.approx(
+        {"initial_learning_rate": 0.01, "decay_steps": 20, "alpha": 0.005, "warmup_target": 0.2, "warmup_steps": 5}
+    )
+    with pytest.raises(NotExpressible, match="fraction of the peak"):
+        call("cosine", init_lr=0.0, decay_steps=10, final_lr=0.1)
+
+
+def test_cosine_that_climbs_back_is_not_expressible_past_decay_steps() -> None:
+    with pytest.raises(NotExpressible, match="climbs back"):
+        call("cosine", last=101, init_lr=0.1, decay_steps=100, past_end="periodic")
+    assert call("cosine", last=100, init_lr=0.1, decay_steps=100, past_end="periodic").api == "CosineDecay"
+
+
+def test_natural_exponential_is_exponential_with_rate_exp_minus_r() -> None:
+    c = call("natural_exp", init_lr=0.1, decay_steps=10, decay_rate=0.5)
+    assert c.kwargs["decay_rate"] == pytest.approx(math.exp(-0.5))
+
+
+def test_step_decay_with_an_offset_needs_a_callback() -> None:
+    with pytest.raises(NotExpressible, match="no offset"):
+        call("step_decay", init_lr=0.1, step_size=15, gamma=0.25, offset=1)
+
+
+def test_factor_decay_floor_reached_within_the_steps_is_not_expressible() -> None:
+    # step t is 2.0 * 0.9 ** (t + 1): 0.0103 at step 49, 0.0093 (below min_lr 0.01) at step 50.
+    params = {"init_lr": 2.0, "factor": 0.9, "min_lr": 0.01, "offset": 1}
+    assert call("factor_decay", last=49, **params).kwargs["initial_learning_rate"] == pytest.approx(1.8)
+    with pytest.raises(NotExpressible, match="min_lr"):
+        call("factor_decay", last=50, **params)
+
+
+def test_plateau_maps_torch_patience_and_cooldown_one_higher() -> None:
+    c = call(
+        "reduce_on_plateau", init_lr=0.1, metrics=[1.0], patience=2, cooldown=0, threshold=0.05, threshold_mode="abs"
+    )
+    assert c.kind == "callback"
+    assert (c.kwargs["patience"], c.kwargs["cooldown"], c.kwargs["min_delta"]) == (3, 1, 0.05)
+    assert "no eps" in c.note
+
+
+def test_relative_plateau_threshold_is_not_expressible_unless_zero() -> None:
+    with pytest.raises(NotExpressible, match="absolute"):
+        call("reduce_on_plateau", init_lr=0.1, metrics=[1.0], threshold=1e-4)
+    assert call("reduce_on_plateau", init_lr=0.1, metrics=[1.0], threshold=0.0).kwargs["min_delta"] == 0.0
+
+
+def test_optimizer_decay_only_when_a_case_asks() -> None:
+    params = {"init_lr": 0.01, "decay_steps": 1, "decay_rate": 2.5e-4}
+    assert call("inverse_time", **params).api == "InverseTimeDecay"
+    sgd = call("inverse_time", hint={"api": "SGD"}, **params)
+    assert (sgd.api, sgd.kind, sgd.kwargs) == ("SGD", "optimizer", {"learning_rate": 0.01, "decay": 2.5e-4})
+
+
+def test_hints_leave_arguments_at_keras_defaults_or_add_them() -> None:
+    c = call("polynomial", hint={"omit": ["end_learning_rate"]}, init_lr=0.1, decay_steps=50)
+    assert "end_learning_rate" not in c.kwargs
+    assert "end_learning_rate" in c.note
+    extra = call("cosine", hint={"kwargs": {"warmup_steps": 10}}, init_lr=0.1, decay_steps=100)
+    assert extra.kwargs["warmup_steps"] == 10
+
+
+@pytest.mark.parametrize(
+    ("hint", "message"),
+    [
+        ({"omit": ["t_mul"]}, "hints.keras.omit: PolynomialDecay is not passed 't_mul'"),
+        ({"kwargs": {"power": 2.0}}, r"hints.keras.kwargs: \['power'\] already come from the case parameters"),
+        ({"apii": "SGD"}, r"hints.keras: unknown key\(s\) \['apii'\]"),
+    ],
+)
+def test_bad_hints_are_named(hint: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call("polynomial", hint=hint, init_lr=0.1, decay_steps=50)
+
+
+def test_learning_rate_scheduler_runs_the_hinted_function_with_its_source() -> None:
+    hint = {"api": "LearningRateScheduler", "schedule": "StepDecay()", "source": "cases/seeds/seed_001_article.py"}
+    c = call("step_decay", hint=hint, init_lr=0.01, step_size=10, gamma=0.25, offset=1)
+    assert (c.api, c.kind, c.lr, c.kwargs["schedule"]) == ("LearningRateScheduler", "callback", 0.01, "StepDecay()")
+    assert "class StepDecay" in c.source
+    with pytest.raises(ValueError, match=r"no file 'cases/seeds/missing\.py'"):
+        call("step_decay", hint={**hint, "source": "cases/seeds/missing.py"}, init_lr=0.01, step_size=10, gamma=0.25)
+    with pytest.raises(ValueError, match=r"hints\.keras\.schedule"):
+        call("step_decay", hint={"api": "LearningRateScheduler"}, init_lr=0.01, step_size=10, gamma=0.25)
+
+
+def test_adapter_names_and_probes_follow_the_backend() -> None:
+    case = CASES["cosine[T100-eta1e-3]"]
+    assert [a.name for a in ADAPTERS] == ["keras", "keras-jax", "keras-torch"]
+    assert [a.plan(case).probes for a in ADAPTERS] == [
+        ("schedule", "tf_function", "applied"),
+        ("schedule", "jit", "applied"),
+        ("schedule", "applied"),
+    ]
+    for adapter in ADAPTERS:
+        program = adapter.plan(case).repro
+        assert f'os.environ.setdefault("KERAS_BACKEND", "{adapter.backend.name}")' in program
+        assert f'assert keras.backend.backend() == "{adapter.backend.name}"' in program
+
+
+def test_callback_cases_train_one_epoch_per_step() -> None:
+    plan = KerasAdapter().plan(CASES["plateau[max-abs-p1-cooldown2-min0.02]"])
+    assert plan.probes == ("schedule", "applied")
+    assert plan.kwargs["patience"] == 2 and plan.kwargs["cooldown"] == 3
+    # 20 metrics, 21 compared epochs: the last epoch runs after the last metric, only to be read
+    assert "epochs=20," in plan.repro and "initial_epoch=20, epochs=21" in plan.repro
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda a: a.name)
+def test_every_case_maps_to_a_program_or_says_why_not(adapter) -> None:
+    for case in CASES.values():
+        try:
+            plan = adapter.plan(case)
+        except NotExpressible as exc:
+            assert str(exc), case.id
+            continue
+        compile(plan.repro, case.id, "exec")
+
+
+def test_first_fit_takes_the_closest_binding_that_fits_and_says_why_others_did_not() -> None:
+    def whole(x: float) -> int:
+        return as_int(x, "Whole", "x")
+
+    bindings = {"f": (("Whole", whole), ("Real", float), ("Hinted", str))}
+    assert first_fit(bindings, "f", None, {("f", "Hinted")}, lambda fn: fn(3.0), "API") == (3, "")
+    assert first_fit(bindings, "f", None, {("f", "Hinted")}, lambda fn: fn(2.5), "API") == (
+        2.5,
+        "closer APIs do not fit (Whole: Whole needs an integer x, the case has x=2.5)",
+    )
+    assert first_fit(bindings, "f", "Hinted", {("f", "Hinted")}, lambda fn: fn(2.5), "API") == ("2.5", "")
+    with pytest.raises(NotExpressible, match=r"no API for 'g' \(mapped: none\)"):
+        first_fit(bindings, "g", None, (), lambda fn: fn(1.0), "API")
+    with pytest.raises(NotExpressible, match="Whole: Whole needs an integer x"):
+        first_fit(bindings, "f", "Whole", (), lambda fn: fn(2.5), "API")
