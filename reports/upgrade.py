@@ -9,6 +9,10 @@ versions, and the test ids the diff must find changed between them::
     about = "what changed between the releases"
     link = "https://github.com/google-deepmind/optax/issues/1403"
     expect = ["warmup_cosine[...]-optax*"]   # test ids ('*' matches any run of characters)
+    adapter = "optax"                        # optional: compare only this adapter's records
+
+``adapter`` matters when a run holds several adapters (env ``tfa`` runs ``tfa``,
+``keras-legacy`` and ``keras``): the others would otherwise show as vanished.
 
 A pair whose runs are not both in the results (an env that was not run) is reported and
 skipped; an expected change the diff does not find fails the check.
@@ -18,16 +22,16 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .diff import Diff, compare_sets
-from .merge import ResultSet
+from .merge import ResultSet, Run
 
 __all__ = ["UPGRADES_FILE", "Upgrade", "UpgradeCheck", "check", "load_upgrades"]
 
 UPGRADES_FILE = Path(__file__).parent / "upgrades.toml"
-_KEYS = {"old", "new", "about", "link", "expect"}
+_KEYS = {"old", "new", "about", "link", "expect", "adapter"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Upgrade:
     about: str
     link: str
     expect: tuple[str, ...]
+    adapter: str | None = None
 
     @property
     def name(self) -> str:
@@ -73,7 +78,10 @@ def _entry(raw: object, where: str) -> Upgrade:
     expect = raw.get("expect")
     if not isinstance(expect, list) or not expect or not all(isinstance(e, str) and e for e in expect):
         raise ValueError(f"{where}: field 'expect': required, a non-empty list of test ids")
-    return Upgrade(raw["old"], raw["new"], raw["about"], raw["link"], tuple(expect))
+    adapter = raw.get("adapter")
+    if adapter is not None and (not isinstance(adapter, str) or not adapter.strip()):
+        raise ValueError(f"{where}: field 'adapter': must be an adapter name, got {adapter!r}")
+    return Upgrade(raw["old"], raw["new"], raw["about"], raw["link"], tuple(expect), adapter)
 
 
 def load_upgrades(path: Path) -> list[Upgrade]:
@@ -92,6 +100,13 @@ def _matches(pattern: str, test_id: str) -> bool:
     return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), test_id) is not None
 
 
+def _only(run: Run, adapter: str | None) -> Run:
+    """The run restricted to one adapter's records (all of them when ``adapter`` is None)."""
+    if adapter is None:
+        return run
+    return replace(run, records=tuple(r for r in run.records if r["framework"] == adapter))
+
+
 def check(upgrade: Upgrade, results: ResultSet, threshold: float) -> UpgradeCheck:
     """Diff the upgrade's two runs and look for every expected change."""
     runs = {run.name: run for run in results.runs}
@@ -99,8 +114,8 @@ def check(upgrade: Upgrade, results: ResultSet, threshold: float) -> UpgradeChec
     if missing:
         return UpgradeCheck(upgrade, None, missing, ())
     diff = compare_sets(
-        ResultSet((runs[upgrade.old],)),
-        ResultSet((runs[upgrade.new],)),
+        ResultSet((_only(runs[upgrade.old], upgrade.adapter),)),
+        ResultSet((_only(runs[upgrade.new], upgrade.adapter),)),
         threshold=threshold,
         pairs={upgrade.old: upgrade.new},
     )

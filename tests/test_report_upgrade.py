@@ -104,3 +104,17 @@ def test_a_malformed_declaration_names_the_field(tmp_path: Path, text: str, mess
 def test_the_repository_declarations_load() -> None:
     for entry in load_upgrades(UPGRADES_FILE):
         assert entry.old != entry.new and entry.expect
+
+
+def test_adapter_restricts_the_comparison(results: Path, tmp_path: Path) -> None:
+    """Only the named adapter's records are paired: another adapter's ids neither count nor vanish."""
+    declared = _declare(tmp_path / "u.toml", ["cosine[T100-eta1e-3]-fw*"])
+    declared.write_text(declared.read_text() + 'adapter = "other"\n')
+    (entry,) = load_upgrades(declared)
+    outcome = check(entry, merge.load([results]), threshold=1e-9)
+    assert (
+        entry.adapter == "other" and outcome.diff.changes == [] and outcome.not_found == ("cosine[T100-eta1e-3]-fw*",)
+    )
+    declared.write_text(declared.read_text().replace('adapter = "other"', 'adapter = "fw"'))
+    (entry,) = load_upgrades(declared)
+    assert check(entry, merge.load([results]), threshold=1e-9).ok
