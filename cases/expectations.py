@@ -59,9 +59,15 @@ class Expectation:
         return f"entry id={self.id!r} in {self.source}"
 
     def applies_to(self, version: str | None) -> bool:
-        """Whether the entry documents this framework version (unknown versions: every entry)."""
-        if self.versions is None or version is None:
+        """Whether the entry documents this framework version.
+
+        With the framework not installed (``version`` None) its tests are skipped, so only the
+        unscoped entries apply: two entries scoped to different releases never collide there.
+        """
+        if self.versions is None:
             return True
+        if version is None:
+            return False
         try:
             return Version(version) in SpecifierSet(self.versions, prereleases=True)
         except InvalidVersion:

@@ -2,6 +2,9 @@
 
 - :func:`framework_envs`: the envs of the ``matrix`` label that run frameworks, i.e. every env
   of the label that does not depend on others (the ``report`` env depends on all of them);
+- :func:`latest_exclusions`: the matrix entries the ``latest`` axis skips: the envs of the
+  ``frozen`` label, which pin an old release on purpose (upgrade baselines such as
+  ``optax-0.2.6``), so loosening their pins would only repeat the newest build;
 - :func:`latest_override`: a ``tox -x`` override of an env's deps with every exact pin
   (``name==version``) loosened to ``name``, so that pip installs the newest build (with
   ``PIP_PRE=1``, pre-releases too) of everything the env pins.
@@ -15,9 +18,10 @@ import re
 import subprocess
 import sys
 
-__all__ = ["LABEL", "framework_envs", "latest_override", "parse_config", "unpinned"]
+__all__ = ["FROZEN", "LABEL", "framework_envs", "latest_exclusions", "latest_override", "parse_config", "unpinned"]
 
 LABEL = "matrix"
+FROZEN = "frozen"
 _PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?)\s*==\s*[^\s;,]+\s*(?P<marker>;.*)?$")
 
 
@@ -48,6 +52,11 @@ def framework_envs(label: str = LABEL) -> list[str]:
     """The label's envs that depend on no other env, in the label's order."""
     config = parse_config(_tox_config("-m", label, "-k", "depends"))
     return [env for env, keys in config.items() if not keys.get("depends")]
+
+
+def latest_exclusions(label: str = FROZEN) -> list[dict[str, str]]:
+    """``{"env": ..., "build": "latest"}`` for every env of the ``frozen`` label (a matrix ``exclude``)."""
+    return [{"env": env, "build": "latest"} for env in parse_config(_tox_config("-m", label, "-k", "envname"))]
 
 
 def unpinned(requirement: str) -> str:

@@ -106,7 +106,12 @@ def cmd_ci(args: argparse.Namespace) -> int:
     """Answer the workflow: the framework envs (JSON list), or the deps override for latest builds."""
     from . import ci
 
-    print(json.dumps(ci.framework_envs()) if args.what == "matrix" else ci.latest_override(args.env))
+    if args.what == "matrix":
+        print(json.dumps(ci.framework_envs()))
+    elif args.what == "exclude":
+        print(json.dumps(ci.latest_exclusions()))
+    else:
+        print(ci.latest_override(args.env))
     return 0
 
 
@@ -134,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, default=1e-9, help="as for diff")
     p.set_defaults(run=cmd_upgrade)
     p = commands.add_parser("ci", help=cmd_ci.__doc__)
-    p.add_argument("what", choices=["matrix", "latest-deps"])
+    p.add_argument("what", choices=["matrix", "exclude", "latest-deps"])
     p.add_argument("env", nargs="?", help="the env, for latest-deps")
     p.set_defaults(run=cmd_ci)
     return parser

@@ -84,7 +84,8 @@ def test_malformed_entries_name_file_entry_and_field(tmp_path: Path, text: str, 
         (">=0.2.7", "0.2.6", False),
         ("<0.2.7", "0.2.6", True),
         (">=2.13", "2.13.0+cpu", True),  # local version labels (torch's CPU wheel) still compare
-        (">=0.2.7", None, True),  # framework not installed: its tests are skipped anyway
+        (">=0.2.7", None, False),  # framework not installed: only unscoped entries (its tests are skipped)
+        (None, None, True),
     ],
 )
 def test_entries_apply_to_the_installed_version(versions: str | None, installed: str | None, applies: bool) -> None:

@@ -67,11 +67,14 @@ def test_the_plan_step_yields_the_matrix_labels_framework_envs(nightly: dict, tm
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
     }
     subprocess.run(["bash", "-e", "-c", step["run"]], cwd=ROOT, env=environment, check=True, capture_output=True)
-    (line,) = output.read_text().splitlines()
-    assert line.startswith("envs=")
-    envs = json.loads(line.removeprefix("envs="))
+    envs_line, exclude_line = output.read_text().splitlines()
+    assert envs_line.startswith("envs=") and exclude_line.startswith("exclude=")
+    envs = json.loads(envs_line.removeprefix("envs="))
     assert envs == _framework_envs()
     assert "torch" in envs and "report" not in envs and "tests" not in envs
+    exclude = json.loads(exclude_line.removeprefix("exclude="))
+    assert exclude == [{"env": env, "build": "latest"} for env in _label("frozen")]
+    assert {e["env"] for e in exclude} <= set(envs)
 
 
 def test_the_conformance_job_runs_every_planned_env_on_two_axes(nightly: dict) -> None:
@@ -81,6 +84,7 @@ def test_the_conformance_job_runs_every_planned_env_on_two_axes(nightly: dict) -
     assert strategy["fail-fast"] is False
     assert strategy["matrix"]["env"] == "${{ fromJSON(needs.plan.outputs.envs) }}"
     assert strategy["matrix"]["build"] == ["pinned", "latest"]
+    assert strategy["matrix"]["exclude"] == "${{ fromJSON(needs.plan.outputs.exclude) }}"  # frozen envs: pinned only
     assert job["continue-on-error"] == "${{ matrix.build == 'latest' }}"  # the latest axis reports, never blocks
     runs = [s.get("run", "") for s in job["steps"]]
     assert 'tox -e "${{ matrix.env }}"' in runs
@@ -153,6 +157,11 @@ def test_unpinned(requirement: str, loose: str) -> None:
 def test_parse_config_reads_multi_line_values() -> None:
     text = "[testenv:a]\ndepends =\ndeps =\n  x==1\n  y\n[testenv:b]\ndepends = *\n"
     assert ci.parse_config(text) == {"a": {"depends": [], "deps": ["x==1", "y"]}, "b": {"depends": ["*"]}}
+
+
+def test_torch_comes_from_the_cpu_index_on_github(nightly: dict) -> None:
+    assert nightly["env"]["PIP_EXTRA_INDEX_URL"] == "https://download.pytorch.org/whl/cpu"
+    assert "PIP_*" in _tox_ini()["testenv"]["pass_env"]  # tox hands it to pip
 
 
 def test_ci_installs_the_browser_the_report_test_needs() -> None:
