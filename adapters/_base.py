@@ -27,12 +27,14 @@ __all__ = [
     "Plan",
     "Trajectory",
     "as_int",
+    "at_steps",
     "distribution_version",
     "first_fit",
     "import_problem",
     "py",
     "run_program",
     "select",
+    "steps_source",
 ]
 
 
@@ -181,6 +183,21 @@ def run_program(
             error = f"{type(exc).__name__}: {exc}"
     seen = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     return {name: list(namespace.get(name, [])) for name in outputs}, error, seen
+
+
+def steps_source(steps: np.ndarray) -> str:
+    """The case's steps as the NumPy int64 array a user would write (``np.arange`` for a range)."""
+    if steps.size > 1 and np.all(np.diff(steps) == steps[1] - steps[0]):
+        start, stop, stride = int(steps[0]), int(steps[-1]) + int(steps[1] - steps[0]), int(steps[1] - steps[0])
+        return f"np.arange({start}, {stop})" if stride == 1 else f"np.arange({start}, {stop}, {stride})"
+    return f"np.array({[int(s) for s in steps]})"
+
+
+def at_steps(values: list[float], steps: np.ndarray) -> np.ndarray:
+    """Values recorded at the case's own steps, in order; NaN where the run stopped before one."""
+    table = np.full(steps.size, np.nan)
+    table[: min(len(values), steps.size)] = values[: steps.size]
+    return table
 
 
 def select(values: list[float], steps: np.ndarray) -> np.ndarray:

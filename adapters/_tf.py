@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._base import Trajectory, run_program, select
+from ._base import Trajectory, at_steps, run_program, select
 
-__all__ = ["Program", "steps_source", "update_loop"]
+__all__ = ["Program", "update_loop"]
 
 
 @dataclass(frozen=True)
@@ -46,24 +46,9 @@ class Program:
         for probes, block in self.blocks:
             lists, error, warned = run_program(self.preamble + "\n" + block, f"<{label}>", probes)
             for probe in probes:
-                values = select(lists[probe], steps) if indexed_by_step[probe] else _padded(lists[probe], steps.size)
+                values = select(lists[probe], steps) if indexed_by_step[probe] else at_steps(lists[probe], steps)
                 out[probe] = Trajectory(values, "float32", error, warned)
         return out
-
-
-def _padded(values: list[float], size: int) -> np.ndarray:
-    """Values evaluated at the case's steps, NaN where the program stopped before them."""
-    table = np.full(size, np.nan)
-    table[: min(len(values), size)] = values[:size]
-    return table
-
-
-def steps_source(steps: np.ndarray) -> str:
-    """The case's steps as the NumPy int64 array a user would write (``np.arange`` for a range)."""
-    if steps.size > 1 and np.all(np.diff(steps) == steps[1] - steps[0]):
-        start, stop, stride = int(steps[0]), int(steps[-1]) + int(steps[1] - steps[0]), int(steps[1] - steps[0])
-        return f"np.arange({start}, {stop})" if stride == 1 else f"np.arange({start}, {stop}, {stride})"
-    return f"np.array({[int(s) for s in steps]})"
 
 
 _LOOP = """\

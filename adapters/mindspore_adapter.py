@@ -44,7 +44,7 @@ from typing import Any
 import reference
 from cases.catalogue import Case
 
-from ._base import Code, NotExpressible, Plan, Trajectory, as_int, py, run_program, select
+from ._base import Code, NotExpressible, Plan, Trajectory, as_int, at_steps, py, run_program, select, steps_source
 
 __all__ = ["MindSporeAdapter", "MindSporeDynamicAdapter"]
 
@@ -359,11 +359,15 @@ optimizer = {optimizer}
 gradients = tuple(Tensor(np.ones(1), ms.float32) for _ in params)
 zero = Tensor(np.zeros(1), ms.float32)
 applied = []
-for step in range({count}):
+expected = 0  # the optimizer's global_step after the updates so far
+for step in {steps}:  # the compared steps
+    if step != expected:  # a gap in sparse steps: start the update with index `step` there
+        ops.assign(optimizer.global_step, Tensor([step], ms.int32))
     for param in params:
         ops.assign(param, zero)  # with Parameter.set_data the compiled optimizer's updates stop showing
     optimizer(gradients)
     applied.append({read})
+    expected = step + 1
 """
 
 _GROUP_KEYS = {"lr", "weight_decay"}
@@ -463,12 +467,13 @@ def _plan(case: Case, cells: bool, length: int) -> Plan:
         sample = sorted({0, count // 2, count - 1})
         program += _CELL_PROBES.format(count=count, sample=sample) if cells else _LIST_PROBES
         probes = ("schedule", "graph", "applied") if cells else ("schedule", "applied")
-    program += _APPLIED.format(groups=len(optimizer.groups), optimizer=optimizer.source(), count=count,
-                               read=optimizer.read())  # fmt: skip
+    program += _APPLIED.format(groups=len(optimizer.groups), optimizer=optimizer.source(),
+                               steps=steps_source(case.steps), read=optimizer.read())  # fmt: skip
     setup = {
         **optimizer.record(),
         "parameter": "one float32 parameter of shape [1] per group, gradient 1, zeroed before each update",
-        "read": f"{_OPTIMIZERS[optimizer.api]}; mode PYNATIVE (the optimizer's construct is jit-compiled)",
+        "read": f"{_OPTIMIZERS[optimizer.api]}; mode PYNATIVE (the optimizer's construct is jit-compiled); "
+        "one update per compared step, global_step set where sparse steps jump",
     }
     if cells and rate.fixed is None:
         setup["schedule"] = "one call on Tensor(np.arange(count), int32); probe 'graph': the same in GRAPH mode"
@@ -500,7 +505,11 @@ class MindSporeAdapter:
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
         lists, error, warned = run_program(plan.repro, f"<{self.name} repro {case.id}>", plan.probes)
         dtypes = {"schedule": self.schedule_dtype, "graph": "float32", "applied": "float32"}
-        return {p: Trajectory(select(values, case.steps), dtypes[p], error, warned) for p, values in lists.items()}
+        return {
+            p: Trajectory(at_steps(values, case.steps) if p == "applied" else select(values, case.steps), dtypes[p],
+                          error, warned)
+            for p, values in lists.items()
+        }  # fmt: skip
 
 
 class MindSporeDynamicAdapter(MindSporeAdapter):

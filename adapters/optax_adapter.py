@@ -37,7 +37,7 @@ import numpy as np
 
 from cases.catalogue import Case
 
-from ._base import NotExpressible, Plan, Trajectory, py, run_program
+from ._base import NotExpressible, Plan, Trajectory, py, run_program, steps_source
 
 __all__ = ["OptaxAdapter"]
 
@@ -585,13 +585,6 @@ python = np.array([np.asarray(per_step(int(t))) for t in steps])  # a Python int
 """
 
 
-def _steps_source(steps: np.ndarray) -> str:
-    if steps.size > 1 and np.all(np.diff(steps) == steps[1] - steps[0]):
-        gap = int(steps[1] - steps[0])
-        return f"np.arange({int(steps[0])}, {int(steps[-1]) + gap}, {gap})"
-    return f"np.array({py([int(s) for s in steps])})"
-
-
 class OptaxAdapter:
     """``optax.schedules`` on jax (CPU)."""
 
@@ -613,7 +606,7 @@ class OptaxAdapter:
             python=python,
             prelude=f"\n{mapped.prelude}" if mapped.prelude else "",
             schedule=call.source("    "),
-            steps=_steps_source(case.steps),
+            steps=steps_source(case.steps),
             updates=int(case.steps[-1]) + 1,
         )
         skipped = (

@@ -26,8 +26,8 @@ from typing import Any
 
 from cases.catalogue import Case
 
-from ._base import Code, NotExpressible, Plan, Trajectory, py
-from ._tf import Program, steps_source, update_loop
+from ._base import Code, NotExpressible, Plan, Trajectory, py, steps_source
+from ._tf import Program, update_loop
 
 __all__ = ["TfaAdapter"]
 

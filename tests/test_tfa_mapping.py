@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adapters._base import NotExpressible
-from adapters._tf import Program, steps_source, update_loop
+from adapters._base import NotExpressible, steps_source
+from adapters._tf import Program, update_loop
 from adapters.keras_legacy_adapter import KerasLegacyAdapter
 from adapters.tfa_adapter import TfaAdapter
 from cases.catalogue import Case, load_catalogue
