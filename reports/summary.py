@@ -172,7 +172,7 @@ class Case:
     @property
     def expectations(self) -> list[Mapping[str, Any]]:
         """The distinct expectation entries that document this case's divergences."""
-        found = {(e["id"], e.get("source")): e for _, r in self.rows if (e := r.get("expectation"))}
+        found = {(str(e["id"]), e.get("source")): e for _, r in self.rows if (e := r.get("expectation"))}
         return list(found.values())
 
     def by_group(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
