@@ -148,6 +148,23 @@ def test_adapter_names_and_probes_follow_the_backend() -> None:
         assert f'assert keras.backend.backend() == "{adapter.backend.name}"' in program
 
 
+def test_per_step_paths_compile_once_and_take_backend_tensors() -> None:
+    """A scalar-only schedule (here CosineDecay with warmup_target) is called once per step.
+
+    A new tf.function per step, or a NumPy scalar step, retraced on every step (92 s for the 1,334
+    steps of flax_lr[cifar10-...] on TensorFlow); eager jax.lax.cond compiles on every call unless
+    JAX's persistent cache hands back the executable; TensorFlow's updates run in one tf.while_loop.
+    """
+    keras_tf, keras_jax, keras_torch = (a.plan(CASES["warmup_cosine[W100-D900-peak1]"]).repro for a in ADAPTERS)
+    assert "compiled_schedule = tf.function(lr_schedule)" in keras_tf
+    assert "tf_function = evaluate(lambda s: compiled_schedule(tf.constant(s)), steps)" in keras_tf
+    assert "tf.while_loop(" in keras_tf and "applied = train(tf.constant(steps))" in keras_tf
+    assert "compiled_schedule = jax.jit(lr_schedule)" in keras_jax
+    assert "jit = evaluate(lambda s: compiled_schedule(jnp.asarray(s)), steps)" in keras_jax
+    assert 'jax.config.update("jax_compilation_cache_dir"' in keras_jax
+    assert "compiled_schedule" not in keras_torch and "jax" not in keras_torch
+
+
 def test_callback_cases_train_one_epoch_per_step() -> None:
     plan = KerasAdapter().plan(CASES["plateau[max-abs-p1-cooldown2-min0.02]"])
     assert plan.probes == ("schedule", "applied")
