@@ -56,11 +56,9 @@ import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
 from cases.catalogue import Case
 
-from ._base import Plan, Trajectory, py, run_program, select
+from ._base import Plan, Trajectory, at_steps, py, run_program, select, steps_source
 from .keras_schedules import KerasCall, keras_call
 
 __all__ = ["Backend", "KerasAdapter", "KerasJaxAdapter", "KerasTorchAdapter"]
@@ -280,14 +278,6 @@ def _arguments(kwargs: Mapping[str, object]) -> str:
     return ", ".join(f"{k}={py(v)}" for k, v in kwargs.items())
 
 
-def _steps_source(steps: np.ndarray) -> str:
-    """``np.arange(...)`` for evenly spaced steps, else the list."""
-    stride = int(steps[1] - steps[0]) if steps.size > 1 else 1
-    if steps.size > 2 and np.all(np.diff(steps) == stride):
-        return f"np.arange({int(steps[0])}, {int(steps[-1]) + 1}, {stride})"
-    return py([int(s) for s in steps])
-
-
 class KerasAdapter:
     """Keras on TensorFlow (``KERAS_BACKEND=tensorflow``)."""
 
@@ -320,7 +310,7 @@ class KerasAdapter:
         )
 
     def _body(self, call: KerasCall, case: Case) -> str:
-        steps, b = _steps_source(case.steps), self.backend
+        steps, b = steps_source(case.steps), self.backend
         if call.kind == "schedule":
             compiled = ""
             if b.compiled_probe:
@@ -378,7 +368,7 @@ class KerasAdapter:
         lists, error, warned = run_program(plan.repro, f"<{self.name} repro {case.id}>", plan.probes)
         if plan.private == "callback":  # one value per epoch 0, 1, 2, ...
             return {p: Trajectory(select(v, case.steps), "float32", error, warned) for p, v in lists.items()}
-        return {p: Trajectory(_padded(v, case.steps.size), "float32", error, warned) for p, v in lists.items()}
+        return {p: Trajectory(at_steps(v, case.steps), "float32", error, warned) for p, v in lists.items()}
 
     def _check_backend(self) -> None:
         keras = importlib.import_module("keras")
@@ -400,10 +390,3 @@ class KerasTorchAdapter(KerasAdapter):
     """Keras on torch (``KERAS_BACKEND=torch``)."""
 
     backend = TORCH
-
-
-def _padded(values: list[float], count: int) -> np.ndarray:
-    """One value per compared step; NaN for steps a failed run did not reach."""
-    out = np.full(count, np.nan)
-    out[: min(len(values), count)] = values[:count]
-    return out

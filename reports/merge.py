@@ -12,9 +12,12 @@ holding a run of the same name are an error.
 
 Merged file (``schema`` = :data:`MERGED_SCHEMA`), readable again as an input::
 
-    {"schema": "lrconform-merged/1", "created_utc": ...,
+    {"schema": "lrconform-merged/2", "created_utc": ...,
      "runs": [{"name", "source", "created_utc", "suite", "run", "environment", "adapters"}, ...],
-     "results": [record with "run": <run name>, ...]}
+     "references": {case id: [float, ...]}, "results": [record with "run": <run name>, ...]}
+
+As in a run's file, each case's reference trajectory is stored once (in ``references``), not in
+every record of every run: reading puts it back.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .results import OUTCOMES, SCHEMA, read_json
+from .results import OUTCOMES, READABLE_SCHEMAS, SCHEMA, attach_references, read_json, stored_form
 
 __all__ = [
     "MERGED_SCHEMA",
@@ -39,7 +42,8 @@ __all__ = [
     "write_json",
 ]
 
-MERGED_SCHEMA = "lrconform-merged/1"
+MERGED_SCHEMA = "lrconform-merged/2"
+READABLE_MERGED_SCHEMAS = (MERGED_SCHEMA, "lrconform-merged/1")  # as READABLE_SCHEMAS
 RESULT_FILE = "results.json"
 #: Record fields the report, the diff and JUnit rely on; a record without them is unreadable.
 REQUIRED = ("id", "case", "family", "framework", "column", "probe", "outcome")
@@ -110,9 +114,11 @@ def read_runs(path: Path) -> list[Run]:
     """The runs in one file: a run's result file, or a merged file."""
     envelope, source = read_json(path), str(path)
     schema = envelope.get("schema") if isinstance(envelope, dict) else None
-    if schema == SCHEMA:
+    if schema in READABLE_SCHEMAS + READABLE_MERGED_SCHEMAS and isinstance(envelope.get("results"), list):
+        attach_references(envelope["results"], envelope.get("references", {}), source)
+    if schema in READABLE_SCHEMAS:
         return [_run(envelope, envelope.get("results"), source)]
-    if schema == MERGED_SCHEMA:
+    if schema in READABLE_MERGED_SCHEMAS:
         try:
             by_run: dict[str, list[dict[str, Any]]] = {info["name"]: [] for info in envelope["runs"]}
             for record in envelope["results"]:
@@ -148,6 +154,7 @@ def merged_envelope(result_set: ResultSet) -> dict[str, Any]:
 
 
 def write_json(envelope: Mapping[str, Any], path: Path) -> None:
-    """Compact JSON (the merged file of the full matrix is read by machines, and it is large)."""
+    """The merged envelope as compact JSON, each case's reference once (the merged file of the full
+    matrix is read by machines, and it is large)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(envelope, separators=(",", ":"), allow_nan=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(stored_form(envelope), separators=(",", ":"), allow_nan=False) + "\n", encoding="utf-8")

@@ -2,15 +2,19 @@
 
 Envelope (``schema`` = :data:`SCHEMA`)::
 
-    {"schema": "lrconform-results/1", "created_utc": ..., "suite": {"version", "commit", "dirty"},
+    {"schema": "lrconform-results/2", "created_utc": ..., "suite": {"version", "commit", "dirty"},
      "run": {"name", "frameworks", "argv"}, "environment": {"python", "implementation",
      "platform", "machine", "packages": {distribution: version or null}},
-     "adapters": {name: {"version", "available", "problem"}}, "results": [record, ...]}
+     "adapters": {name: {"version", "available", "problem"}},
+     "references": {case id: [float, ...]}, "results": [record, ...]}
 
 A record carries what is needed to reproduce it by hand (``api``, ``kwargs``, ``setup``,
-``repro``) and every number the comparison used. Non-finite floats are written as the
-strings ``"nan"``, ``"inf"`` and ``"-inf"`` (JSON has no literal for them); steps as
-``{"start", "stop", "step"}`` when they form a range, else as a list.
+``repro``) and every number the comparison used. Its ``reference`` trajectory is the same for
+every probe of every framework, so it is stored once per case in ``references`` (a record that
+still has its own ``reference`` keeps it: that one wins); :func:`attach_references` puts it back
+into each record on reading. Non-finite floats are written as the strings ``"nan"``, ``"inf"``
+and ``"-inf"`` (JSON has no literal for them); steps as ``{"start", "stop", "step"}`` when they
+form a range, else as a list.
 """
 
 from __future__ import annotations
@@ -30,18 +34,25 @@ from adapters._base import distribution_version
 
 __all__ = [
     "OUTCOMES",
+    "READABLE_SCHEMAS",
     "SCHEMA",
+    "attach_references",
     "decode_floats",
     "encode_floats",
     "encode_steps",
     "environment",
     "expand_steps",
+    "factor_references",
     "read_json",
     "read_results",
+    "stored_form",
     "write_results",
 ]
 
-SCHEMA = "lrconform-results/1"
+SCHEMA = "lrconform-results/2"
+#: Schemas this version reads: /1 (before ``references``) kept each reference in its record, which
+#: reading handles anyway, so an older baseline still diffs against a new run.
+READABLE_SCHEMAS = (SCHEMA, "lrconform-results/1")
 SUITE_VERSION = "0.1.0"
 
 #: Every outcome a record can have.
@@ -99,6 +110,35 @@ def expand_steps(encoded: Mapping[str, int] | list[int]) -> np.ndarray:
     return np.asarray(encoded, dtype=np.int64)
 
 
+def factor_references(records: Iterable[Mapping[str, Any]]) -> tuple[dict[str, list], list[dict[str, Any]]]:
+    """Each case's reference once, and the records without it (the first one seen per case is
+    stored; a record whose reference differs from it keeps its own)."""
+    references: dict[str, list] = {}
+    slim: list[dict[str, Any]] = []
+    for record in records:
+        reference = record.get("reference")
+        shared = reference is not None and references.setdefault(record["case"], reference) == reference
+        slim.append({k: v for k, v in record.items() if not (shared and k == "reference")})
+    return references, slim
+
+
+def stored_form(envelope: Mapping[str, Any]) -> dict[str, Any]:
+    """``envelope`` as written to a file: ``references`` (see :func:`factor_references`) before the
+    slimmed ``results``."""
+    references, records = factor_references(envelope["results"])
+    return {**{k: v for k, v in envelope.items() if k != "results"}, "references": references, "results": records}
+
+
+def attach_references(records: Iterable[dict[str, Any]], references: Any, source: str) -> None:
+    """Inverse of :func:`factor_references`, in place: a record without ``reference`` gets its
+    case's (shared, not copied). ``source`` names the file in the error for a malformed table."""
+    if not isinstance(references, Mapping):
+        raise ValueError(f"{source}: 'references' must map case ids to trajectories")
+    for record in records:
+        if isinstance(record, dict) and "reference" not in record and record.get("case") in references:
+            record["reference"] = references[record["case"]]
+
+
 def _git(*args: str) -> str | None:
     try:
         done = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10, cwd=Path(__file__).parent)
@@ -131,7 +171,8 @@ def suite_info() -> dict[str, Any]:
 def write_results(
     path: Path, *, records: list[dict[str, Any]], run: Mapping[str, Any], adapters: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Write the envelope to ``path`` (parents created) and return it."""
+    """Write the envelope to ``path`` (parents created; references stored once per case) and
+    return it as :func:`read_results` reads it back (each record with its reference)."""
     envelope = {
         "schema": SCHEMA,
         "created_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -142,7 +183,7 @@ def write_results(
         "results": records,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(envelope, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(stored_form(envelope), indent=1, allow_nan=False) + "\n", encoding="utf-8")
     return envelope
 
 
@@ -155,9 +196,11 @@ def read_json(path: Path) -> Any:
 
 
 def read_results(path: Path) -> dict[str, Any]:
-    """Read and check an envelope; a missing, unreadable or foreign file raises ``ValueError``."""
+    """Read and check an envelope, each record with its reference; a missing, unreadable or
+    foreign file raises ``ValueError``."""
     envelope = read_json(path)
     schema = envelope.get("schema") if isinstance(envelope, dict) else None
-    if schema != SCHEMA:
+    if schema not in READABLE_SCHEMAS:
         raise ValueError(f"{path}: not an lrconform result file (schema {schema!r}, want {SCHEMA!r})")
+    attach_references(envelope.get("results") or [], envelope.get("references", {}), str(path))
     return envelope

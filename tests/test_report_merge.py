@@ -119,8 +119,61 @@ def test_the_merged_file_reads_back_as_the_same_runs(out: Path, tmp_path: Path) 
     merge.write_json(merge.merged_envelope(first), merged)
     again = merge.load([merged])
     assert [(r.name, r.info["run"]) for r in again.runs] == [(r.name, r.info["run"]) for r in first.runs]
-    assert {k: v["outcome"] for k, v in _keyed(again).items()} == {k: v["outcome"] for k, v in _keyed(first).items()}
+    assert {k: {**v, "run": k[0]} for k, v in _keyed(first).items()} == _keyed(again)
     assert all(record["run"] == run.name for run, record in again.records())
+
+
+def test_the_merged_file_stores_each_reference_once(out: Path, cases, tmp_path: Path) -> None:
+    merged = tmp_path / "merged.json"
+    merge.write_json(merge.merged_envelope(merge.load([out])), merged)
+    stored = json.loads(merged.read_text())
+    assert sorted(stored["references"]) == sorted(c.id for c in cases)
+    assert not any("reference" in record for record in stored["results"])  # 2 runs x 2 probes share one copy
+    record = next(r for r in merge.load([merged]).runs[0].records if r["case"] == cases[0].id)
+    assert record["reference"] == stored["references"][cases[0].id]
+
+
+def test_a_reference_that_differs_from_its_cases_stays_in_its_record(out: Path, cases, tmp_path: Path) -> None:
+    """Runs of two suite versions may compute a case's reference differently: neither is lost."""
+    path = out / "tfa" / "results.json"
+    envelope = json.loads(path.read_text())
+    changed = [v * 2 for v in envelope["references"][cases[0].id]]
+    for record in envelope["results"]:
+        if record["case"] == cases[0].id:
+            record["reference"] = changed
+    path.write_text(json.dumps(envelope))
+    merged = tmp_path / "merged.json"
+    merge.write_json(merge.merged_envelope(merge.load([out])), merged)
+    again = _keyed(merge.load([merged]))
+    probe = f"{cases[0].id}-keras"
+    assert again[("tfa", probe)]["reference"] == changed
+    assert again[("keras", probe)]["reference"] == [v / 2 for v in changed]
+
+
+@pytest.mark.parametrize("merged", [False, True], ids=["run-file", "merged-file"])
+def test_files_of_schema_1_still_read(out: Path, tmp_path: Path, merged: bool) -> None:
+    """Before ``references`` (schema /1) every record held its reference: an old baseline still diffs."""
+    expected = _keyed(merge.load([out / "tfa" / "results.json"]))
+    path = out / "tfa" / "results.json"
+    if merged:
+        merge.write_json(merge.merged_envelope(merge.load([path])), path := tmp_path / "merged.json")
+    envelope = json.loads(path.read_text())
+    references = envelope.pop("references")
+    for record in envelope["results"]:
+        record["reference"] = references[record["case"]]
+    envelope["schema"] = "lrconform-merged/1" if merged else "lrconform-results/1"
+    path.write_text(json.dumps(envelope))
+    again = {k: {n: v for n, v in r.items() if n != "run"} for k, r in _keyed(merge.load([path])).items()}
+    assert again == expected
+
+
+def test_a_malformed_reference_table_fails_naming_the_file(out: Path) -> None:
+    path = out / "tfa" / "results.json"
+    envelope = json.loads(path.read_text())
+    envelope["references"] = [1, 2]
+    path.write_text(json.dumps(envelope))
+    with pytest.raises(ValueError, match=r"tfa/results.json: 'references' must map case ids"):
+        merge.load([out])
 
 
 def test_the_cli_writes_three_files_and_skips_its_own_output_next_time(out: Path, capsys) -> None:
