@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .results import OUTCOMES, READABLE_SCHEMAS, SCHEMA, attach_references, read_json, stored_form
+from .results import OUTCOMES, READABLE_SCHEMAS, read_results, stored_form
 
 __all__ = [
     "MERGED_SCHEMA",
@@ -112,21 +112,16 @@ def _run(info: Mapping[str, Any], records: Any, source: str) -> Run:
 
 def read_runs(path: Path) -> list[Run]:
     """The runs in one file: a run's result file, or a merged file."""
-    envelope, source = read_json(path), str(path)
-    schema = envelope.get("schema") if isinstance(envelope, dict) else None
-    if schema in READABLE_SCHEMAS + READABLE_MERGED_SCHEMAS and isinstance(envelope.get("results"), list):
-        attach_references(envelope["results"], envelope.get("references", {}), source)
-    if schema in READABLE_SCHEMAS:
+    envelope, source = read_results(path, READABLE_SCHEMAS + READABLE_MERGED_SCHEMAS), str(path)
+    if envelope["schema"] in READABLE_SCHEMAS:
         return [_run(envelope, envelope.get("results"), source)]
-    if schema in READABLE_MERGED_SCHEMAS:
-        try:
-            by_run: dict[str, list[dict[str, Any]]] = {info["name"]: [] for info in envelope["runs"]}
-            for record in envelope["results"]:
-                by_run[record["run"]].append(record)
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"{path}: malformed merged result file: missing or unknown run {exc}") from None
-        return [_run(info, by_run[info["name"]], source) for info in envelope["runs"]]
-    raise ValueError(f"{path}: not an lrconform result file (schema {schema!r}, want {SCHEMA!r} or {MERGED_SCHEMA!r})")
+    try:
+        by_run: dict[str, list[dict[str, Any]]] = {info["name"]: [] for info in envelope["runs"]}
+        for record in envelope["results"]:
+            by_run[record["run"]].append(record)
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: malformed merged result file: missing or unknown run {exc}") from None
+    return [_run(info, by_run[info["name"]], source) for info in envelope["runs"]]
 
 
 def load(inputs: Iterable[Path], exclude: Iterable[Path] = ()) -> ResultSet:

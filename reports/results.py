@@ -42,7 +42,6 @@ __all__ = [
     "encode_steps",
     "environment",
     "expand_steps",
-    "factor_references",
     "read_json",
     "read_results",
     "stored_form",
@@ -110,27 +109,21 @@ def expand_steps(encoded: Mapping[str, int] | list[int]) -> np.ndarray:
     return np.asarray(encoded, dtype=np.int64)
 
 
-def factor_references(records: Iterable[Mapping[str, Any]]) -> tuple[dict[str, list], list[dict[str, Any]]]:
-    """Each case's reference once, and the records without it (the first one seen per case is
-    stored; a record whose reference differs from it keeps its own)."""
+def stored_form(envelope: Mapping[str, Any]) -> dict[str, Any]:
+    """``envelope`` as written to a file: each case's reference once, in ``references`` (the first
+    one seen; a record whose reference differs from it keeps its own), before the ``results``
+    without it."""
     references: dict[str, list] = {}
-    slim: list[dict[str, Any]] = []
-    for record in records:
+    records: list[dict[str, Any]] = []
+    for record in envelope["results"]:
         reference = record.get("reference")
         shared = reference is not None and references.setdefault(record["case"], reference) == reference
-        slim.append({k: v for k, v in record.items() if not (shared and k == "reference")})
-    return references, slim
-
-
-def stored_form(envelope: Mapping[str, Any]) -> dict[str, Any]:
-    """``envelope`` as written to a file: ``references`` (see :func:`factor_references`) before the
-    slimmed ``results``."""
-    references, records = factor_references(envelope["results"])
+        records.append({k: v for k, v in record.items() if not (shared and k == "reference")})
     return {**{k: v for k, v in envelope.items() if k != "results"}, "references": references, "results": records}
 
 
 def attach_references(records: Iterable[dict[str, Any]], references: Any, source: str) -> None:
-    """Inverse of :func:`factor_references`, in place: a record without ``reference`` gets its
+    """Inverse of :func:`stored_form`, in place: a record without ``reference`` gets its
     case's (shared, not copied). ``source`` names the file in the error for a malformed table."""
     if not isinstance(references, Mapping):
         raise ValueError(f"{source}: 'references' must map case ids to trajectories")
@@ -195,12 +188,13 @@ def read_json(path: Path) -> Any:
         raise ValueError(f"{path}: not a readable result file: {exc}") from None
 
 
-def read_results(path: Path) -> dict[str, Any]:
-    """Read and check an envelope, each record with its reference; a missing, unreadable or
-    foreign file raises ``ValueError``."""
+def read_results(path: Path, schemas: tuple[str, ...] = READABLE_SCHEMAS) -> dict[str, Any]:
+    """Read an envelope of one of ``schemas``, each record with its reference; a missing,
+    unreadable or foreign file raises ``ValueError``."""
     envelope = read_json(path)
     schema = envelope.get("schema") if isinstance(envelope, dict) else None
-    if schema not in READABLE_SCHEMAS:
-        raise ValueError(f"{path}: not an lrconform result file (schema {schema!r}, want {SCHEMA!r})")
-    attach_references(envelope.get("results") or [], envelope.get("references", {}), str(path))
+    if schema not in schemas:
+        raise ValueError(f"{path}: not an lrconform result file (schema {schema!r}, want one of {schemas})")
+    if isinstance(envelope.get("results"), list):
+        attach_references(envelope["results"], envelope.get("references", {}), str(path))
     return envelope
