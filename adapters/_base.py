@@ -12,7 +12,7 @@ import importlib.metadata
 import math
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
@@ -124,8 +124,9 @@ def first_fit(
     hint_only: Collection[tuple[str, str]],
     apply: Callable[[Callable[..., R]], R],
     what: str,
-) -> tuple[R, str]:
-    """The first binding of ``formula`` that expresses the case, and a note on why closer ones did not.
+) -> R:
+    """The first binding of ``formula`` that expresses the case, its ``note`` prefixed with why closer
+    ones did not (the bindings return dataclasses with a ``note`` field).
 
     ``bindings`` maps a formula to ``(api, binding)`` pairs, closest API first; ``api`` picks one
     (a case hint), and pairs in ``hint_only`` are tried only when picked. ``apply`` calls a
@@ -142,9 +143,12 @@ def first_fit(
     reasons: list[str] = []
     for name, fn in choices:
         try:
-            return apply(fn), f"closer APIs do not fit ({'; '.join(reasons)})" if reasons else ""
+            found = apply(fn)
         except NotExpressible as exc:
             reasons.append(f"{name}: {exc}")
+            continue
+        passed_over = f"closer APIs do not fit ({'; '.join(reasons)})" if reasons else ""
+        return replace(found, note="; ".join(n for n in (passed_over, found.note) if n))
     raise NotExpressible("; ".join(reasons))
 
 

@@ -11,7 +11,6 @@ Per-update probes run the optimizer inside one ``tf.function`` (a ``tf.while_loo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,31 +22,32 @@ __all__ = ["Program", "update_loop"]
 
 @dataclass(frozen=True)
 class Program:
-    """A preamble and blocks, each block producing the lists named by its probes."""
+    """A preamble and blocks, each block producing the lists named by its probes.
+
+    A block is ``(probes, source, indexed_by_step)``: ``indexed_by_step`` is true when its lists
+    hold steps 0, 1, 2, ... (an :func:`update_loop`) and false when they were evaluated at the
+    case's steps themselves.
+    """
 
     preamble: str
-    blocks: tuple[tuple[tuple[str, ...], str], ...]
+    blocks: tuple[tuple[tuple[str, ...], str, bool], ...]
 
     @property
     def source(self) -> str:
-        return "\n".join([self.preamble, *(block for _, block in self.blocks)])
+        return "\n".join([self.preamble, *(block for _, block, _ in self.blocks)])
 
     @property
     def probes(self) -> tuple[str, ...]:
-        return tuple(probe for probes, _ in self.blocks for probe in probes)
+        return tuple(probe for probes, _, _ in self.blocks for probe in probes)
 
-    def run(self, label: str, steps: np.ndarray, indexed_by_step: Mapping[str, bool]) -> dict[str, Trajectory]:
-        """Run each block after the preamble; float32 trajectories at ``steps``.
-
-        ``indexed_by_step[probe]`` is true when the probe recorded steps 0, 1, 2, ... (an
-        update loop) and false when it was evaluated at ``steps`` themselves.
-        """
+    def run(self, label: str, steps: np.ndarray) -> dict[str, Trajectory]:
+        """Run each block after the preamble; float32 trajectories at ``steps``."""
         out: dict[str, Trajectory] = {}
-        for probes, block in self.blocks:
+        for probes, block, indexed_by_step in self.blocks:
             lists, error, warned = run_program(self.preamble + "\n" + block, f"<{label}>", probes)
+            pick = select if indexed_by_step else at_steps
             for probe in probes:
-                values = select(lists[probe], steps) if indexed_by_step[probe] else at_steps(lists[probe], steps)
-                out[probe] = Trajectory(values, "float32", error, warned)
+                out[probe] = Trajectory(pick(lists[probe], steps), "float32", error, warned)
         return out
 
 

@@ -343,10 +343,13 @@ class KerasAdapter:
         return source + _FIT.format(epochs=epochs, lr=py(call.lr), callback=callback, detach=self.backend.detach)
 
     def _setup(self, call: KerasCall) -> dict[str, object]:
-        setup: dict[str, object] = {"backend": self.backend.name, "dtype": "float32 (keras.config.floatx())"}
+        setup: dict[str, object] = {
+            "backend": self.backend.name,
+            "dtype": "float32 (keras.config.floatx())",
+            "optimizer": "keras.optimizers.SGD",
+        }
         if call.kind == "callback":
             setup.update(
-                optimizer="keras.optimizers.SGD",
                 optimizer_kwargs={"learning_rate": call.lr},
                 model="Dense(1) on zero inputs, mean absolute error against -1: bias gradient 1, one update per epoch",
                 read="optimizer.learning_rate at the epoch's update; the zeroed bias after it",
@@ -355,7 +358,6 @@ class KerasAdapter:
                 setup["metrics"] = list(call.metrics)
             return setup
         setup.update(
-            optimizer="keras.optimizers.SGD",
             parameter="one float32 scalar, gradient 1, zeroed before each update",
             read="counter set to the step, then one update; the schedule on the whole step array",
         )
@@ -366,9 +368,8 @@ class KerasAdapter:
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
         self._check_backend()
         lists, error, warned = run_program(plan.repro, f"<{self.name} repro {case.id}>", plan.probes)
-        if plan.private == "callback":  # one value per epoch 0, 1, 2, ...
-            return {p: Trajectory(select(v, case.steps), "float32", error, warned) for p, v in lists.items()}
-        return {p: Trajectory(at_steps(v, case.steps), "float32", error, warned) for p, v in lists.items()}
+        pick = select if plan.private == "callback" else at_steps  # callbacks record epochs 0, 1, 2, ...
+        return {p: Trajectory(pick(v, case.steps), "float32", error, warned) for p, v in lists.items()}
 
     def _check_backend(self) -> None:
         keras = importlib.import_module("keras")

@@ -80,17 +80,21 @@ class KerasLegacyAdapter:
         lr, decay = kwargs["learning_rate"], kwargs["decay"]
         count = int(case.steps[-1]) + 1
         legacy = f"{API}(learning_rate={py(lr)}, decay={py(decay)})"
-        replacement = (
-            f"tf.keras.optimizers.SGD(learning_rate={REPLACEMENT}({py(lr)}, decay_steps=1, decay_rate={py(decay)}))"
-        )
+        migration = f"{REPLACEMENT}({py(lr)}, decay_steps=1, decay_rate={py(decay)})"
+        replacement = f"tf.keras.optimizers.SGD(learning_rate={migration})"
         program = Program(
             _PREAMBLE,
             (
                 (
                     ("schedule", "applied"),
                     _LEGACY + update_loop(legacy, count, rate=("schedule", "optimizer._decayed_lr(tf.float32)")),
+                    True,
                 ),
-                (("inverse_time_decay",), _REPLACEMENT + update_loop(replacement, count, applied="inverse_time_decay")),
+                (
+                    ("inverse_time_decay",),
+                    _REPLACEMENT + update_loop(replacement, count, applied="inverse_time_decay"),
+                    True,
+                ),
             ),
         )
         setup = {
@@ -99,10 +103,9 @@ class KerasLegacyAdapter:
             "parameter": "one float32 scalar, gradient 1, zeroed before each update",
             "read": "optimizer._decayed_lr(tf.float32) before each update; applied rate = -parameter after it; "
             "updates run in one tf.function",
-            "replacement": f"tf.keras.optimizers.SGD({REPLACEMENT}({lr!r}, decay_steps=1, decay_rate={decay!r}))",
+            "replacement": f"tf.keras.optimizers.SGD({migration})",
         }
         return Plan(API, kwargs, setup, program.source, program.probes, note=note, private=program)
 
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
-        every_step = dict.fromkeys(plan.probes, True)
-        return plan.private.run(f"keras-legacy repro {case.id}", case.steps, every_step)
+        return plan.private.run(f"keras-legacy repro {case.id}", case.steps)

@@ -272,8 +272,7 @@ HINT_ONLY = {("inverse_time", "SGD")}
 
 
 def _bound(formula: str, params: Mapping[str, Any], last: int, api: str | None) -> KerasCall:
-    call, passed_over = first_fit(BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, last), "Keras API")
-    return replace(call, note="; ".join(n for n in (passed_over, call.note) if n))
+    return first_fit(BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, last), "Keras API")
 
 
 def _with_hints(call: KerasCall, hint: Mapping[str, Any]) -> KerasCall:

@@ -379,16 +379,16 @@ _OPTIMIZERS = {"SGD": "the update is -lr", "Momentum": "the update is -lr * mome
 class Optimizer:
     """The optimizer that applies the rate: its API, keyword arguments and parameter groups."""
 
-    api: str = "SGD"
-    kwargs: Mapping[str, Any] | None = None
-    groups: tuple[tuple[Rate | None, Mapping[str, Any]], ...] = ((None, {}),)  # (rate, options); None: the case's
+    api: str
+    kwargs: Mapping[str, Any]
+    groups: tuple[tuple[Rate | None, Mapping[str, Any]], ...]  # (rate, options); None: the case's
 
     @property
     def measured(self) -> int:
         return next(i for i, (rate, _) in enumerate(self.groups) if rate is None)
 
     def source(self) -> str:
-        kwargs = dict(self.kwargs or {})
+        kwargs = dict(self.kwargs)
         if len(self.groups) == 1 and not self.groups[0][1]:
             args = ", ".join(f"{k}={py(v)}" for k, v in {"learning_rate": Code("lr"), **kwargs}.items())
             return f"nn.{self.api}(params, {args})"
@@ -409,7 +409,7 @@ class Optimizer:
 
     def record(self) -> dict[str, Any]:
         groups = [{"lr": "the case's rate" if r is None else r.record(), **options} for r, options in self.groups]
-        return {"optimizer": f"mindspore.nn.{self.api}", "optimizer_kwargs": dict(self.kwargs or {}), "groups": groups,
+        return {"optimizer": f"mindspore.nn.{self.api}", "optimizer_kwargs": dict(self.kwargs), "groups": groups,
                 "measured_group": self.measured}  # fmt: skip
 
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from cases.catalogue import Case
 
-from ._base import NotExpressible, Plan, Trajectory, py, run_program, steps_source
+from ._base import NotExpressible, Plan, Trajectory, at_steps, first_fit, py, run_program, select, steps_source
 
 __all__ = ["OptaxAdapter"]
 
@@ -427,7 +427,7 @@ def _cyclic_knots(p: Mapping[str, Any], ctx: Ctx) -> dict[str, Any]:
     return {"formula": "interpolate", "knots": knots, "values": values, "kind": "linear"}
 
 
-def _lower(spec: Mapping[str, Any], ctx: Ctx | None = None) -> dict[str, Any]:
+def _lower(spec: Mapping[str, Any]) -> dict[str, Any]:
     """Reference identities: ``linear``/``linear_warmup`` are polynomials of power 1."""
     p = {k: v for k, v in spec.items() if k != "formula"}
     if spec["formula"] == "linear":
@@ -506,24 +506,7 @@ def _map_spec(spec: Mapping[str, Any], ctx: Ctx, api: str | None = None) -> Mapp
         return _map_spec(LOWERINGS[formula](params, ctx), ctx, api)
     if formula in UNMAPPED:
         raise NotExpressible(UNMAPPED[formula])
-    choices = [(n, fn) for n, fn in BINDINGS.get(formula, ()) if api in (None, n)]
-    if api is None:
-        choices = [(n, fn) for n, fn in choices if (formula, n) not in HINT_ONLY]
-    if not choices:
-        known = ", ".join(n for n, _ in BINDINGS.get(formula, ())) or "none"
-        raise NotExpressible(
-            f"no optax schedule for {formula!r}" + (f" via {api}" if api else "") + f" (mapped: {known})"
-        )
-    reasons = []
-    for name, fn in choices:
-        try:
-            mapped = fn(params, ctx)
-        except NotExpressible as exc:
-            reasons.append(f"{name}: {exc}")
-            continue
-        passed_over = f"closer APIs do not fit ({'; '.join(reasons)})" if reasons else ""
-        return replace(mapped, note="; ".join(n for n in (passed_over, mapped.note) if n))
-    raise NotExpressible("; ".join(reasons))
+    return first_fit(BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, ctx), "optax schedule")
 
 
 def _hint(case: Case) -> Mapping[str, Any]:
@@ -599,20 +582,16 @@ class OptaxAdapter:
         call = mapped.call
         if hint.get("kwargs"):
             call = replace(call, kwargs={**call.kwargs, **hint["kwargs"]})
-        probes, python = PROBES, _PYTHON_PROBE
+        probes, python, skipped = PROBES, _PYTHON_PROBE, ""
         if case.steps.size > PYTHON_PROBE_MAX_STEPS:
             probes, python = tuple(p for p in PROBES if p != "python"), ""
+            skipped = f"no python probe: {case.steps.size} steps exceed {PYTHON_PROBE_MAX_STEPS} one-by-one eager calls"
         program = _PROGRAM.format(
             python=python,
             prelude=f"\n{mapped.prelude}" if mapped.prelude else "",
             schedule=call.source("    "),
             steps=steps_source(case.steps),
             updates=int(case.steps[-1]) + 1,
-        )
-        skipped = (
-            f"no python probe: {case.steps.size} steps exceed {PYTHON_PROBE_MAX_STEPS} one-by-one eager calls"
-            if not python
-            else ""
         )
         hinted = f"kwargs from hints.optax: {dict(hint['kwargs'])}" if hint.get("kwargs") else ""
         note = "; ".join(n for n in (mapped.note, hinted, skipped) if n)
@@ -631,8 +610,8 @@ class OptaxAdapter:
         out = {}
         for probe, values in lists.items():
             complete = len(values) == expected[probe]
-            picked = np.asarray(values)[case.steps] if complete and probe in _PER_STEP else np.asarray(values)
             dtype = str(np.asarray(values).dtype) if values else ("float64" if probe == "x64" else "float32")
-            trajectory = picked.astype(np.float64) if complete else np.full(case.steps.size, np.nan)
+            pick = select if probe in _PER_STEP else at_steps  # per-step probes recorded steps 0, 1, 2, ...
+            trajectory = pick(values, case.steps) if complete else np.full(case.steps.size, np.nan)
             out[probe] = Trajectory(trajectory, dtype, None if complete else error, warned)
         return out

@@ -49,8 +49,8 @@ SCALE_FN = {
 }
 
 
-def constructor(p: Mapping[str, Any], api: str) -> tuple[str, dict[str, Any]]:
-    """The TF-Addons class and keyword arguments for reference ``cyclic`` parameters."""
+def constructor(p: Mapping[str, Any], api: str) -> dict[str, Any]:
+    """The keyword arguments of TF-Addons class ``api`` for reference ``cyclic`` parameters."""
     down = p.get("step_size_down")
     if down is not None and down != p["step_size_up"]:
         raise NotExpressible(
@@ -75,7 +75,7 @@ def constructor(p: Mapping[str, Any], api: str) -> tuple[str, dict[str, Any]]:
         kwargs["scale_mode"] = scale_mode
     if mode == "exp_range" and api != BASE:
         kwargs["gamma"] = gamma
-    return api, kwargs
+    return kwargs
 
 
 _PREAMBLE = """\
@@ -117,15 +117,16 @@ class TfaAdapter:
             raise ValueError(
                 f"{case.source}: case {case.id!r}: hints.tfa.api must be one of {sorted(known)}, got {api!r}"
             )
-        cls, kwargs = constructor(case.params, api)
+        kwargs = constructor(case.params, api)
         args = "\n".join(f"    {k}={py(v)}," for k, v in kwargs.items())
         program = Program(
-            _PREAMBLE.format(cls=cls, args=args),
+            _PREAMBLE.format(cls=api, args=args),
             (
-                (("schedule",), _SCHEDULE.format(steps=steps_source(case.steps))),
+                (("schedule",), _SCHEDULE.format(steps=steps_source(case.steps)), False),
                 (
                     ("applied",),
                     _APPLIED + update_loop("tf.keras.optimizers.SGD(learning_rate=clr)", int(case.steps[-1]) + 1),
+                    True,
                 ),
             ),
         )
@@ -136,7 +137,7 @@ class TfaAdapter:
             "parameter": "one float32 scalar, gradient 1, zeroed before each update",
             "read": "applied rate = -parameter after each update, updates run in one tf.function",
         }
-        return Plan(f"{MODULE}.{cls}", kwargs, setup, program.source, program.probes, private=program)
+        return Plan(f"{MODULE}.{api}", kwargs, setup, program.source, program.probes, private=program)
 
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
-        return plan.private.run(f"tfa repro {case.id}", case.steps, {"schedule": False, "applied": True})
+        return plan.private.run(f"tfa repro {case.id}", case.steps)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
@@ -430,8 +430,7 @@ def _map_spec(spec: Mapping[str, Any], ctx: Ctx, api: str | None = None) -> Mapp
     params = {k: v for k, v in spec.items() if k != "formula"}
     if formula in LOWERINGS:
         return _map_spec(LOWERINGS[formula](params), ctx, api)
-    mapped, passed_over = first_fit(BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, ctx), "torch scheduler")
-    return replace(mapped, note="; ".join(n for n in (passed_over, mapped.note) if n))
+    return first_fit(BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, ctx), "torch scheduler")
 
 
 _PROGRAM = """\

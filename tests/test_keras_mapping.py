@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -187,16 +188,23 @@ def test_every_case_maps_to_a_program_or_says_why_not(adapter) -> None:
 
 
 def test_first_fit_takes_the_closest_binding_that_fits_and_says_why_others_did_not() -> None:
-    def whole(x: float) -> int:
-        return as_int(x, "Whole", "x")
+    @dataclass(frozen=True)
+    class Bound:
+        value: object
+        note: str = ""
 
-    bindings = {"f": (("Whole", whole), ("Real", float), ("Hinted", str))}
-    assert first_fit(bindings, "f", None, {("f", "Hinted")}, lambda fn: fn(3.0), "API") == (3, "")
-    assert first_fit(bindings, "f", None, {("f", "Hinted")}, lambda fn: fn(2.5), "API") == (
-        2.5,
-        "closer APIs do not fit (Whole: Whole needs an integer x, the case has x=2.5)",
+    def whole(x: float) -> Bound:
+        return Bound(as_int(x, "Whole", "x"))
+
+    def real(x: float) -> Bound:
+        return Bound(float(x), note="as a float")
+
+    bindings = {"f": (("Whole", whole), ("Real", real), ("Hinted", lambda x: Bound(str(x))))}
+    assert first_fit(bindings, "f", None, {("f", "Hinted")}, lambda fn: fn(3.0), "API") == Bound(3)
+    assert first_fit(bindings, "f", None, {("f", "Hinted")}, lambda fn: fn(2.5), "API") == Bound(
+        2.5, "closer APIs do not fit (Whole: Whole needs an integer x, the case has x=2.5); as a float"
     )
-    assert first_fit(bindings, "f", "Hinted", {("f", "Hinted")}, lambda fn: fn(2.5), "API") == ("2.5", "")
+    assert first_fit(bindings, "f", "Hinted", {("f", "Hinted")}, lambda fn: fn(2.5), "API") == Bound("2.5")
     with pytest.raises(NotExpressible, match=r"no API for 'g' \(mapped: none\)"):
         first_fit(bindings, "g", None, (), lambda fn: fn(1.0), "API")
     with pytest.raises(NotExpressible, match="Whole: Whole needs an integer x"):

@@ -171,13 +171,13 @@ def test_program_runs_each_block_separately_so_an_error_stays_with_its_probes() 
     program = Program(
         "base = 0.5\n",
         (
-            (("direct",), "direct = [base, base * 2]"),
-            (("looped", "twice"), "looped = [1.0]\ntwice = [2.0, 3.0]\nraise TypeError('int64 step')"),
+            (("direct",), "direct = [base, base * 2]", False),
+            (("looped", "twice"), "looped = [1.0]\ntwice = [2.0, 3.0]\nraise TypeError('int64 step')", True),
         ),
     )
     assert program.probes == ("direct", "looped", "twice")
     steps = np.array([0, 1])
-    runs = program.run("test", steps, {"direct": False, "looped": True, "twice": True})
+    runs = program.run("test", steps)
     np.testing.assert_array_equal(runs["direct"].values, [0.5, 1.0])
     assert runs["direct"].error is None and runs["direct"].dtype == "float32"
     np.testing.assert_array_equal(runs["looped"].values, [1.0, np.nan])
