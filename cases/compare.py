@@ -9,7 +9,7 @@ import numpy as np
 
 from .catalogue import Tolerance
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "compare", "peak"]
 
 _SHIFT_WORDS = {
     -1: "one step late: actual[t] == reference[t-1]",
@@ -62,6 +62,11 @@ def _explaining_shift(
     return None
 
 
+def peak(values: np.ndarray) -> float:
+    """The largest finite ``|value|`` (0.0 when there is none): the scale of absolute tolerances."""
+    return float(np.max(np.abs(values[np.isfinite(values)]), initial=0.0))
+
+
 def compare(
     steps: np.ndarray,
     actual: np.ndarray,
@@ -76,8 +81,7 @@ def compare(
     other steps, so a framework that is one step early or late is named as such instead of
     being reported as a formula error.
     """
-    peak = float(np.max(np.abs(expected[np.isfinite(expected)]), initial=0.0))
-    rtol, atol = tolerance.rtol, tolerance.atol * peak
+    rtol, atol = tolerance.rtol, tolerance.atol * peak(expected)
     abs_err, rel_err = _errors(actual, expected)
     bad = ~_within(actual, expected, rtol, atol)
     max_abs, max_rel = float(abs_err.max(initial=0.0)), float(rel_err.max(initial=0.0))

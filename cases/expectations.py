@@ -18,6 +18,7 @@ envs that pin different versions of a framework (upgrade validation).
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Iterable
@@ -29,7 +30,7 @@ from packaging.version import InvalidVersion, Version
 
 from .catalogue import CaseFileError
 
-__all__ = ["Expectation", "ExpectationSet", "load_expectations"]
+__all__ = ["Expectation", "ExpectationSet", "glob_regex", "load_expectations"]
 
 _KEYS = {"id", "reason", "link", "first_divergent_step", "error", "versions"}
 
@@ -51,9 +52,9 @@ class Expectation:
         """The entry's ``id`` as written: one pattern, or the list."""
         return self.patterns[0] if len(self.patterns) == 1 else list(self.patterns)
 
-    def matches(self, test_id: str, pattern: str | None = None) -> bool:
-        """Whether ``test_id`` matches one of the patterns (or the given one)."""
-        return any(_regex(p).fullmatch(test_id) for p in ([pattern] if pattern else self.patterns))
+    def matches(self, test_id: str) -> bool:
+        """Whether ``test_id`` matches one of the patterns."""
+        return any(glob_regex(p).fullmatch(test_id) for p in self.patterns)
 
     def describe(self) -> str:
         return f"entry id={self.id!r} in {self.source}"
@@ -74,7 +75,9 @@ class Expectation:
             return True
 
 
-def _regex(pattern: str) -> re.Pattern[str]:
+@functools.cache
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A test-id pattern (``*`` matches any run of characters) as a regex, for ``fullmatch``."""
     return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
 
 
@@ -137,7 +140,7 @@ class ExpectationSet:
     def stale(self, test_ids: Iterable[str]) -> list[Expectation]:
         """Entries with an id or pattern that matches none of ``test_ids``."""
         ids = list(test_ids)
-        return [e for e in self.entries if any(not any(e.matches(i, p) for i in ids) for p in e.patterns)]
+        return [e for e in self.entries if any(not any(glob_regex(p).fullmatch(i) for i in ids) for p in e.patterns)]
 
 
 def load_expectations(

@@ -15,6 +15,7 @@ import pytest
 
 from adapters import REGISTRY, load_adapter
 from adapters._base import distribution_version
+from reports.junit import PROPERTIES
 from reports.results import write_results
 
 from .catalogue import CaseFileError, load_catalogue, load_tolerances
@@ -146,7 +147,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     record = getattr(item, "lrconform_record", None)
     if record is None or call.when != "call":
         return report
-    for key in ("outcome", "framework_version", "api", "max_abs_err", "max_rel_err", "first_divergent_step", "shift"):
+    for key in PROPERTIES:
         item.user_properties.append((key, record.get(key)))
     report.user_properties = list(item.user_properties)
     html = item.config.pluginmanager.getplugin("html")

@@ -18,7 +18,7 @@ from ._validate import check_increasing, check_lr, check_same_length
 __all__ = ["join", "product", "sequential"]
 
 
-def join(schedules: Sequence[Schedule], boundaries: Sequence[float]) -> Schedule:
+def join(schedules: Sequence[Schedule], boundaries: Sequence[float], *, formula: str = "join") -> Schedule:
     r"""Switch to the next schedule at each boundary, re-basing its step to 0 there.
 
     .. math:: \eta_t = s_k(t - b_{k-1}) \quad\text{for } b_{k-1} \le t < b_k, \qquad b_{-1} = 0
@@ -30,9 +30,11 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[float]) -> Schedule
       >>> from reference.constant import constant
       >>> join([constant(value=1.0), constant(value=2.0)], [2])([0, 1, 2, 3]).tolist()
       [1.0, 1.0, 2.0, 2.0]
+
+    ``formula`` names the caller in the errors of invalid boundaries.
     """
-    check_same_length("join", "boundaries", list(boundaries), len(schedules) - 1)
-    bounds = check_increasing("join", "boundaries", list(boundaries))
+    check_same_length(formula, "boundaries", list(boundaries), len(schedules) - 1)
+    bounds = check_increasing(formula, "boundaries", list(boundaries))
 
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
         t = as_steps(steps)
@@ -60,10 +62,7 @@ def sequential(*, schedules: list[Mapping[str, Any]], boundaries: list[float]) -
       >>> sequential(schedules=parts, boundaries=[1])([0, 1]).tolist()
       [1.0, 2.0]
     """
-    parts = _build_parts("sequential", "schedules", schedules)
-    check_same_length("sequential", "boundaries", list(boundaries), len(parts) - 1)
-    check_increasing("sequential", "boundaries", list(boundaries))
-    return join(parts, boundaries)
+    return join(_build_parts("sequential", "schedules", schedules), boundaries, formula="sequential")
 
 
 def product(*, init_lr: float, factors: list[Mapping[str, Any]]) -> Schedule:

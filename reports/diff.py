@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from cases.compare import peak
+
 from .merge import ResultSet
 from .results import decode_floats, expand_steps
 from .summary import LABELS
@@ -118,14 +120,14 @@ def _values_moved(old: Mapping[str, Any], new: Mapping[str, Any], threshold: flo
         decode_floats(old["actual"]),
         decode_floats(new["actual"]),
     )
-    peak = float(np.max(np.abs(reference[np.isfinite(reference)]), initial=0.0)) or 1.0
+    scale = peak(reference) or 1.0
     if not np.allclose(
-        decode_floats(old["reference"]), reference, rtol=threshold, atol=threshold * peak, equal_nan=True
+        decode_floats(old["reference"]), reference, rtol=threshold, atol=threshold * scale, equal_nan=True
     ):
         return False, "the case's reference changed (its parameters changed)"
     with np.errstate(invalid="ignore"):
         moved = np.where(np.isnan(before) & np.isnan(after), 0.0, np.abs(after - before))
-    moved = np.where(np.isnan(moved), np.inf, moved) / peak
+    moved = np.where(np.isnan(moved), np.inf, moved) / scale
     if not moved.max(initial=0.0) > threshold:
         return False, ""
     at = int(np.argmax(moved))

@@ -31,6 +31,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from cases.compare import peak
+
 __all__ = ["BUCKETS", "CasePlot", "Line", "decimate", "render", "render_all"]
 
 #: Buckets per line: at most two points each, for a figure about 450 px wide per panel.
@@ -101,7 +103,7 @@ def _canvas() -> tuple[Figure, tuple[Axes, Axes]]:
 
 
 def _draw(plot: CasePlot, rates: Axes, errors: Axes) -> None:
-    peak = float(np.nanmax(np.abs(np.where(np.isfinite(plot.reference), plot.reference, np.nan)), initial=0.0)) or 1.0
+    scale = peak(plot.reference) or 1.0
     rates.plot(*decimate(plot.steps, plot.reference), color="#888888", linewidth=5, alpha=0.45, solid_capstyle="butt")
     tolerances, drawn = set(), set()
     for line in plot.lines:
@@ -114,7 +116,7 @@ def _draw(plot: CasePlot, rates: Axes, errors: Axes) -> None:
             at = np.searchsorted(plot.steps, line.first_divergent_step)
             rates.plot([plot.steps[at]], [values[at]], "o", mfc="none", mec=line.color, ms=7)
         with np.errstate(invalid="ignore"):
-            error = np.maximum(np.abs(values - plot.reference), ZERO_ERROR * peak)
+            error = np.maximum(np.abs(values - plot.reference), ZERO_ERROR * scale)
         errors.plot(*decimate(plot.steps, error), color=line.color, linewidth=1.1)
         tolerances.add((line.rtol, line.atol))
     for rtol, atol in sorted(tolerances):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 
@@ -79,17 +79,29 @@ def case_plot(case: Case) -> plots.CasePlot | None:
     if reference is None or reference.size != steps.size:
         return None
     lines = tuple(
-        plots.Line(column.color, decode_floats(r["actual"]), r["rtol"], r["atol"], r.get("first_divergent_step"))
-        for column, r in case.rows
-        if r.get("actual") and len(r["actual"]) == steps.size
+        _line(column.color, r) for column, r in case.rows if r.get("actual") and len(r["actual"]) == steps.size
     )
     return plots.CasePlot(steps, reference, lines)
 
 
-def _plots(report: Report, workers: int | None) -> dict[str, str]:
-    specs = {case.id: case_plot(case) for cases in report.cases.values() for case in cases}
-    wanted = {case_id: spec for case_id, spec in specs.items() if spec is not None}
+K = TypeVar("K")  # what a plot is keyed by: a case id, or a (run, test id) pair
+
+
+def _line(color: str, record: Mapping[str, Any]) -> plots.Line:
+    """A record's trajectory, drawn in ``color`` with its tolerance band."""
+    return plots.Line(
+        color, decode_floats(record["actual"]), record["rtol"], record["atol"], record.get("first_divergent_step")
+    )
+
+
+def _render(specs: Mapping[K, plots.CasePlot | None], workers: int | None) -> dict[K, str]:
+    """Each plot that exists, rendered (in parallel), under its key."""
+    wanted = {key: spec for key, spec in specs.items() if spec is not None}
     return dict(zip(wanted, plots.render_all(list(wanted.values()), workers), strict=True))
+
+
+def _plots(report: Report, workers: int | None) -> dict[str, str]:
+    return _render({case.id: case_plot(case) for cases in report.cases.values() for case in cases}, workers)
 
 
 def _now() -> str:
@@ -111,16 +123,11 @@ def change_plot(change: Change) -> plots.CasePlot | None:
     sides = [(OLD_COLOR, change.old), (NEW_COLOR, change.new)]
     if any(len(r["actual"]) != steps.size for _, r in sides):
         return None
-    lines = tuple(
-        plots.Line(c, decode_floats(r["actual"]), r["rtol"], r["atol"], r.get("first_divergent_step")) for c, r in sides
-    )
-    return plots.CasePlot(steps, decode_floats(change.new["reference"]), lines)
+    return plots.CasePlot(steps, decode_floats(change.new["reference"]), tuple(_line(c, r) for c, r in sides))
 
 
 def render_diff(diff: Diff, *, old: str, new: str, workers: int | None = None) -> str:
     """The diff page: verdict, counts, and every change (with a plot for the first :data:`MAX_DIFF_PLOTS`)."""
-    specs = {change.key: change_plot(change) for change in diff.changes[:MAX_DIFF_PLOTS]}
-    wanted = {key: spec for key, spec in specs.items() if spec is not None}
-    images = dict(zip(wanted, plots.render_all(list(wanted.values()), workers), strict=True))
+    images = _render({change.key: change_plot(change) for change in diff.changes[:MAX_DIFF_PLOTS]}, workers)
     template = _environment().get_template("diff.html.j2")
     return template.render(diff=diff, old=old, new=new, plots=images, created=_now(), max_plots=MAX_DIFF_PLOTS)

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .results import OUTCOMES
+
 __all__ = [
     "LABELS",
     "PALETTE",
@@ -33,15 +35,7 @@ __all__ = [
 ]
 
 #: How outcomes read on the page and in text output.
-LABELS = {
-    "agree": "agree",
-    "diverge": "diverge",
-    "documented_divergence": "documented divergence",
-    "fixed_divergence": "fixed divergence",
-    "not_expressible": "not expressible",
-    "skipped": "skipped",
-    "error": "error",
-}
+LABELS = {outcome: outcome.replace("_", " ") for outcome in OUTCOMES}
 #: The same, short enough for a grid cell.
 SHORT = {
     "agree": "agree",
@@ -127,20 +121,18 @@ class Column:
 
 @dataclass
 class Cell:
-    """Outcome counts and largest errors of the records in one matrix cell."""
+    """Outcome counts and the largest relative error of the records in one matrix cell."""
 
     counts: Counter = field(default_factory=Counter)
-    max_abs_err: float | None = None
     max_rel_err: float | None = None
 
     def add(self, record: Mapping[str, Any]) -> None:
         self.counts[record["outcome"]] += 1
-        for key in ("max_abs_err", "max_rel_err"):
-            if record.get(key) is None:  # not compared (not expressible, skipped, error)
-                continue
-            value = float(record[key])  # "inf" as written by reports.results
-            if getattr(self, key) is None or value > getattr(self, key):
-                setattr(self, key, value)
+        if record.get("max_rel_err") is None:  # not compared (not expressible, skipped, error)
+            return
+        value = float(record["max_rel_err"])  # "inf" as written by reports.results
+        if self.max_rel_err is None or value > self.max_rel_err:
+            self.max_rel_err = value
 
     @property
     def worst(self) -> str:

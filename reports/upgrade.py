@@ -20,10 +20,11 @@ skipped; an expected change the diff does not find fails the check.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from cases.expectations import glob_regex
 
 from .diff import Diff, compare_sets
 from .merge import ResultSet, Run
@@ -96,10 +97,6 @@ def load_upgrades(path: Path) -> list[Upgrade]:
     return [_entry(raw, f"{path}: upgrade #{i + 1}") for i, raw in enumerate(data.get("upgrade", []))]
 
 
-def _matches(pattern: str, test_id: str) -> bool:
-    return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), test_id) is not None
-
-
 def _only(run: Run, adapter: str | None) -> Run:
     """The run restricted to one adapter's records (all of them when ``adapter`` is None)."""
     if adapter is None:
@@ -120,4 +117,6 @@ def check(upgrade: Upgrade, results: ResultSet, threshold: float) -> UpgradeChec
         pairs={upgrade.old: upgrade.new},
     )
     changed = [c.id for c in diff.changes]
-    return UpgradeCheck(upgrade, diff, (), tuple(p for p in upgrade.expect if not any(_matches(p, i) for i in changed)))
+    return UpgradeCheck(
+        upgrade, diff, (), tuple(p for p in upgrade.expect if not any(glob_regex(p).fullmatch(i) for i in changed))
+    )
