@@ -14,12 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from adapters._base import Adapter, NotExpressible, Plan, Trajectory, distribution_version, import_problem
+from adapters._base import NotExpressible, Plan, Trajectory, distribution_version
 from reports.results import encode_floats, encode_steps
 
 from .catalogue import Case, Tolerance
 from .compare import Comparison, compare
+from .contract import ContractError
 from .expectations import Expectation, ExpectationSet
+from .isolation import AdapterFailure, Runner
 
 __all__ = ["Harness", "Target", "build_targets"]
 
@@ -32,8 +34,8 @@ class Target:
     adapter: str
     probe: str
     plan: Plan | None
-    problem: str  # why there is no plan (not expressible / mapping failure), else ""
-    problem_outcome: str  # "not_expressible" or "error"
+    problem: str  # why there is no plan (not expressible, mapping failure, crash, timeout), else ""
+    problem_outcome: str  # "not_expressible", "error", "crashed" or "timeout"
     expectation: Expectation | None
 
     @property
@@ -45,80 +47,100 @@ class Target:
         return f"{self.case.id}-{self.column}"
 
 
-def build_targets(case: Case, adapter: Adapter, expectations: ExpectationSet) -> list[Target]:
+def build_targets(case: Case, runner: Runner, expectations: ExpectationSet) -> list[Target]:
     """The targets of one case for one adapter: one per probe, or one explaining why there are none."""
 
     def target(probe: str, plan: Plan | None, problem: str = "", outcome: str = "") -> Target:
-        test_id = f"{case.id}-{adapter.name}" + ("" if probe == "schedule" else f".{probe}")
-        return Target(case, adapter.name, probe, plan, problem, outcome, expectations.lookup(test_id))
+        test_id = f"{case.id}-{runner.name}" + ("" if probe == "schedule" else f".{probe}")
+        return Target(case, runner.name, probe, plan, problem, outcome, expectations.lookup(test_id))
 
     try:
-        plan = adapter.plan(case)
+        plan = runner.plan(case)
     except NotExpressible as exc:
         return [target("schedule", None, str(exc), "not_expressible")]
-    except Exception as exc:  # a mapping bug must show up as a failing test, not vanish
-        return [target("schedule", None, f"{adapter.name} mapping failed: {type(exc).__name__}: {exc}", "error")]
+    except AdapterFailure as exc:
+        return [target("schedule", None, exc.reason, exc.outcome)]
     return [target(probe, plan) for probe in plan.probes]
 
 
 class Harness:
-    """Runs targets (each adapter run once per case, shared by its probes) and keeps the records."""
+    """Runs targets (each adapter run once per case, shared by its probes) and keeps the records.
 
-    def __init__(self, adapters: Mapping[str, Adapter], tolerances: Mapping[str, Tolerance]):
-        self.adapters = dict(adapters)
+    ``runners`` run each adapter's code (:mod:`cases.isolation`): a failure there costs the case
+    it happened in, never the run.
+    """
+
+    def __init__(self, runners: Mapping[str, Runner], tolerances: Mapping[str, Tolerance]):
+        self.runners = dict(runners)
         self.tolerances = dict(tolerances)
         self.records: list[dict[str, Any]] = []
-        self._problems: dict[str, str | None] = {}
-        self._runs: dict[tuple[str, str], Mapping[str, Trajectory] | str] = {}
+        self._info: dict[str, dict[str, Any]] = {}
+        self._runs: dict[tuple[str, str], Mapping[str, Trajectory] | AdapterFailure] = {}
 
-    def problem(self, adapter: str) -> str | None:
-        """Why an adapter's framework cannot run here (``None`` when it can)."""
-        if adapter not in self._problems:
-            self._problems[adapter] = import_problem(self.adapters[adapter].module)
-        return self._problems[adapter]
+    def info(self, adapter: str) -> dict[str, Any]:
+        """Whether the adapter's framework imports (``problem``; ``outcome`` when it cannot run
+        its cases: ``skipped``, ``crashed`` or ``timeout``) and its platform ``facts``."""
+        if adapter not in self._info:
+            try:
+                found = self.runners[adapter].info()
+                outcome = "skipped" if found["problem"] else None
+                self._info[adapter] = {"problem": found["problem"], "outcome": outcome, "facts": found["facts"]}
+            except AdapterFailure as exc:
+                self._info[adapter] = {"problem": exc.reason, "outcome": exc.outcome, "facts": {}}
+        return self._info[adapter]
 
     def adapter_info(self) -> dict[str, dict[str, Any]]:
         return {
-            name: {"version": distribution_version(a.distribution), "problem": self.problem(name)}
-            for name, a in self.adapters.items()
+            name: {"version": distribution_version(runner.adapter.distribution), **self.info(name)}
+            for name, runner in self.runners.items()
         }
+
+    def close(self) -> None:
+        """Stop every adapter's worker."""
+        for runner in self.runners.values():
+            runner.close()
 
     def tolerance(self, case: Case, dtype: str) -> Tolerance:
         if dtype in case.tolerance:
             return case.tolerance[dtype]
         if dtype not in self.tolerances:
-            raise KeyError(f"no tolerance for dtype {dtype!r}: add it to the tolerance table")
+            known = sorted({*self.tolerances, *case.tolerance})
+            raise ContractError(f"the adapter reports dtype {dtype!r}, which has no tolerance (known: {known})")
         return self.tolerances[dtype]
 
-    def _trajectories(self, target: Target) -> Mapping[str, Trajectory] | str:
+    def _trajectories(self, target: Target) -> Mapping[str, Trajectory] | AdapterFailure:
         key = (target.adapter, target.case.id)
         if key not in self._runs:
             try:
-                self._runs[key] = self.adapters[target.adapter].run(target.case, target.plan)
-            except Exception as exc:
-                self._runs[key] = f"{type(exc).__name__}: {exc}"
+                self._runs[key] = self.runners[target.adapter].run(target.case, target.plan)
+            except AdapterFailure as exc:
+                self._runs[key] = exc
         return self._runs[key]
 
     def check(self, target: Target) -> dict[str, Any]:
         """Run and judge one target; append and return its record."""
         started = time.perf_counter()
         record = self._base_record(target)
+        info = self.info(target.adapter) if target.plan is not None else {}
         if target.plan is None:
             record.update(outcome=target.problem_outcome, reason=target.problem)
-        elif problem := self.problem(target.adapter):
-            record.update(outcome="skipped", reason=problem)
+        elif info["outcome"]:
+            record.update(outcome=info["outcome"], reason=info["problem"])
         else:
             runs = self._trajectories(target)
-            if isinstance(runs, str):
-                record.update(outcome="error", reason=f"{target.adapter} adapter failed: {runs}")
+            if isinstance(runs, AdapterFailure):
+                record.update(outcome=runs.outcome, reason=runs.reason)
             else:
-                self._judge(target, runs[target.probe], record)
+                try:
+                    self._judge(target, runs[target.probe], record)
+                except ContractError as exc:
+                    record.update(outcome="error", reason=f"{target.adapter} adapter broke its contract: {exc}")
         record["duration_s"] = round(time.perf_counter() - started, 6)
         self.records.append(record)
         return record
 
     def _base_record(self, target: Target) -> dict[str, Any]:
-        case, plan, adapter = target.case, target.plan, self.adapters[target.adapter]
+        case, plan, adapter = target.case, target.plan, self.runners[target.adapter].adapter
         exp = target.expectation
         return {
             "id": target.id,

@@ -21,6 +21,7 @@ from reports.results import write_results
 from .catalogue import CaseFileError, load_catalogue, load_tolerances
 from .expectations import ExpectationSet, load_expectations
 from .harness import Harness, build_targets
+from .isolation import InProcess, Isolated, Runner, TimeLimits
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -34,6 +35,10 @@ OPTIONS = {
     "--lrconform-expectations": "directory of <adapter>.toml divergence files (default: cases/expectations)",
     "--lrconform-tolerances": "per-dtype tolerance table (default: cases/tolerances.toml)",
     "--lrconform-adapter": "extra adapter NAME=module:Class (repeatable), e.g. a fake framework in tests",
+    "--lrconform-isolation": "where adapters run: 'process' (default: a supervised worker per adapter) or 'none' "
+    "(in pytest's process, to debug an adapter)",
+    "--lrconform-time-limit": "seconds a case may run before its worker is killed (default: derived from the case's "
+    "number of updates, see cases/isolation.py TimeLimits)",
 }
 
 
@@ -67,7 +72,7 @@ class Conformance:
             }
         except CaseFileError as exc:
             raise pytest.UsageError(str(exc)) from None
-        self.harness = Harness(adapters, tolerances)
+        self.harness = Harness(_runners(adapters, opt("lrconform_isolation"), opt("lrconform_time_limit")), tolerances)
         self.catalogue_dir = catalogue_dir
         self.collected = False
         try:  # planning is pure and fast; doing it here reports an ambiguous expectation cleanly
@@ -76,16 +81,34 @@ class Conformance:
                     t
                     for case in self.cases
                     if case.applies_to(name)
-                    for t in build_targets(case, adapter, self.expectations[name])
+                    for t in build_targets(case, runner, self.expectations[name])
                 ]
-                for name, adapter in self.harness.adapters.items()
+                for name, runner in self.harness.runners.items()
             }
         except CaseFileError as exc:
             raise pytest.UsageError(str(exc)) from None
 
+    def close(self) -> None:
+        self.harness.close()
+
     def stale(self, adapter: str) -> ExpectationSet:
         ids = [t.id for t in self.targets[adapter]]
         return ExpectationSet(self.expectations[adapter].stale(ids))
+
+
+def _runners(adapters: dict[str, Any], isolation: str | None, time_limit: str | None) -> dict[str, Runner]:
+    if isolation not in (None, "process", "none"):
+        raise pytest.UsageError(f"--lrconform-isolation takes 'process' or 'none', got {isolation!r}")
+    if isolation == "none":
+        return {name: InProcess(adapter) for name, adapter in adapters.items()}
+    try:
+        fixed = None if time_limit is None else float(time_limit)
+    except ValueError:
+        fixed = -1.0
+    if fixed is not None and not 0 < fixed < float("inf"):
+        raise pytest.UsageError(f"--lrconform-time-limit takes a number of seconds > 0, got {time_limit!r}")
+    limits = TimeLimits(fixed=fixed)
+    return {name: Isolated(adapter, limits) for name, adapter in adapters.items()}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -98,6 +121,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE] = Conformance(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is not None:
+        state.close()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -117,7 +146,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("target", targets, ids=[t.id for t in targets])
         state.collected = True
     if "adapter_name" in metafunc.fixturenames:
-        metafunc.parametrize("adapter_name", list(state.harness.adapters))
+        metafunc.parametrize("adapter_name", list(state.harness.runners))
 
 
 @pytest.fixture
@@ -165,7 +194,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     write_results(
         state.json_path,
         records=state.harness.records,
-        run={"name": state.run_name, "frameworks": list(state.harness.adapters), "argv": list(session.config.args)},
+        run={"name": state.run_name, "frameworks": list(state.harness.runners), "argv": list(session.config.args)},
         adapters=state.harness.adapter_info(),
     )
 

@@ -44,6 +44,8 @@ STATUS = {
     "diverge": 2,
     "fixed_divergence": 2,
     "error": 2,
+    "crashed": 2,
+    "timeout": 2,
 }
 KINDS = ("regressed", "vanished", "improved", "changed", "new")
 #: Largest change at any step, relative to the reference's peak, that still counts as "same values".

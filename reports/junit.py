@@ -18,7 +18,9 @@ __all__ = ["PROPERTIES", "junit_xml"]
 
 #: Record fields each test case carries as JUnit properties (here and in pytest's own junitxml).
 PROPERTIES = ("outcome", "framework_version", "api", "max_abs_err", "max_rel_err", "first_divergent_step", "shift")
-_FAILURES = {"diverge": "failure", "fixed_divergence": "failure", "error": "error"}
+_FAILURES = {
+    "diverge": "failure", "fixed_divergence": "failure", "error": "error", "crashed": "error", "timeout": "error"
+}  # fmt: skip
 _SKIPS = {"documented_divergence": "xfail", "not_expressible": "not expressible", "skipped": "skipped"}
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # characters XML 1.0 cannot hold
 
@@ -62,7 +64,7 @@ def junit_xml(merged: Mapping[str, Any]) -> bytes:
             name=_text(run["name"]),
             tests=str(sum(tally.values())),
             failures=str(sum(tally[o] for o, kind in _FAILURES.items() if kind == "failure")),
-            errors=str(tally["error"]),
+            errors=str(sum(tally[o] for o, kind in _FAILURES.items() if kind == "error")),
             skipped=str(sum(tally[o] for o in _SKIPS)),
             timestamp=_text(run.get("created_utc")),
         )

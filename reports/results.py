@@ -62,7 +62,9 @@ OUTCOMES = (
     "fixed_divergence",  # an expectation entry says it diverges, but it now agrees (remove the entry)
     "not_expressible",  # the framework has no API / mapping for the case
     "skipped",  # the framework is not installed or not importable
-    "error",  # the adapter or harness failed unexpectedly
+    "error",  # the adapter failed unexpectedly, or returned something that is not a trajectory
+    "crashed",  # the adapter's worker process died (a signal, or an exit) while running the case
+    "timeout",  # the adapter's worker did not finish the case within its time limit and was killed
 )
 
 #: Frameworks whose versions every run records (when installed), whichever adapters ran.

@@ -45,9 +45,14 @@ SHORT = {
     "not_expressible": "n/a",
     "skipped": "skipped",
     "error": "ERROR",
+    "crashed": "CRASHED",
+    "timeout": "TIMEOUT",
 }
 #: Worst first: a cell or a case takes the colour of its worst outcome.
-SEVERITY = ("error", "diverge", "fixed_divergence", "documented_divergence", "skipped", "not_expressible", "agree")
+SEVERITY = (
+    "crashed", "timeout", "error", "diverge", "fixed_divergence", "documented_divergence", "skipped", "not_expressible",
+    "agree",
+)  # fmt: skip
 #: Matplotlib's tab20 as (dark, light) pairs: a framework run's first probe takes the dark colour of
 #: its pair, other probes the light one; the same colours mark its columns in the plots and tables.
 PALETTE = (

@@ -25,6 +25,7 @@ from adapters._base import NotExpressible, Plan, Trajectory
 from cases.catalogue import Case, load_catalogue, load_tolerances
 from cases.expectations import Expectation, ExpectationSet
 from cases.harness import Harness, build_targets
+from cases.isolation import InProcess
 from reports.results import write_results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,7 +98,7 @@ def synthetic_run(
     probes: tuple[str, ...] = ("schedule", "applied"),
 ) -> dict[str, Any]:
     """Judge every case for a pretend framework ``adapter`` (default: ``name``) and write run ``name`` to ``path``."""
-    fake = SyntheticAdapter(adapter or name, behaviour, probes)
+    fake = InProcess(SyntheticAdapter(adapter or name, behaviour, probes))
     harness = Harness({fake.name: fake}, load_tolerances(ROOT / "cases" / "tolerances.toml"))
     documented = ExpectationSet(expectations)
     for case in catalogue() if cases is None else cases:

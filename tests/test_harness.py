@@ -12,6 +12,7 @@ from adapters._base import run_program
 from cases.catalogue import Case, Tolerance
 from cases.expectations import Expectation, ExpectationSet
 from cases.harness import Harness, build_targets
+from cases.isolation import InProcess
 from reports.results import decode_floats, expand_steps, read_results, write_results
 from tests.fake_framework import FakeAdapter, MissingAdapter
 
@@ -24,9 +25,9 @@ def case(case_id: str = "step[k3]", formula: str = "step_decay", params: dict = 
 
 
 def check(the_case: Case, *entries: Expectation, adapter=None) -> list[dict]:
-    adapter = adapter or FakeAdapter()
-    harness = Harness({adapter.name: adapter}, TOLERANCES)
-    return [harness.check(t) for t in build_targets(the_case, adapter, ExpectationSet(entries))]
+    runner = InProcess(adapter or FakeAdapter())
+    harness = Harness({runner.name: runner}, TOLERANCES)
+    return [harness.check(t) for t in build_targets(the_case, runner, ExpectationSet(entries))]
 
 
 def entry(pattern: str, **extra) -> Expectation:

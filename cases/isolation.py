@@ -1,0 +1,268 @@
+"""Where an adapter's code runs: in a supervised worker process, or (for debugging) in this one.
+
+A framework can hang, abort, segfault or call ``os._exit``; none of that may cost more than the
+case it happened in. :class:`Isolated` runs one adapter in its own worker process
+(``python -m cases.worker``), reused across cases and restarted after a death, and turns
+
+- a worker that does not answer within the case's time limit into outcome ``timeout`` (the
+  worker is killed),
+- a worker that dies (a signal, or an exit before answering) into outcome ``crashed``, with the
+  signal or exit status and the last lines of the worker's stderr,
+- an exception in the adapter, or an answer that breaks :mod:`cases.contract`, into ``error``.
+
+:class:`InProcess` gives the same answers without a process (the project's unit tests, and
+``--lrconform-isolation none`` to step through an adapter in a debugger); the worker itself
+serves through an :class:`InProcess` runner, so both share one implementation of the semantics.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from adapters._base import Adapter, NotExpressible, Plan, Trajectory, import_problem
+
+from .contract import ContractError, checked_run
+from .platform_facts import framework_facts
+from .wire import Closed, TimedOut, encode, read_message, write_message
+
+if TYPE_CHECKING:
+    from .catalogue import Case
+
+__all__ = ["AdapterFailure", "InProcess", "Isolated", "Runner", "TimeLimits", "adapter_spec"]
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Lines of a dead or killed worker's stderr quoted in the record's reason.
+STDERR_LINES = 12
+#: Seconds a worker that closed its pipe gets to finish exiting (a Python exit runs its atexit handlers).
+EXIT_GRACE = 10.0
+
+
+class AdapterFailure(Exception):
+    """The adapter gave no usable answer: ``outcome`` is ``error``, ``crashed`` or ``timeout``."""
+
+    def __init__(self, outcome: str, reason: str):
+        super().__init__(reason)
+        self.outcome, self.reason = outcome, reason
+
+
+@dataclass(frozen=True)
+class TimeLimits:
+    """Seconds a worker may take before it is killed.
+
+    A case's limit is ``base + per_update * (last step + 1)``: adapters step stateful APIs once
+    per update up to the last compared step, and the slowest path measured (Keras on JAX, eager
+    per-step calls) takes about 1 ms an update, so the default leaves at least a factor of two.
+    ``fixed`` replaces the derived limit, and the planning limit, for every case
+    (``--lrconform-time-limit``).
+    """
+
+    start: float = 600.0  # start a worker and import the framework
+    plan: float = 60.0
+    base: float = 120.0
+    per_update: float = 2e-3
+    fixed: float | None = None
+
+    def planning(self) -> float:
+        """The time limit for planning one case."""
+        return self.plan if self.fixed is None else self.fixed
+
+    def run(self, case: Case) -> float:
+        """The time limit for running ``case``."""
+        if self.fixed is not None:
+            return self.fixed
+        return self.base + self.per_update * (int(case.steps[-1]) + 1)
+
+
+class Runner(Protocol):
+    """What the harness needs to plan and run one adapter's cases."""
+
+    adapter: Adapter
+    name: str
+
+    def plan(self, case: Case) -> Plan:
+        """The adapter's plan; :class:`NotExpressible` or :class:`AdapterFailure` otherwise."""
+        ...
+
+    def info(self) -> dict[str, Any]:
+        """``{"problem": why the framework does not import, or None, "facts": {...}}``."""
+        ...
+
+    def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
+        """Checked trajectories per probe, or :class:`AdapterFailure`."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def adapter_spec(adapter: Adapter) -> str:
+    """``module:Class`` of an adapter instance, to load it again in a worker."""
+    cls = type(adapter)
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+class InProcess:
+    """Calls the adapter directly, turning its failures into :class:`AdapterFailure`."""
+
+    def __init__(self, adapter: Adapter):
+        self.adapter, self.name = adapter, adapter.name
+
+    def plan(self, case: Case) -> Plan:
+        try:
+            plan = self.adapter.plan(case)
+        except NotExpressible:
+            raise
+        except Exception as exc:  # a mapping bug must show up as a failing test, not vanish
+            raise AdapterFailure("error", f"{self.name} mapping failed: {type(exc).__name__}: {exc}") from None
+        if not isinstance(plan, Plan):
+            raise AdapterFailure("error", f"{self.name} mapping returned {type(plan).__name__}, expected a Plan")
+        return plan
+
+    def info(self) -> dict[str, Any]:
+        problem = import_problem(self.adapter.module)
+        return {"problem": problem, "facts": {} if problem else framework_facts()}
+
+    def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
+        try:
+            result = self.adapter.run(case, plan)
+        except Exception as exc:
+            raise AdapterFailure("error", f"{self.name} adapter failed: {type(exc).__name__}: {exc}") from None
+        try:
+            return checked_run(result, case.steps.size, plan)
+        except ContractError as exc:
+            raise AdapterFailure("error", f"{self.name} adapter broke its contract: {exc}") from None
+
+    def close(self) -> None:
+        pass
+
+
+class Isolated:
+    """Runs one adapter in a worker process, supervised (see the module docstring).
+
+    ``env`` is added to this process's environment for the worker (e.g. a CPU kernel choice);
+    ``label`` names the worker in reasons (default: the adapter's name).
+    """
+
+    def __init__(
+        self, adapter: Adapter, limits: TimeLimits, env: Mapping[str, str] | None = None, label: str | None = None
+    ):
+        self.adapter, self.name, self.limits = adapter, adapter.name, limits
+        self.label = label or adapter.name
+        path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        self._env = {**os.environ, **(env or {}), "PYTHONPATH": path}
+        self._command = [sys.executable, "-m", "cases.worker", adapter_spec(adapter)]
+        self._process: subprocess.Popen[bytes] | None = None
+        self._imported = False
+        self._log = Path(tempfile.mkstemp(prefix=f"lrconform-{self.label}-", suffix=".log")[1])
+
+    def plan(self, case: Case) -> Plan:
+        return self._call("plan", (case,), self.limits.planning(), f"planning case {case.id}")
+
+    def info(self) -> dict[str, Any]:
+        found = self._call("info", (), self.limits.start, "starting and importing its framework")
+        self._imported = True
+        return found
+
+    def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
+        if not self._imported:  # a new worker imports its framework under the start limit, not the case's
+            self.info()
+        return self._call("run", (case, plan), self.limits.run(case), f"running case {case.id}")
+
+    def close(self) -> None:
+        self._stop()
+        self._log.unlink(missing_ok=True)
+
+    def _call(self, op: str, args: tuple[Any, ...], limit: float, doing: str) -> Any:
+        try:
+            frame = encode((op, args))
+        except Exception as exc:
+            raise AdapterFailure("error", f"{self.label}: cannot send {doing} to the worker: {exc}") from None
+        process = self._started()
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            write_message(process.stdin, frame)
+            reply = read_message(process.stdout.fileno(), time.monotonic() + limit)
+        except TimedOut:
+            self._stop()
+            raise AdapterFailure(
+                "timeout",
+                f"the {self.label} worker did not finish {doing} within its limit of {limit:.0f} s and was "
+                f"killed (override with --lrconform-time-limit){self._stderr_tail()}",
+            ) from None
+        except (Closed, BrokenPipeError):
+            status = self._stop(grace=EXIT_GRACE)
+            raise AdapterFailure(
+                "crashed", f"the {self.label} worker {_death(status)} while {doing}{self._stderr_tail()}"
+            ) from None
+        except Exception as exc:  # an answer that does not unpickle here
+            raise AdapterFailure("error", f"{self.label}: unreadable answer while {doing}: {exc}") from None
+        return _unpack(reply)
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self._process is None or self._process.poll() is not None:
+            with self._log.open("ab") as log:
+                log.write(f"--- worker started: {' '.join(self._command)}\n".encode())
+                log.flush()
+                self._process = subprocess.Popen(
+                    self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=self._env, cwd=ROOT
+                )
+            self._imported = False
+        return self._process
+
+    def _stop(self, grace: float = 0.0) -> int | None:
+        """Kill the worker if it has not ended within ``grace`` seconds; return how it ended."""
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        try:
+            status = process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            status = process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                with contextlib.suppress(BrokenPipeError):  # a dead worker cannot take unsent bytes
+                    stream.close()
+        return status
+
+    def _stderr_tail(self) -> str:
+        with self._log.open("rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - 16384))
+            text = log.read().decode("utf-8", "replace")
+        text = text.rsplit("--- worker started:", 1)[-1].split("\n", 1)[-1]
+        lines = [line for line in text.splitlines() if line.strip()]
+        fatal = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].startswith("Fatal Python error")), None)
+        if fatal is not None:  # faulthandler's dump: what was printed before it, and the innermost frames
+            lines = lines[max(0, fatal - STDERR_LINES // 2) : fatal + STDERR_LINES // 2 + 1]
+        else:
+            lines = lines[-STDERR_LINES:]
+        return "; last lines of its stderr:\n" + "\n".join(lines) if lines else "; it wrote nothing to stderr"
+
+
+def _death(status: int | None) -> str:
+    if status is not None and status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = "an unknown signal"
+        return f"was killed by {name} (signal {-status})"
+    return f"exited with status {status} without answering"
+
+
+def _unpack(reply: Any) -> Any:
+    """A worker's answer (see :func:`cases.worker.answer`) as a value or the exception it stands for."""
+    kind, *rest = reply
+    if kind == "ok":
+        return rest[0]
+    if kind == "not_expressible":
+        raise NotExpressible(rest[0])
+    raise AdapterFailure(*rest)
