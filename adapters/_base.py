@@ -104,6 +104,9 @@ class Adapter(Protocol):
     distribution: str
     #: Module imported to check that the framework is usable (e.g. ``"torch"``).
     module: str
+    #: The framework whose CPU kernels compute the float32 values (``"torch"``, ``"jax"``), when other kernels
+    #: can be chosen (``cases.platform_facts.KERNEL_VARIANTS``); ``None`` when no choice changes the results.
+    kernels: str | None
 
     def plan(self, case: Case) -> Plan:
         """Translate the case (pure); raise :class:`NotExpressible` when the framework cannot."""

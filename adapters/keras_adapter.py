@@ -284,6 +284,7 @@ class KerasAdapter:
     backend: Backend = TENSORFLOW
     distribution = "keras"
     module = "keras"
+    kernels: str | None = None  # TensorFlow's element-wise kernels are compiled for AVX, with no runtime choice
 
     @property
     def name(self) -> str:
@@ -385,9 +386,11 @@ class KerasJaxAdapter(KerasAdapter):
     """Keras on JAX (``KERAS_BACKEND=jax``)."""
 
     backend = JAX
+    kernels = "jax"
 
 
 class KerasTorchAdapter(KerasAdapter):
     """Keras on torch (``KERAS_BACKEND=torch``)."""
 
     backend = TORCH
+    kernels = "torch"

@@ -74,6 +74,7 @@ class KerasLegacyAdapter:
     name = "keras-legacy"
     distribution = "keras"
     module = "tensorflow"
+    kernels = None  # TensorFlow's element-wise kernels are compiled for AVX, with no runtime choice
 
     def plan(self, case: Case) -> Plan:
         kwargs, note = optimizer_kwargs(case.formula, case.params)

@@ -493,6 +493,7 @@ class MindSporeAdapter:
     name = "mindspore"
     distribution = "mindspore"
     module = "mindspore"
+    kernels = None  # nnacl's kernels are one AVX2+FMA path with no switch (AVX-512 changes nothing)
     cells = True
     schedule_dtype = "float32"  # Cells compute in float32; optimizers keep float32 rates and parameters
 

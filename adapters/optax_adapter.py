@@ -574,6 +574,7 @@ class OptaxAdapter:
     name = "optax"
     distribution = "optax"
     module = "optax"
+    kernels = "jax"
 
     def plan(self, case: Case) -> Plan:
         hint = _hint(case)

@@ -105,6 +105,7 @@ class TfaAdapter:
     name = "tfa"
     distribution = "tensorflow-addons"
     module = "tensorflow_addons"
+    kernels = None  # TensorFlow's element-wise kernels are compiled for AVX, with no runtime choice
 
     def plan(self, case: Case) -> Plan:
         if case.formula != "cyclic":

@@ -460,6 +460,7 @@ class TorchAdapter:
     name = "torch"
     distribution = "torch"
     module = "torch"
+    kernels = None  # schedulers compute in Python floats; the applied update p - lr * 1 is exactly rounded
 
     def plan(self, case: Case) -> Plan:
         last = int(case.steps[-1])

@@ -9,11 +9,14 @@ Each entry documents one finding::
     first_divergent_step = 100               # optional: the divergence must start exactly here
     error = "ValueError: Tried to step"      # optional: the run must raise with this text
     versions = ">=2.13"                      # optional: framework versions it applies to (PEP 440)
+    platform = { "torch.mkl_vml" = ["AVX2"] }  # optional: platform facts it occurs under
+    elsewhere = "agree"                      # with platform: "agree" (default) or "either" elsewhere
 
 Strictness: an entry with an id (or pattern) that matches no test id, a test id matched by two entries, and a
 documented divergence that now agrees all fail the run with a message naming the entry. An
 entry whose ``versions`` exclude the installed framework is not loaded, so one file serves the
-envs that pin different versions of a framework (upgrade validation).
+envs that pin different versions of a framework (upgrade validation). An entry with ``platform``
+documents a divergence that depends on the CPU kernels (see :mod:`cases.platform_scope`).
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from .catalogue import CaseFileError
+from .platform_scope import PlatformScope, parse_scope
 
 __all__ = ["Expectation", "ExpectationSet", "glob_regex", "load_expectations"]
 
-_KEYS = {"id", "reason", "link", "first_divergent_step", "error", "versions"}
+_KEYS = {"id", "reason", "link", "first_divergent_step", "error", "versions", "platform", "elsewhere"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Expectation:
     first_divergent_step: int | None = None
     error: str | None = None
     versions: str | None = None
+    platform: PlatformScope | None = None
 
     @property
     def id(self) -> str | list[str]:
@@ -118,8 +123,13 @@ def _parse(entry: object, source: str, index: int) -> Expectation:
     versions = entry.get("versions")
     if versions is not None and not _is_specifier(versions):
         raise CaseFileError(f"{where}: field 'versions': must be a PEP 440 specifier like '>=0.2.7', got {versions!r}")
+    scope = None
+    if "platform" in entry or "elsewhere" in entry:
+        scope = parse_scope(entry.get("platform"), entry.get("elsewhere"))
+        if isinstance(scope, str):
+            raise CaseFileError(f"{where}: {scope}")
     reason = " ".join(entry["reason"].split())
-    return Expectation(patterns, reason, entry["link"], source, step, error, versions)
+    return Expectation(patterns, reason, entry["link"], source, step, error, versions, scope)
 
 
 class ExpectationSet:

@@ -8,8 +8,8 @@ the reference and actual trajectories, the comparison, and the outcome (see
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -22,8 +22,10 @@ from .compare import Comparison, compare
 from .contract import ContractError
 from .expectations import Expectation, ExpectationSet
 from .isolation import AdapterFailure, Runner
+from .platform_facts import machine_facts
+from .platform_scope import fact
 
-__all__ = ["Harness", "Target", "build_targets"]
+__all__ = ["Harness", "Target", "build_targets", "kernel_dependent", "runner_key"]
 
 
 @dataclass(frozen=True)
@@ -37,22 +39,34 @@ class Target:
     problem: str  # why there is no plan (not expressible, mapping failure, crash, timeout), else ""
     problem_outcome: str  # "not_expressible", "error", "crashed" or "timeout"
     expectation: Expectation | None
+    kernel: str = ""  # a kernel variant's name (cases.platform_facts.KERNEL_VARIANTS), "" for the default
+
+    @property
+    def runner(self) -> str:
+        """The key of the runner that runs this target: ``adapter`` or ``adapter@kernel``."""
+        return runner_key(self.adapter, self.kernel)
 
     @property
     def column(self) -> str:
-        return self.adapter if self.probe == "schedule" else f"{self.adapter}.{self.probe}"
+        probe = "" if self.probe == "schedule" else f".{self.probe}"
+        return f"{self.adapter}{probe}" + (f"@{self.kernel}" if self.kernel else "")
 
     @property
     def id(self) -> str:
         return f"{self.case.id}-{self.column}"
 
 
+def runner_key(adapter: str, kernel: str = "") -> str:
+    """How runners are keyed: the adapter's name, with ``@kernel`` for a kernel variant."""
+    return f"{adapter}@{kernel}" if kernel else adapter
+
+
 def build_targets(case: Case, runner: Runner, expectations: ExpectationSet) -> list[Target]:
-    """The targets of one case for one adapter: one per probe, or one explaining why there are none."""
+    """The targets of one case for one runner: one per probe, or one explaining why there are none."""
 
     def target(probe: str, plan: Plan | None, problem: str = "", outcome: str = "") -> Target:
-        test_id = f"{case.id}-{runner.name}" + ("" if probe == "schedule" else f".{probe}")
-        return Target(case, runner.name, probe, plan, problem, outcome, expectations.lookup(test_id))
+        made = Target(case, runner.name, probe, plan, problem, outcome, None, runner.kernel)
+        return replace(made, expectation=expectations.lookup(made.id))
 
     try:
         plan = runner.plan(case)
@@ -74,6 +88,7 @@ class Harness:
         self.runners = dict(runners)
         self.tolerances = dict(tolerances)
         self.records: list[dict[str, Any]] = []
+        self.machine = machine_facts()
         self._info: dict[str, dict[str, Any]] = {}
         self._runs: dict[tuple[str, str], Mapping[str, Trajectory] | AdapterFailure] = {}
 
@@ -90,10 +105,19 @@ class Harness:
         return self._info[adapter]
 
     def adapter_info(self) -> dict[str, dict[str, Any]]:
+        """Per runner key: the framework's version, whether it runs here, its platform facts, its kernel choice."""
         return {
-            name: {"version": distribution_version(runner.adapter.distribution), **self.info(name)}
-            for name, runner in self.runners.items()
+            key: {"version": distribution_version(runner.adapter.distribution), "kernel": runner.env, **self.info(key)}
+            for key, runner in self.runners.items()
         }
+
+    def same_kernels(self, target: Target) -> str:
+        """For a kernel variant: why it would compute what the default run computes ("" when it would not)."""
+        framework = getattr(self.runners[target.runner].adapter, "kernels", None)
+        mine, default = (self.info(key)["facts"].get(framework) for key in (target.runner, target.adapter))
+        if not target.kernel or mine != default:
+            return ""
+        return f"on this machine the default {framework} kernels are already these ({framework}: {mine})"
 
     def close(self) -> None:
         """Stop every adapter's worker."""
@@ -109,10 +133,10 @@ class Harness:
         return self.tolerances[dtype]
 
     def _trajectories(self, target: Target) -> Mapping[str, Trajectory] | AdapterFailure:
-        key = (target.adapter, target.case.id)
+        key = (target.runner, target.case.id)
         if key not in self._runs:
             try:
-                self._runs[key] = self.runners[target.adapter].run(target.case, target.plan)
+                self._runs[key] = self.runners[target.runner].run(target.case, target.plan)
             except AdapterFailure as exc:
                 self._runs[key] = exc
         return self._runs[key]
@@ -121,18 +145,20 @@ class Harness:
         """Run and judge one target; append and return its record."""
         started = time.perf_counter()
         record = self._base_record(target)
-        info = self.info(target.adapter) if target.plan is not None else {}
+        info = self.info(target.runner) if target.plan is not None else {}
         if target.plan is None:
             record.update(outcome=target.problem_outcome, reason=target.problem)
         elif info["outcome"]:
             record.update(outcome=info["outcome"], reason=info["problem"])
+        elif same := self.same_kernels(target):
+            record.update(outcome="skipped", reason=same)
         else:
             runs = self._trajectories(target)
             if isinstance(runs, AdapterFailure):
                 record.update(outcome=runs.outcome, reason=runs.reason)
             else:
                 try:
-                    self._judge(target, runs[target.probe], record)
+                    self._judge(target, runs[target.probe], record, {"machine": self.machine, **info["facts"]})
                 except ContractError as exc:
                     record.update(outcome="error", reason=f"{target.adapter} adapter broke its contract: {exc}")
         record["duration_s"] = round(time.perf_counter() - started, 6)
@@ -140,7 +166,7 @@ class Harness:
         return record
 
     def _base_record(self, target: Target) -> dict[str, Any]:
-        case, plan, adapter = target.case, target.plan, self.runners[target.adapter].adapter
+        case, plan, adapter = target.case, target.plan, self.runners[target.runner].adapter
         exp = target.expectation
         return {
             "id": target.id,
@@ -154,6 +180,7 @@ class Harness:
             "framework": target.adapter,
             "column": target.column,
             "probe": target.probe,
+            "kernel": target.kernel or None,
             "framework_version": distribution_version(adapter.distribution),
             "api": plan.api if plan else None,
             "kwargs": dict(plan.kwargs) if plan else None,
@@ -161,12 +188,19 @@ class Harness:
             "repro": plan.repro if plan else None,
             "mapping_note": plan.note if plan else "",
             "steps": encode_steps(case.steps),
-            "expectation": {"id": exp.id, "reason": exp.reason, "link": exp.link, "source": exp.source}
+            "expectation": {
+                "id": exp.id,
+                "reason": exp.reason,
+                "link": exp.link,
+                "source": exp.source,
+                "platform": exp.platform.describe() if exp.platform else None,
+            }
             if exp
             else None,
         }
 
-    def _judge(self, target: Target, run: Trajectory, record: dict[str, Any]) -> None:
+    def _judge(self, target: Target, run: Trajectory, record: dict[str, Any], facts: Mapping[str, Any]) -> None:
+        """Compare with the reference and decide the outcome; ``facts`` decide platform-scoped expectations."""
         case = target.case
         expected = case.reference()
         tol = self.tolerance(case, run.dtype)
@@ -189,8 +223,16 @@ class Harness:
         agrees = comparison.agrees and run.error is None
         message = _message(comparison, run, case.steps)
         exp = target.expectation
-        if exp is None:
-            record.update(outcome="agree" if agrees else "diverge", reason=message)
+        scope = exp.platform if exp else None
+        if scope is not None:
+            record["platform"] = {path: fact(facts, path) for path, _ in scope.facts}
+        if exp is None or (scope and not scope.holds(facts) and (agrees or scope.elsewhere == "agree")):
+            elsewhere = (
+                f"\n{exp.describe()} documents a divergence only where {scope.describe()}; here {record['platform']}"
+                if scope
+                else ""
+            )
+            record.update(outcome="agree" if agrees else "diverge", reason=message + ("" if agrees else elsewhere))
         elif agrees:
             record.update(
                 outcome="fixed_divergence",
@@ -203,6 +245,18 @@ class Harness:
                 outcome="diverge" if mismatch else "documented_divergence",
                 reason=f"{mismatch}\n{message}" if mismatch else f"{exp.reason} ({exp.link})\n{message}",
             )
+
+
+def kernel_dependent(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The tests whose verdict depends on the CPU kernels: each with its outcome per kernel (``default``
+    for the framework's own choice), where the default and the variants that ran do not all agree on it."""
+    verdicts: dict[str, dict[str, str]] = {}
+    for record in records:
+        redundant = record["outcome"] == "skipped" and record.get("kernel")
+        if not redundant:
+            base = f"{record['case']}-{record['column'].split('@')[0]}"
+            verdicts.setdefault(base, {})[record.get("kernel") or "default"] = record["outcome"]
+    return [{"id": i, "outcomes": v} for i, v in verdicts.items() if len(set(v.values())) > 1]
 
 
 def _finite_or_str(value: float) -> float | str:

@@ -32,13 +32,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from adapters._base import Adapter, NotExpressible, Plan, Trajectory, import_problem
 
 from .contract import ContractError, checked_run
-from .platform_facts import framework_facts
+from .platform_facts import KERNEL_VARIANTS, framework_facts, kernel_env
 from .wire import Closed, TimedOut, encode, read_message, write_message
 
 if TYPE_CHECKING:
     from .catalogue import Case
 
-__all__ = ["AdapterFailure", "InProcess", "Isolated", "Runner", "TimeLimits", "adapter_spec"]
+__all__ = ["AdapterFailure", "InProcess", "Isolated", "Runner", "TimeLimits", "adapter_spec", "make_runners"]
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Lines of a dead or killed worker's stderr quoted in the record's reason.
@@ -88,6 +88,8 @@ class Runner(Protocol):
 
     adapter: Adapter
     name: str
+    kernel: str  # the kernel variant's name, "" for the framework's default kernels
+    env: Mapping[str, str]  # environment variables set for the kernel variant
 
     def plan(self, case: Case) -> Plan:
         """The adapter's plan; :class:`NotExpressible` or :class:`AdapterFailure` otherwise."""
@@ -112,6 +114,9 @@ def adapter_spec(adapter: Adapter) -> str:
 
 class InProcess:
     """Calls the adapter directly, turning its failures into :class:`AdapterFailure`."""
+
+    kernel = ""
+    env: Mapping[str, str] = {}
 
     def __init__(self, adapter: Adapter):
         self.adapter, self.name = adapter, adapter.name
@@ -148,17 +153,16 @@ class InProcess:
 class Isolated:
     """Runs one adapter in a worker process, supervised (see the module docstring).
 
-    ``env`` is added to this process's environment for the worker (e.g. a CPU kernel choice);
-    ``label`` names the worker in reasons (default: the adapter's name).
+    A kernel variant (``kernel``, its name) runs with ``env`` added to this process's environment,
+    e.g. ``MKL_CBWR=AVX2`` (see :data:`cases.platform_facts.KERNEL_VARIANTS`).
     """
 
-    def __init__(
-        self, adapter: Adapter, limits: TimeLimits, env: Mapping[str, str] | None = None, label: str | None = None
-    ):
+    def __init__(self, adapter: Adapter, limits: TimeLimits, kernel: str = "", env: Mapping[str, str] | None = None):
         self.adapter, self.name, self.limits = adapter, adapter.name, limits
-        self.label = label or adapter.name
+        self.kernel, self.env = kernel, dict(env or {})
+        self.label = f"{adapter.name}@{kernel}" if kernel else adapter.name
         path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-        self._env = {**os.environ, **(env or {}), "PYTHONPATH": path}
+        self._env = {**os.environ, **self.env, "PYTHONPATH": path}
         self._command = [sys.executable, "-m", "cases.worker", adapter_spec(adapter)]
         self._process: subprocess.Popen[bytes] | None = None
         self._imported = False
@@ -246,6 +250,43 @@ class Isolated:
         else:
             lines = lines[-STDERR_LINES:]
         return "; last lines of its stderr:\n" + "\n".join(lines) if lines else "; it wrote nothing to stderr"
+
+
+def make_runners(
+    adapters: Mapping[str, Adapter], isolation: str | None, time_limit: str | None, kernels: str | None
+) -> dict[str, Runner]:
+    """Runners keyed ``adapter`` (default kernels) and ``adapter@variant`` (a kernel variant), from the
+    command line's choices; a bad choice raises ``ValueError`` saying what is accepted."""
+    if isolation not in (None, "process", "none"):
+        raise ValueError(f"--lrconform-isolation takes 'process' or 'none', got {isolation!r}")
+    if isolation == "none":
+        return {name: InProcess(adapter) for name, adapter in adapters.items()}
+    try:
+        fixed = None if time_limit is None else float(time_limit)
+    except ValueError:
+        fixed = -1.0
+    if fixed is not None and not 0 < fixed < float("inf"):
+        raise ValueError(f"--lrconform-time-limit takes a number of seconds > 0, got {time_limit!r}")
+    limits = TimeLimits(fixed=fixed)
+    wanted = _kernel_choice(kernels)
+    runners: dict[str, Runner] = {}
+    for name, adapter in adapters.items():
+        runners[name] = Isolated(adapter, limits)
+        for kernel, env in KERNEL_VARIANTS.get(getattr(adapter, "kernels", None) or "", {}).items():
+            if wanted is None or kernel in wanted:
+                runners[f"{name}@{kernel}"] = Isolated(adapter, limits, kernel, kernel_env(env))
+    return runners
+
+
+def _kernel_choice(kernels: str | None) -> set[str] | None:
+    """The kernel variants asked for (``None``: all)."""
+    if kernels in (None, "all"):
+        return None
+    wanted = {k.strip() for k in kernels.split(",") if k.strip()} - {"none"}
+    known = {k for variants in KERNEL_VARIANTS.values() for k in variants}
+    if wanted - known:
+        raise ValueError(f"--lrconform-kernels: unknown variant(s) {sorted(wanted - known)}; known: {sorted(known)}")
+    return wanted
 
 
 def _death(status: int | None) -> str:

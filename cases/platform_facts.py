@@ -16,16 +16,44 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KERNEL_ENV", "framework_facts", "machine_facts"]
+__all__ = ["KERNEL_ENV", "KERNEL_VARIANTS", "framework_facts", "kernel_env", "machine_facts"]
 
 #: CPU flags (as /proc/cpuinfo names them) that select kernels: vector width, FMA, matrix units.
 ISA_FLAGS = (
     "sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512_vnni",
     "avx512_bf16", "avx512_fp16", "avx_vnni", "amx_tile", "amx_bf16", "amx_int8", "asimd", "sve", "sve2",
 )  # fmt: skip
+#: The widest vector extension, as one word: what most kernel dispatchers decide on.
+WIDEST_SIMD = (("avx512", "avx512f"), ("avx2", "avx2"), ("avx", "avx"), ("sse4_2", "sse4_2"), ("sve", "sve"),
+               ("neon", "asimd"))  # fmt: skip
 #: Environment variables that change which kernels the frameworks pick; recorded when set.
-KERNEL_ENV = ("ATEN_CPU_CAPABILITY", "XLA_FLAGS", "TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA",
-              "MKL_ENABLE_INSTRUCTIONS", "NPY_DISABLE_CPU_FEATURES", "OMP_NUM_THREADS", "KERAS_BACKEND")  # fmt: skip
+KERNEL_ENV = (
+    "ATEN_CPU_CAPABILITY", "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS", "XLA_FLAGS", "TF_ENABLE_ONEDNN_OPTS",
+    "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "NPY_DISABLE_CPU_FEATURES", "OMP_NUM_THREADS", "KERAS_BACKEND",
+)  # fmt: skip
+
+
+#: Other CPU kernels a framework can be told to use (environment variables read when it is imported), so
+#: that one machine also computes what other machines compute. Only knobs measured to change float32
+#: results are listed; a framework not listed (TensorFlow's Eigen kernels are compiled for AVX without
+#: runtime dispatch; MindSpore's nnacl has no switch) computes the same on every AVX2 x86 CPU.
+KERNEL_VARIANTS: dict[str, dict[str, dict[str, str]]] = {
+    # torch's float32 log/exp run in MKL's VML, whose AVX2 and generic paths round differently from its
+    # AVX-512 path (log(1.5) one ulp high); ATen's own kernels (pow) differ without AVX2.
+    "torch": {
+        "avx2": {"MKL_CBWR": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"},  # what an AVX2-only CPU computes
+        "generic": {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "default"},  # no vector extensions
+    },
+    # XLA:CPU's log/exp polynomials give other bits without FMA (AVX2 and AVX-512 agree bit for bit).
+    "jax": {"avx": {"XLA_FLAGS": "--xla_cpu_max_isa=AVX"}},
+}
+#: Variables holding a list of flags: a kernel variant adds to them instead of replacing them.
+_FLAG_LISTS = ("XLA_FLAGS",)
+
+
+def kernel_env(variant: dict[str, str]) -> dict[str, str]:
+    """The environment variables to set for a kernel variant, keeping flags already in ``XLA_FLAGS``."""
+    return {k: f"{os.environ.get(k, '')} {v}".strip() if k in _FLAG_LISTS else v for k, v in variant.items()}
 
 
 def _cpuinfo() -> dict[str, str]:
@@ -43,45 +71,104 @@ def _cpuinfo() -> dict[str, str]:
 
 
 def machine_facts() -> dict[str, Any]:
-    """The CPU (model, vendor, kernel-relevant ISA flags, cores) and the kernel-selecting env vars."""
+    """The CPU (model, vendor, widest vector ISA, kernel-relevant ISA flags, cores) and the kernel-selecting
+    environment variables."""
     info = _cpuinfo()
     flags = set((info.get("flags") or info.get("Features") or "").split())
     return {
         "cpu": info.get("model name") or platform.processor() or platform.machine(),
         "vendor": info.get("vendor_id") or info.get("CPU implementer") or "",
         "machine": platform.machine(),
+        "simd": next((name for name, flag in WIDEST_SIMD if flag in flags), "none"),
         "isa": [f for f in ISA_FLAGS if f in flags],
         "cores": os.cpu_count(),
         "env": {k: os.environ[k] for k in KERNEL_ENV if k in os.environ},
     }
 
 
-def _torch(torch: Any) -> dict[str, Any]:
+#: MKL's numerical-reproducibility branches (mkl_service.h ``MKL_CBWR_*``), by the number MKL returns.
+MKL_BRANCHES = {
+    1: "BRANCH_OFF", 2: "AUTO", 3: "COMPATIBLE", 4: "SSE2", 6: "SSSE3", 7: "SSE4_1", 8: "SSE4_2", 9: "AVX",
+    10: "AVX2", 11: "AVX512_MIC", 12: "AVX512", 13: "AVX512_MIC_E1", 14: "AVX512_E1",
+}  # fmt: skip
+
+
+#: MKL VML's code paths (``mkl_serv_vml_cpu_detect``), as measured with ``MKL_CBWR`` on torch 2.13's MKL 2024.2;
+#: another number is reported as ``path N``.
+MKL_VML_PATHS = {2: "COMPATIBLE", 5: "SSE4_2", 7: "AVX2", 9: "AVX512"}
+
+
+def _mkl(library: Path) -> dict[str, Any]:
+    """The code path MKL takes for vector maths: torch's float32 ``log``/``exp`` run in MKL's VML, which
+    picks its own kernels (``MKL_CBWR``/``MKL_ENABLE_INSTRUCTIONS``, else the CPU it detects).
+
+    ``mkl_serv_*`` are the exported internals behind ``mkl_cbwr_get``/``mkl_cbwr_get_auto_branch``.
+    """
+    import ctypes
+
+    mkl = ctypes.CDLL(str(library))
+    auto, chosen = MKL_BRANCHES.get(mkl.mkl_serv_cbwr_get_auto_branch()), MKL_BRANCHES.get(mkl.mkl_serv_cbwr_get(1))
+    path = mkl.mkl_serv_vml_cpu_detect()
     return {
+        "mkl_branch": auto if chosen == "BRANCH_OFF" else chosen,
+        "mkl_vml": MKL_VML_PATHS.get(path, f"path {path}"),
+    }
+
+
+def _torch(torch: Any) -> dict[str, Any]:
+    facts = {
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "mkldnn": torch.backends.mkldnn.is_available(),
         "mkl": torch.backends.mkl.is_available(),
     }
+    if facts["mkl"]:
+        facts.update(_mkl(Path(torch.__file__).parent / "lib" / "libtorch_cpu.so"))
+    return facts
 
 
 def _tensorflow(tf: Any) -> dict[str, Any]:
-    build = dict(tf.sysconfig.get_build_info())
-    return {"build": {k: build[k] for k in ("cpu_compiler", "is_cuda_build") if k in build}}
+    """oneDNN is on by default only on CPUs with AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX (tensorflow/core/util/
+    port.cc); TF's element-wise kernels are compiled for AVX without runtime dispatch."""
+    from tensorflow.python.util import _pywrap_util_port
+
+    return {"onednn": bool(_pywrap_util_port.IsMklEnabled()), "compiler": tf.__compiler_version__}
 
 
 def _jax(jax: Any) -> dict[str, Any]:
-    return {"backend": jax.default_backend(), "device": str(jax.devices()[0].device_kind)}
+    """XLA:CPU compiles for the host's features (capped by ``--xla_cpu_max_isa``); the topology fingerprint,
+    which JAX's compilation cache keys on, changes with them."""
+    from jax._src.lib import xla_client
+
+    devices = jax.devices("cpu")
+    return {
+        "xla_cpu_max_isa": _xla_max_isa(os.environ.get("XLA_FLAGS", "")),
+        "xla_topology": str(xla_client.get_topology_for_devices(devices).fingerprint()),
+    }
+
+
+def _xla_max_isa(flags: str) -> str:
+    """The ISA cap set in ``XLA_FLAGS``, or ``host`` (XLA's default: every feature of this CPU)."""
+    caps = [f.split("=", 1)[1].upper() for f in flags.split() if f.startswith("--xla_cpu_max_isa=")]
+    return caps[-1] if caps else "host"
 
 
 def _mindspore(ms: Any) -> dict[str, Any]:
-    return {"device_target": str(ms.get_context("device_target"))}
+    """nnacl, MindSpore's CPU kernel library, detects the CPU itself (the flags are exported)."""
+    import ctypes
+
+    nnacl = ctypes.CDLL(str(Path(ms.__file__).parent / "lib" / "libnnacl.so"))
+    nnacl.IntelX86InstructionSetSupportCheck()
+    names = {"fma": "X86_Fma_Support", "avx2": "X86_Avx_Support", "avx512": "X86_Avx512_Support"}
+    for symbol in names.values():
+        getattr(nnacl, symbol).restype = ctypes.c_bool
+    return {"device_target": str(ms.get_context("device_target")),
+            "nnacl": [isa for isa, symbol in names.items() if getattr(nnacl, symbol)()]}  # fmt: skip
 
 
 def _numpy(np: Any) -> dict[str, Any]:
-    config = np.show_config(mode="dicts") if np.lib.NumpyVersion(np.__version__) >= "1.26.0" else {}
-    simd = config.get("SIMD Extensions", {})
+    config = np.show_config(mode="dicts")
     blas = config.get("Build Dependencies", {}).get("blas", {})
-    return {"blas": blas.get("name"), "simd_found": simd.get("found", [])}
+    return {"version": np.__version__, "blas": blas.get("name"), "simd": config.get("SIMD Extensions", {}).get("found")}
 
 
 _FACTS = {"torch": _torch, "tensorflow": _tensorflow, "jax": _jax, "mindspore": _mindspore, "numpy": _numpy}

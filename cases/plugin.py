@@ -20,8 +20,8 @@ from reports.results import write_results
 
 from .catalogue import CaseFileError, load_catalogue, load_tolerances
 from .expectations import ExpectationSet, load_expectations
-from .harness import Harness, build_targets
-from .isolation import InProcess, Isolated, Runner, TimeLimits
+from .harness import Harness, Target, build_targets, kernel_dependent
+from .isolation import make_runners
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -39,6 +39,8 @@ OPTIONS = {
     "(in pytest's process, to debug an adapter)",
     "--lrconform-time-limit": "seconds a case may run before its worker is killed (default: derived from the case's "
     "number of updates, see cases/isolation.py TimeLimits)",
+    "--lrconform-kernels": "CPU kernel variants to run besides the default, for adapters that offer them: 'all' "
+    "(default), 'none', or names from cases/platform_facts.py KERNEL_VARIANTS (comma-separated)",
 }
 
 
@@ -72,19 +74,25 @@ class Conformance:
             }
         except CaseFileError as exc:
             raise pytest.UsageError(str(exc)) from None
-        self.harness = Harness(_runners(adapters, opt("lrconform_isolation"), opt("lrconform_time_limit")), tolerances)
+        try:
+            runners = make_runners(
+                adapters, opt("lrconform_isolation"), opt("lrconform_time_limit"), opt("lrconform_kernels")
+            )
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        self.harness = Harness(runners, tolerances)
+        self.adapters = list(adapters)
         self.catalogue_dir = catalogue_dir
         self.collected = False
+        self.targets: dict[str, list[Target]] = {name: [] for name in adapters}
         try:  # planning is pure and fast; doing it here reports an ambiguous expectation cleanly
-            self.targets = {
-                name: [
+            for runner in runners.values():
+                self.targets[runner.name] += [
                     t
                     for case in self.cases
-                    if case.applies_to(name)
-                    for t in build_targets(case, runner, self.expectations[name])
+                    if case.applies_to(runner.name)
+                    for t in build_targets(case, runner, self.expectations[runner.name])
                 ]
-                for name, runner in self.harness.runners.items()
-            }
         except CaseFileError as exc:
             raise pytest.UsageError(str(exc)) from None
 
@@ -94,21 +102,6 @@ class Conformance:
     def stale(self, adapter: str) -> ExpectationSet:
         ids = [t.id for t in self.targets[adapter]]
         return ExpectationSet(self.expectations[adapter].stale(ids))
-
-
-def _runners(adapters: dict[str, Any], isolation: str | None, time_limit: str | None) -> dict[str, Runner]:
-    if isolation not in (None, "process", "none"):
-        raise pytest.UsageError(f"--lrconform-isolation takes 'process' or 'none', got {isolation!r}")
-    if isolation == "none":
-        return {name: InProcess(adapter) for name, adapter in adapters.items()}
-    try:
-        fixed = None if time_limit is None else float(time_limit)
-    except ValueError:
-        fixed = -1.0
-    if fixed is not None and not 0 < fixed < float("inf"):
-        raise pytest.UsageError(f"--lrconform-time-limit takes a number of seconds > 0, got {time_limit!r}")
-    limits = TimeLimits(fixed=fixed)
-    return {name: Isolated(adapter, limits) for name, adapter in adapters.items()}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -146,7 +139,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("target", targets, ids=[t.id for t in targets])
         state.collected = True
     if "adapter_name" in metafunc.fixturenames:
-        metafunc.parametrize("adapter_name", list(state.harness.runners))
+        metafunc.parametrize("adapter_name", state.adapters)
 
 
 @pytest.fixture
@@ -194,7 +187,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     write_results(
         state.json_path,
         records=state.harness.records,
-        run={"name": state.run_name, "frameworks": list(state.harness.runners), "argv": list(session.config.args)},
+        run={
+            "name": state.run_name,
+            "frameworks": state.adapters,
+            "argv": list(session.config.args),
+            "kernel_dependent": kernel_dependent(state.harness.records),
+        },
         adapters=state.harness.adapter_info(),
     )
 
@@ -208,3 +206,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         counts[record["outcome"]] = counts.get(record["outcome"], 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
     terminalreporter.write_line(f"lrconform: {summary}; results written to {state.json_path}")
+    for found in kernel_dependent(state.harness.records):
+        outcomes = ", ".join(f"{kernel} {outcome}" for kernel, outcome in found["outcomes"].items())
+        terminalreporter.write_line(f"lrconform: verdict depends on the CPU kernels: {found['id']}: {outcomes}")

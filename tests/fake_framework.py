@@ -56,6 +56,7 @@ class FakeAdapter:
     name = "fake"
     distribution = "pytest"  # any installed distribution: its version is recorded
     module = "tests.fake_framework"
+    kernels: str | None = None
     runs = 0  # counts run() calls, to check that probes share one run
 
     def plan(self, case: Case) -> Plan:
