@@ -115,7 +115,7 @@ class Harness:
         """For a kernel variant: why it would compute what the default run computes ("" when it would not)."""
         framework = getattr(self.runners[target.runner].adapter, "kernels", None)
         mine, default = (self.info(key)["facts"].get(framework) for key in (target.runner, target.adapter))
-        if not target.kernel or mine != default:
+        if not target.kernel or mine is None or mine != default:  # no facts: nothing says they are the same
             return ""
         return f"on this machine the default {framework} kernels are already these ({framework}: {mine})"
 

@@ -124,3 +124,17 @@ class CrashingImportAdapter(FakeAdapter):
 
     name = "crashing"
     module = "lrconform_aborting_module"
+
+
+class KernelSensitiveAdapter(FakeAdapter):
+    """The fake framework on "CPU kernels" chosen by ``LRCONFORM_TEST_KERNEL``: ``late`` reads its step one
+    update late, as a kernel that rounds a boundary the other way would."""
+
+    name = "kfake"
+    kernels = "fakeframework"
+
+    def run(self, case: Case, plan: Plan) -> Mapping[str, Trajectory]:
+        runs = super().run(case, plan)
+        if os.environ.get("LRCONFORM_TEST_KERNEL") != "late":
+            return runs
+        return {p: replace(t, values=np.concatenate([t.values[:1], t.values[:-1]])) for p, t in runs.items()}
