@@ -66,7 +66,8 @@ def build_targets(case: Case, runner: Runner, expectations: ExpectationSet) -> l
 
     def target(probe: str, plan: Plan | None, problem: str = "", outcome: str = "") -> Target:
         made = Target(case, runner.name, probe, plan, problem, outcome, None, runner.kernel)
-        return replace(made, expectation=expectations.lookup(made.id))
+        default = replace(made, kernel="")  # an entry for the default kernels documents every kernel variant too
+        return replace(made, expectation=expectations.lookup(made.id) or expectations.lookup(default.id))
 
     try:
         plan = runner.plan(case)

@@ -39,8 +39,8 @@ OPTIONS = {
     "(in pytest's process, to debug an adapter)",
     "--lrconform-time-limit": "seconds a case may run before its worker is killed (default: derived from the case's "
     "number of updates, see cases/isolation.py TimeLimits)",
-    "--lrconform-kernels": "CPU kernel variants to run besides the default, for adapters that offer them: 'all' "
-    "(default), 'none', or names from cases/platform_facts.py KERNEL_VARIANTS (comma-separated)",
+    "--lrconform-kernels": "CPU kernel variants to run besides the default, for adapters that offer them "
+    "(comma-separated): 'routine' (default), 'all', 'none', or names from cases/platform_facts.py KERNEL_VARIANTS",
 }
 
 

@@ -13,7 +13,7 @@ from cases.catalogue import Case, CaseFileError, Tolerance
 from cases.expectations import Expectation, ExpectationSet, load_expectations
 from cases.harness import Harness, build_targets, kernel_dependent
 from cases.isolation import InProcess, make_runners
-from cases.platform_facts import kernel_env, machine_facts
+from cases.platform_facts import KernelVariant, kernel_env, machine_facts
 from cases.platform_scope import PlatformScope, parse_scope
 from tests.fake_framework import FakeAdapter
 from tests.misbehaving_framework import KernelSensitiveAdapter
@@ -130,7 +130,7 @@ def test_machine_facts_name_the_cpu_and_its_kernel_flags() -> None:
 
 def test_kernel_variants_get_their_own_supervised_workers(monkeypatch) -> None:
     monkeypatch.setenv("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
-    assert kernel_env({"XLA_FLAGS": "--xla_cpu_max_isa=AVX", "MKL_CBWR": "AVX2"}) == {
+    assert kernel_env(KernelVariant({"XLA_FLAGS": "--xla_cpu_max_isa=AVX", "MKL_CBWR": "AVX2"}, "")) == {
         "XLA_FLAGS": "--xla_force_host_platform_device_count=2 --xla_cpu_max_isa=AVX",
         "MKL_CBWR": "AVX2",
     }
@@ -140,13 +140,17 @@ def test_kernel_variants_get_their_own_supervised_workers(monkeypatch) -> None:
     assert runners["fake@avx2"].env == {"MKL_CBWR": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}
     assert list(make_runners({"fake": torch_like}, None, None, "generic")) == ["fake", "fake@generic"]
     assert list(make_runners({"fake": torch_like}, None, None, "none")) == ["fake"]
+    jax_like = type("JaxLike", (FakeAdapter,), {"kernels": "jax"})()
+    assert list(make_runners({"fake": jax_like}, None, None, None)) == ["fake"]  # no routine variant
+    assert list(make_runners({"fake": jax_like}, None, None, "all")) == ["fake", "fake@avx"]
     assert list(make_runners({"fake": torch_like}, "none", None, None)) == ["fake"]  # variants need a worker
     with pytest.raises(ValueError, match=r"--lrconform-kernels: unknown variant\(s\) \['avx3'\]; known: \["):
         make_runners({"fake": torch_like}, None, None, "avx3")
 
 
 def test_a_verdict_that_depends_on_the_kernels_is_reported(monkeypatch) -> None:
-    monkeypatch.setitem(isolation.KERNEL_VARIANTS, "fakeframework", {"late": {"LRCONFORM_TEST_KERNEL": "late"}})
+    variants = {"late": KernelVariant({"LRCONFORM_TEST_KERNEL": "late"}, "a CPU that rounds the step late")}
+    monkeypatch.setitem(isolation.KERNEL_VARIANTS, "fakeframework", variants)
     runners = make_runners({"kfake": KernelSensitiveAdapter()}, None, "30", None)
     harness = Harness(runners, TOLERANCES)
     try:
@@ -178,3 +182,14 @@ def test_a_variant_that_changes_nothing_on_this_machine_is_skipped() -> None:
         "on this machine the default torch kernels are already these (torch: {'mkl_vml': 'AVX2'})"
     )
     assert kernel_dependent(records) == []
+
+
+def test_an_entry_for_the_default_kernels_documents_the_variants_too() -> None:
+    entry = Expectation(("step[k3]-fake",), "late everywhere", "https://example.org/3", "fake.toml")
+    only_avx2 = Expectation(("step[k3]-fake.twice@avx2",), "late on avx2", "https://example.org/4", "fake.toml")
+    variant = OnPlatform({}, "avx2")
+    targets = build_targets(case(), variant, ExpectationSet([entry, only_avx2]))
+    assert [(t.id, t.expectation) for t in targets] == [
+        ("step[k3]-fake@avx2", entry),
+        ("step[k3]-fake.twice@avx2", only_avx2),
+    ]
