@@ -27,7 +27,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, cast
 
 from adapters._base import Adapter, NotExpressible, Plan, Trajectory, import_problem
 
@@ -191,11 +191,13 @@ class Isolated:
             frame = encode((op, args))
         except Exception as exc:
             raise AdapterFailure("error", f"{self.label}: cannot send {doing} to the worker: {exc}") from None
-        process = self._started()
-        assert process.stdin is not None and process.stdout is not None
         try:
-            write_message(process.stdin, frame)
-            reply = read_message(process.stdout.fileno(), time.monotonic() + limit)
+            process = self._started()
+        except OSError as exc:
+            raise AdapterFailure("crashed", f"the {self.label} worker cannot start ({exc}) for {doing}") from None
+        try:
+            write_message(cast(BinaryIO, process.stdin), frame)
+            reply = read_message(cast(BinaryIO, process.stdout).fileno(), time.monotonic() + limit)
         except TimedOut:
             self._stop()
             raise AdapterFailure(
@@ -208,7 +210,8 @@ class Isolated:
             raise AdapterFailure(
                 "crashed", f"the {self.label} worker {_death(status)} while {doing}{self._stderr_tail()}"
             ) from None
-        except Exception as exc:  # an answer that does not unpickle here
+        except Exception as exc:  # an answer that does not unpickle here: the stream is no longer trustworthy
+            self._stop()
             raise AdapterFailure("error", f"{self.label}: unreadable answer while {doing}: {exc}") from None
         return _unpack(reply)
 
