@@ -40,7 +40,8 @@ OPTIONS = {
     "--lrconform-time-limit": "seconds a case may run before its worker is killed (default: derived from the case's "
     "number of updates, see cases/isolation.py TimeLimits)",
     "--lrconform-kernels": "CPU kernel variants to run besides the default, for adapters that offer them "
-    "(comma-separated): 'routine' (default), 'all', 'none', or names from cases/platform_facts.py KERNEL_VARIANTS",
+    "(comma-separated): 'routine' (default: $LRCONFORM_KERNELS, else routine), 'all', 'none', or names from "
+    "cases/platform_facts.py KERNEL_VARIANTS",
 }
 
 
@@ -76,7 +77,10 @@ class Conformance:
             raise pytest.UsageError(str(exc)) from None
         try:
             runners = make_runners(
-                adapters, opt("lrconform_isolation"), opt("lrconform_time_limit"), opt("lrconform_kernels")
+                adapters,
+                opt("lrconform_isolation"),
+                opt("lrconform_time_limit"),
+                opt("lrconform_kernels") or os.environ.get("LRCONFORM_KERNELS"),
             )
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
