@@ -17,8 +17,11 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
+from cases.vocabulary import HintError
+
 if TYPE_CHECKING:
     from cases.catalogue import Case
+    from cases.vocabulary import HintKey
 
 __all__ = [
     "Adapter",
@@ -104,6 +107,9 @@ class Adapter(Protocol):
     distribution: str
     #: Module imported to check that the framework is usable (e.g. ``"torch"``).
     module: str
+    #: The hints it reads: section (``hints.<section>``) -> key -> kind, description and check. The
+    #: catalogue rejects any other section or key.
+    hint_keys: Mapping[str, Mapping[str, HintKey]]
 
     def plan(self, case: Case) -> Plan:
         """Translate the case (pure); raise :class:`NotExpressible` when the framework cannot."""
@@ -124,6 +130,8 @@ def first_fit(
     hint_only: Collection[tuple[str, str]],
     apply: Callable[[Callable[..., R]], R],
     what: str,
+    *,
+    hint_field: str,
 ) -> R:
     """The first binding of ``formula`` that expresses the case, its ``note`` prefixed with why closer
     ones did not (the bindings return dataclasses with a ``note`` field).
@@ -132,14 +140,17 @@ def first_fit(
     (a case hint), and pairs in ``hint_only`` are tried only when picked. ``apply`` calls a
     binding; one raising :class:`NotExpressible` passes to the next. When none fits, the
     :class:`NotExpressible` names every reason (``what`` names the kind of API, e.g.
-    ``"torch scheduler"``).
+    ``"torch scheduler"``). An ``api`` that is no binding of ``formula`` is a :class:`HintError`
+    in ``hint_field`` (the hint that named it, e.g. ``"hints.torch.api"``).
     """
+    known = ", ".join(name for name, _ in bindings.get(formula, ())) or "none"
     choices = [(name, fn) for name, fn in bindings.get(formula, ()) if api in (None, name)]
     if api is None:
         choices = [(name, fn) for name, fn in choices if (formula, name) not in hint_only]
+    elif not choices:
+        raise HintError(hint_field, f"{api} is no {what} for formula {formula!r} (mapped: {known})")
     if not choices:
-        known = ", ".join(name for name, _ in bindings.get(formula, ())) or "none"
-        raise NotExpressible(f"no {what} for {formula!r}" + (f" via {api}" if api else "") + f" (mapped: {known})")
+        raise NotExpressible(f"no {what} for {formula!r} (mapped: {known})")
     reasons: list[str] = []
     for name, fn in choices:
         try:

@@ -23,9 +23,10 @@ Probes, from one program (see ``adapters._tf``), all float32, one update per ste
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from cases.catalogue import Case
+from cases.vocabulary import HintKeys
 
 from ._base import NotExpressible, Plan, Trajectory, py
 from ._tf import Program, update_loop
@@ -74,6 +75,7 @@ class KerasLegacyAdapter:
     name = "keras-legacy"
     distribution = "keras"
     module = "tensorflow"
+    hint_keys: ClassVar[HintKeys] = {}  # reads no hints
 
     def plan(self, case: Case) -> Plan:
         kwargs, note = optimizer_kwargs(case.formula, case.params)

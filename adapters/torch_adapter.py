@@ -17,9 +17,10 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import Any, ClassVar
 
 from cases.catalogue import Case
+from cases.vocabulary import HintKey, HintKeys, one_of
 
 from ._base import Code, NotExpressible, Plan, Trajectory, as_int, first_fit, py, run_program, select
 
@@ -430,7 +431,9 @@ def _map_spec(spec: Mapping[str, Any], ctx: Ctx, api: str | None = None) -> Mapp
     params = {k: v for k, v in spec.items() if k != "formula"}
     if formula in LOWERINGS:
         return _map_spec(LOWERINGS[formula](params), ctx, api)
-    return first_fit(BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, ctx), "torch scheduler")
+    return first_fit(
+        BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, ctx), "torch scheduler", hint_field="hints.torch.api"
+    )
 
 
 _PROGRAM = """\
@@ -460,6 +463,15 @@ class TorchAdapter:
     name = "torch"
     distribution = "torch"
     module = "torch"
+    hint_keys: ClassVar[HintKeys] = {
+        "torch": {
+            "api": HintKey(
+                "a string",
+                "the scheduler to use where several express the formula (e.g. LambdaLR)",
+                one_of({api for pairs in BINDINGS.values() for api, _ in pairs}),
+            )
+        }
+    }
 
     def plan(self, case: Case) -> Plan:
         last = int(case.steps[-1])

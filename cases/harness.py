@@ -20,6 +20,7 @@ from reports.results import encode_floats, encode_steps
 from .catalogue import Case, Tolerance
 from .compare import Comparison, compare
 from .expectations import Expectation, ExpectationSet
+from .vocabulary import HintError
 
 __all__ = ["Harness", "Target", "build_targets"]
 
@@ -46,7 +47,10 @@ class Target:
 
 
 def build_targets(case: Case, adapter: Adapter, expectations: ExpectationSet) -> list[Target]:
-    """The targets of one case for one adapter: one per probe, or one explaining why there are none."""
+    """The targets of one case for one adapter: one per probe, or one explaining why there are none.
+
+    A hint that does not fit the case is the catalogue's error (:class:`~cases.catalogue.CaseFileError`), not a target.
+    """
 
     def target(probe: str, plan: Plan | None, problem: str = "", outcome: str = "") -> Target:
         test_id = f"{case.id}-{adapter.name}" + ("" if probe == "schedule" else f".{probe}")
@@ -54,6 +58,8 @@ def build_targets(case: Case, adapter: Adapter, expectations: ExpectationSet) ->
 
     try:
         plan = adapter.plan(case)
+    except HintError as exc:
+        raise case.error(exc.field, exc.problem) from None
     except NotExpressible as exc:
         return [target("schedule", None, str(exc), "not_expressible")]
     except Exception as exc:  # a mapping bug must show up as a failing test, not vanish

@@ -9,10 +9,11 @@ formulas to it, the way a real adapter maps formulas to its framework's API.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from adapters._base import NotExpressible, Plan, Trajectory, run_program, select
 from cases.catalogue import Case
+from cases.vocabulary import HintKey, HintKeys, one_of
 
 _PROGRAM = """\
 from tests.fake_framework import Scheduler
@@ -56,6 +57,15 @@ class FakeAdapter:
     name = "fake"
     distribution = "pytest"  # any installed distribution: its version is recorded
     module = "tests.fake_framework"
+    hint_keys: ClassVar[HintKeys] = {
+        "fake": {
+            "bug": HintKey(
+                "a string", "the scheduler misbehaves: one step late or doubled", one_of({"late", "double"})
+            ),
+            "raise_at": HintKey("an integer", "the scheduler raises when advanced to this step"),
+            "crash": HintKey("a string", "the adapter raises in plan() or run()", one_of({"plan", "run"})),
+        }
+    }
     runs = 0  # counts run() calls, to check that probes share one run
 
     def plan(self, case: Case) -> Plan:

@@ -56,7 +56,10 @@ def test_missing_file_means_no_entries(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (ENTRY.replace('link = "https://example.org/issue/1"\n', ""), "divergence #1: field 'link': required"),
+        (
+            ENTRY.replace('link = "https://example.org/issue/1"\n', ""),
+            "divergence #1 ('one_cycle[T100-*]-fw*'): field 'link': required, a non-empty string, got None",
+        ),
         (ENTRY.replace("https://example.org", "http://example.org"), "field 'link': must be an https:// URL"),
         (ENTRY + "first_divergent_step = -1\n", "field 'first_divergent_step': must be a step (int >= 0), got -1"),
         (ENTRY + "error = 3\n", "field 'error': must be a string, got 3"),
