@@ -87,8 +87,8 @@ def _step_problem(value: Any) -> str:
 
 def _specifier_problem(value: Any) -> str:
     try:
-        SpecifierSet(value)
-    except (InvalidSpecifier, TypeError):
+        SpecifierSet(value if isinstance(value, str) else "!")
+    except InvalidSpecifier:
         return f"must be a PEP 440 specifier like '>=0.2.7', got {short_repr(value)}"
     return ""
 
