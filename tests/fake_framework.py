@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from adapters._base import NotExpressible, Plan, Trajectory, run_program, select
 from cases.catalogue import Case
-from cases.vocabulary import HintKey, HintKeys, one_of
+from cases.vocabulary import HintError, HintKey, HintKeys, one_of
 
 _PROGRAM = """\
 from tests.fake_framework import Scheduler
@@ -62,7 +62,11 @@ class FakeAdapter:
             "bug": HintKey(
                 "a string", "the scheduler misbehaves: one step late or doubled", one_of({"late", "double"})
             ),
-            "raise_at": HintKey("an integer", "the scheduler raises when advanced to this step"),
+            "raise_at": HintKey(
+                "an integer",
+                "the scheduler raises when advanced to this step",
+                lambda v: "" if v > 0 else "must be > 0",
+            ),
             "crash": HintKey("a string", "the adapter raises in plan() or run()", one_of({"plan", "run"})),
         }
     }
@@ -73,6 +77,8 @@ class FakeAdapter:
         if hint.get("crash") == "plan":
             raise RuntimeError("mapping bug")
         if case.formula == "constant":
+            if "bug" in hint:  # as a real adapter refuses a hint that does not fit the case
+                raise HintError("hints.fake.bug", f"a constant rate has no {hint['bug']!r} bug to show")
             kwargs: dict[str, Any] = {"init_lr": case.params["value"]}
         elif case.formula == "step_decay":
             kwargs = {k: case.params[k] for k in ("init_lr", "step_size", "gamma")}
