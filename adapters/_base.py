@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
-from cases.vocabulary import HintError
+from cases.vocabulary import HintError, HintKey, one_of
 
 if TYPE_CHECKING:
     from cases.catalogue import Case
-    from cases.vocabulary import HintKey
 
 __all__ = [
     "Adapter",
@@ -29,6 +28,7 @@ __all__ = [
     "NotExpressible",
     "Plan",
     "Trajectory",
+    "api_hint",
     "as_int",
     "at_steps",
     "distribution_version",
@@ -161,6 +161,11 @@ def first_fit(
         passed_over = f"closer APIs do not fit ({'; '.join(reasons)})" if reasons else ""
         return replace(found, note="; ".join(n for n in (passed_over, found.note) if n))
     raise NotExpressible("; ".join(reasons))
+
+
+def api_hint(bindings: Mapping[str, Sequence[tuple[str, object]]], about: str) -> HintKey:
+    """The ``api`` hint of an adapter with :func:`first_fit` bindings: the name of one of its APIs."""
+    return HintKey("a string", about, one_of({api for pairs in bindings.values() for api, _ in pairs}))
 
 
 def distribution_version(distribution: str) -> str | None:

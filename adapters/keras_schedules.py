@@ -33,7 +33,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from cases.vocabulary import CASES_DIR, HintError, HintKey, call_expression, file_inside, keyword_arguments, one_of
+from cases.vocabulary import (
+    CASES_DIR,
+    HintError,
+    HintKey,
+    call_expression,
+    file_inside,
+    keyword_arguments,
+    keyword_table,
+    one_of,
+)
 
 from ._base import Code, NotExpressible, as_int, first_fit
 
@@ -43,9 +52,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The keyword parameters of every API a case can reach (Keras 3.15.1's signatures, without ``**kwargs``).
 #: ``hints.keras.kwargs`` may pass only these: its keys are pasted into the program. Checked against the
 #: installed Keras by ``cases/test_hint_keywords.py``.
-KEYWORDS: dict[str, frozenset[str]] = {
-    api: frozenset(names.split())
-    for api, names in {
+KEYWORDS = keyword_table(
+    {
         "ExponentialDecay": "initial_learning_rate decay_steps decay_rate staircase name",
         "InverseTimeDecay": "initial_learning_rate decay_steps decay_rate staircase name",
         "PiecewiseConstantDecay": "boundaries values name",
@@ -56,8 +64,8 @@ KEYWORDS: dict[str, frozenset[str]] = {
         "ema_overwrite_frequency loss_scale_factor gradient_accumulation_steps name",
         "LearningRateScheduler": "schedule verbose",
         "ReduceLROnPlateau": "monitor factor patience verbose mode min_delta cooldown min_lr",
-    }.items()
-}
+    }
+)
 #: What ``hints.keras`` may hold.
 HINT_KEYS = {
     "api": HintKey(

@@ -36,9 +36,20 @@ from typing import Any, ClassVar
 import numpy as np
 
 from cases.catalogue import Case
-from cases.vocabulary import HintError, HintKey, HintKeys, keyword_arguments, one_of
+from cases.vocabulary import HintError, HintKey, HintKeys, keyword_arguments, keyword_table
 
-from ._base import NotExpressible, Plan, Trajectory, at_steps, first_fit, py, run_program, select, steps_source
+from ._base import (
+    NotExpressible,
+    Plan,
+    Trajectory,
+    api_hint,
+    at_steps,
+    first_fit,
+    py,
+    run_program,
+    select,
+    steps_source,
+)
 
 __all__ = ["OptaxAdapter"]
 
@@ -54,9 +65,8 @@ _PER_STEP = ("applied", "injected")  # recorded for updates 0..last, not at the 
 #: The keyword parameters of every optax API a case can reach (optax 0.2.8's signatures; 0.2.6 has the
 #: same). ``hints.optax.kwargs`` may pass only these: its keys are pasted into the program. Checked
 #: against the installed optax by ``cases/test_hint_keywords.py``.
-KEYWORDS: dict[str, frozenset[str]] = {
-    api: frozenset(names.split())
-    for api, names in {
+KEYWORDS = keyword_table(
+    {
         "constant_schedule": "value",
         "exponential_decay": "init_value transition_steps decay_rate transition_begin staircase end_value",
         "piecewise_constant_schedule": "init_value boundaries_and_scales",
@@ -72,8 +82,8 @@ KEYWORDS: dict[str, frozenset[str]] = {
         "linear_onecycle_schedule": "transition_steps peak_value pct_start pct_final div_factor final_div_factor",
         "warmup_exponential_decay_schedule": "init_value peak_value warmup_steps transition_steps decay_rate "
         "transition_begin staircase end_value",
-    }.items()
-}
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -619,10 +629,8 @@ class OptaxAdapter:
     module = "optax"
     hint_keys: ClassVar[HintKeys] = {
         "optax": {
-            "api": HintKey(
-                "a string",
-                "the schedule to call where several express the formula (e.g. cosine_onecycle_schedule)",
-                one_of({api for pairs in BINDINGS.values() for api, _ in pairs}),
+            "api": api_hint(
+                BINDINGS, "the schedule to call where several express the formula (e.g. cosine_onecycle_schedule)"
             ),
             "kwargs": HintKey(
                 "a table",

@@ -20,9 +20,9 @@ from itertools import pairwise
 from typing import Any, ClassVar
 
 from cases.catalogue import Case
-from cases.vocabulary import HintKey, HintKeys, one_of
+from cases.vocabulary import HintKeys
 
-from ._base import Code, NotExpressible, Plan, Trajectory, as_int, first_fit, py, run_program, select
+from ._base import Code, NotExpressible, Plan, Trajectory, api_hint, as_int, first_fit, py, run_program, select
 
 __all__ = ["TorchAdapter"]
 
@@ -464,13 +464,7 @@ class TorchAdapter:
     distribution = "torch"
     module = "torch"
     hint_keys: ClassVar[HintKeys] = {
-        "torch": {
-            "api": HintKey(
-                "a string",
-                "the scheduler to use where several express the formula (e.g. LambdaLR)",
-                one_of({api for pairs in BINDINGS.values() for api, _ in pairs}),
-            )
-        }
+        "torch": {"api": api_hint(BINDINGS, "the scheduler to use where several express the formula (e.g. LambdaLR)")}
     }
 
     def plan(self, case: Case) -> Plan:

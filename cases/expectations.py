@@ -174,7 +174,10 @@ def load_expectations(
 
 
 def check_expectation_files(directory: Path, adapters: Collection[str], *, root: Path | None = None) -> None:
-    """Every ``*.toml`` in ``directory`` is named after an adapter: a misspelt file would document nothing."""
+    """``directory`` exists and every ``*.toml`` in it is named after an adapter: a misspelt file would document
+    nothing."""
+    if not Path(directory).is_dir():
+        raise CaseFileError(f"{display_path(Path(directory), root)}: not a directory of expectation files")
     for path in sorted(Path(directory).glob("*.toml")):
         if path.stem not in adapters:
             raise CaseFileError(

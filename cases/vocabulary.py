@@ -39,6 +39,7 @@ __all__ = [
     "default_vocabulary",
     "file_inside",
     "keyword_arguments",
+    "keyword_table",
     "one_of",
     "plain_data",
 ]
@@ -142,6 +143,11 @@ def plain_data(value: Any, *, at: str = "") -> str:
     if not isinstance(value, (str, int, float)):
         return f"{at or 'the value'} must be a string, number, boolean, list or table, got {short_repr(value)}"
     return ""
+
+
+def keyword_table(names: Mapping[str, str]) -> dict[str, frozenset[str]]:
+    """API -> its keyword names, from API -> the names separated by spaces (as a signature lists them)."""
+    return {api: frozenset(text.split()) for api, text in names.items()}
 
 
 def keyword_arguments(accepted: Collection[str], api: str) -> Check:

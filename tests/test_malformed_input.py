@@ -235,7 +235,12 @@ CASE_FILE_VARIANTS = [
 VARIANTS = case_variants() + file_variants(table("[[case]]", VALID_CASE), CASE_FILE_VARIANTS)
 
 
-def check_message(message: str, path: Path, variant: Variant) -> None:
+def error_of(path: Path, variant: Variant, load: Callable[[Path], object]) -> str:
+    """Write ``variant`` to ``path``: ``load(path)`` must raise a CaseFileError (nothing else) with a fitting message."""
+    path.write_bytes(variant.data)
+    with pytest.raises(CaseFileError) as caught:
+        load(path)
+    message = str(caught.value)
     assert message.startswith(f"{path}: "), message
     assert "\n" not in message and len(message) < 800, message
     if variant.case:
@@ -243,6 +248,7 @@ def check_message(message: str, path: Path, variant: Variant) -> None:
     else:
         assert "case #" not in message and "divergence #" not in message, message
     assert all(fragment in message for fragment in variant.fragments), message
+    return message
 
 
 def test_the_valid_case_loads(tmp_path: Path) -> None:
@@ -259,11 +265,7 @@ def test_there_are_enough_variants() -> None:
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
 def test_malformed_case_file_is_one_error_naming_file_case_and_field(tmp_path: Path, variant: Variant) -> None:
-    path = tmp_path / "fuzz.toml"
-    path.write_bytes(variant.data)
-    with pytest.raises(CaseFileError) as caught:
-        load_catalogue(tmp_path)
-    check_message(str(caught.value), path, variant)
+    error_of(tmp_path / "fuzz.toml", variant, lambda path: load_catalogue(path.parent))
 
 
 def directory(path: Path) -> str:
@@ -335,13 +337,8 @@ TOLERANCE_FILE_VARIANTS = file_variants(tolerances_changed("x", "").data.decode(
 
 @pytest.mark.parametrize("variant", TOLERANCE_VARIANTS + TOLERANCE_FILE_VARIANTS, ids=lambda v: v.name)
 def test_malformed_tolerance_table_is_one_error_naming_file_and_field(tmp_path: Path, variant: Variant) -> None:
-    path = tmp_path / "tolerances.toml"
-    path.write_bytes(variant.data)
-    with pytest.raises(CaseFileError) as caught:
-        load_tolerances(path)
-    check_message(str(caught.value), path, variant)
-    if variant.field:
-        assert f": field '{variant.field}': " in str(caught.value)
+    message = error_of(tmp_path / "tolerances.toml", variant, load_tolerances)
+    assert not variant.field or f": field '{variant.field}': " in message
 
 
 @pytest.mark.parametrize("make", [directory, dangling_link, fifo, lambda path: "no such file"])
@@ -400,15 +397,7 @@ def test_there_are_enough_tolerance_and_expectation_variants() -> None:
 
 @pytest.mark.parametrize("variant", EXPECTATION_VARIANTS + EXPECTATION_FILE_VARIANTS, ids=lambda v: v.name)
 def test_malformed_expectation_file_is_one_error_naming_file_entry_and_field(tmp_path: Path, variant: Variant) -> None:
-    path = tmp_path / "fw.toml"
-    path.write_bytes(variant.data)
-    with pytest.raises(CaseFileError) as caught:
-        load_expectations(tmp_path, "fw")
-    message = str(caught.value)
-    assert message.startswith(f"{path}: ") and "\n" not in message, message
-    if variant.case:
-        assert message.startswith(f"{path}: {variant.case}: field '{variant.field}'"), message
-    assert all(fragment in message for fragment in variant.fragments), message
+    error_of(tmp_path / "fw.toml", variant, lambda path: load_expectations(path.parent, "fw"))
 
 
 @pytest.mark.parametrize("make", [directory, dangling_link, fifo])
