@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 import reference
 from cases.catalogue import MAX_STEP, Case
 from cases.datafile import kind_problem, short_repr
-from cases.vocabulary import HintError, HintKey, HintKeys
+from cases.vocabulary import HintError, HintKey, HintKeys, one_of
 
 from ._base import Code, NotExpressible, Plan, Trajectory, as_int, at_steps, py, run_program, select, steps_source
 
@@ -420,8 +420,8 @@ def _optimizer_problem(options: dict[str, Any]) -> str:
     unknown = sorted(set(options) - _OPTIMIZER_KEYS)
     if unknown:
         return f"unknown key {unknown[0]!r}; keys: {sorted(_OPTIMIZER_KEYS)}"
-    if options.get("api", "SGD") not in _OPTIMIZERS:
-        return f"api must be one of {sorted(_OPTIMIZERS)}, got {short_repr(options['api'])}"
+    if problem := one_of(_OPTIMIZERS)(options.get("api", "SGD")):
+        return f"api {problem}"
     return next(
         (f"{k} {p}" for k, v in options.items() if k != "api" and (p := kind_problem(v, "a finite number"))), ""
     )

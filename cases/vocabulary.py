@@ -127,8 +127,10 @@ def default_vocabulary() -> Vocabulary:
 
 
 def one_of(choices: Collection[str]) -> Check:
-    """A check: the value is one of ``choices``."""
-    return lambda value: "" if value in choices else f"must be one of {sorted(choices)}, got {short_repr(value)}"
+    """A check: the value is one of the strings ``choices``."""
+    return lambda v: (
+        "" if isinstance(v, str) and v in choices else f"must be one of {sorted(choices)}, got {short_repr(v)}"
+    )
 
 
 def plain_data(value: Any, *, at: str = "") -> str:

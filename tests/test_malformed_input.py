@@ -170,6 +170,7 @@ def case_variants() -> list[Variant]:
         ("optax", {"steps_per_epoch": 0}, "hints.optax.steps_per_epoch"), ("tfa", {"api": 1}, "hints.tfa.api"),
         ("tfa", {"api": "CyclicLR"}, "hints.tfa.api"), ("mindspore", {"optimizer": "SGD"}, "hints.mindspore.optimizer"),
         ("mindspore", {"optimizer": {"api": "Adam"}}, "hints.mindspore.optimizer"),
+        ("mindspore", {"optimizer": {"api": ["SGD"]}}, "hints.mindspore.optimizer"),
         ("mindspore", {"optimizer": {"momentum": True}}, "hints.mindspore.optimizer"),
         ("mindspore", {"groups": {"lr": "case"}}, "hints.mindspore.groups"),
         ("mindspore", {"groups": [1]}, "hints.mindspore.groups"),
