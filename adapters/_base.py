@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
-from cases.vocabulary import HintError, HintKey, one_of
+from cases.vocabulary import HintError, HintKey, HintKeys, one_of
 
 if TYPE_CHECKING:
     from cases.catalogue import Case
@@ -109,7 +109,7 @@ class Adapter(Protocol):
     module: str
     #: The hints it reads: section (``hints.<section>``) -> key -> kind, description and check. The
     #: catalogue rejects any other section or key.
-    hint_keys: Mapping[str, Mapping[str, HintKey]]
+    hint_keys: HintKeys
 
     def plan(self, case: Case) -> Plan:
         """Translate the case (pure); raise :class:`NotExpressible` when the framework cannot."""

@@ -21,6 +21,7 @@ from reference._validate import short_repr
 
 __all__ = [
     "KINDS",
+    "MAX_BYTES",
     "MAX_DEPTH",
     "CaseFileError",
     "Where",
@@ -36,6 +37,9 @@ __all__ = [
 #: parameter group whose rate is a schedule table) nests 5 levels; the bound stops a crafted file before
 #: the loaders, which recurse through nested schedules, run out of stack.
 MAX_DEPTH = 16
+#: The largest data file read, in bytes: room to list every step below ``MAX_STEP`` (about 16 MB written
+#: out) where the largest real file holds 10 kB, while a stray huge file is refused before it fills memory.
+MAX_BYTES = 32_000_000
 
 
 class CaseFileError(ValueError):
@@ -81,9 +85,12 @@ def read_toml(path: Path, display: str) -> dict[str, Any]:
     if not path.is_file():
         raise CaseFileError(f"{display}: {_not_a_file(path)}")
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        data = path.read_bytes() if size <= MAX_BYTES else b""
     except OSError as exc:
         raise CaseFileError(f"{display}: cannot be read: {exc.strerror or exc}") from None
+    if size > MAX_BYTES:
+        raise CaseFileError(f"{display}: {size:,} bytes, more than the {MAX_BYTES:,} a data file may hold")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from cases.catalogue import MAX_STEP, CaseFileError, load_catalogue, load_tolerances
+from cases.datafile import MAX_BYTES
 from cases.expectations import load_expectations
 
 NAN, INF = math.nan, math.inf
@@ -289,6 +290,15 @@ def test_a_catalogue_entry_that_is_no_regular_file_is_named(tmp_path: Path, make
     (tmp_path / "a.toml").write_text(table("[[case]]", VALID_CASE))
     problem = make(tmp_path / "x.toml")
     with pytest.raises(CaseFileError, match=f"^{re.escape(str(tmp_path / 'x.toml'))}: {problem}"):
+        load_catalogue(tmp_path)
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    with (tmp_path / "huge.toml").open("wb") as sparse:
+        sparse.truncate(MAX_BYTES + 1)
+    with pytest.raises(
+        CaseFileError, match=r"huge\.toml: 32,000,001 bytes, more than the 32,000,000 a data file may hold$"
+    ):
         load_catalogue(tmp_path)
 
 
