@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
+from cases.vocabulary import HintError, HintKey, HintKeys, one_of
+
 if TYPE_CHECKING:
     from cases.catalogue import Case
 
@@ -26,6 +28,7 @@ __all__ = [
     "NotExpressible",
     "Plan",
     "Trajectory",
+    "api_hint",
     "as_int",
     "at_steps",
     "distribution_version",
@@ -107,6 +110,9 @@ class Adapter(Protocol):
     #: The framework whose CPU kernels compute the float32 values (``"torch"``, ``"jax"``), when other kernels
     #: can be chosen (``cases.platform_facts.KERNEL_VARIANTS``); ``None`` when no choice changes the results.
     kernels: str | None
+    #: The hints it reads: section (``hints.<section>``) -> key -> kind, description and check. The
+    #: catalogue rejects any other section or key.
+    hint_keys: HintKeys
 
     def plan(self, case: Case) -> Plan:
         """Translate the case (pure); raise :class:`NotExpressible` when the framework cannot."""
@@ -127,6 +133,8 @@ def first_fit(
     hint_only: Collection[tuple[str, str]],
     apply: Callable[[Callable[..., R]], R],
     what: str,
+    *,
+    hint_field: str,
 ) -> R:
     """The first binding of ``formula`` that expresses the case, its ``note`` prefixed with why closer
     ones did not (the bindings return dataclasses with a ``note`` field).
@@ -135,14 +143,17 @@ def first_fit(
     (a case hint), and pairs in ``hint_only`` are tried only when picked. ``apply`` calls a
     binding; one raising :class:`NotExpressible` passes to the next. When none fits, the
     :class:`NotExpressible` names every reason (``what`` names the kind of API, e.g.
-    ``"torch scheduler"``).
+    ``"torch scheduler"``). An ``api`` that is no binding of ``formula`` is a :class:`HintError`
+    in ``hint_field`` (the hint that named it, e.g. ``"hints.torch.api"``).
     """
+    known = ", ".join(name for name, _ in bindings.get(formula, ())) or "none"
     choices = [(name, fn) for name, fn in bindings.get(formula, ()) if api in (None, name)]
     if api is None:
         choices = [(name, fn) for name, fn in choices if (formula, name) not in hint_only]
+    elif not choices:
+        raise HintError(hint_field, f"{api} is no {what} for formula {formula!r} (mapped: {known})")
     if not choices:
-        known = ", ".join(name for name, _ in bindings.get(formula, ())) or "none"
-        raise NotExpressible(f"no {what} for {formula!r}" + (f" via {api}" if api else "") + f" (mapped: {known})")
+        raise NotExpressible(f"no {what} for {formula!r} (mapped: {known})")
     reasons: list[str] = []
     for name, fn in choices:
         try:
@@ -153,6 +164,11 @@ def first_fit(
         passed_over = f"closer APIs do not fit ({'; '.join(reasons)})" if reasons else ""
         return replace(found, note="; ".join(n for n in (passed_over, found.note) if n))
     raise NotExpressible("; ".join(reasons))
+
+
+def api_hint(bindings: Mapping[str, Sequence[tuple[str, object]]], about: str) -> HintKey:
+    """The ``api`` hint of an adapter with :func:`first_fit` bindings: the name of one of its APIs."""
+    return HintKey("a string", about, one_of({api for pairs in bindings.values() for api, _ in pairs}))
 
 
 def distribution_version(distribution: str) -> str | None:

@@ -55,11 +55,13 @@ import importlib
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 from cases.catalogue import Case
+from cases.vocabulary import HintKeys
 
 from ._base import Plan, Trajectory, at_steps, py, run_program, select, steps_source
-from .keras_schedules import KerasCall, keras_call
+from .keras_schedules import HINT_KEYS, KerasCall, keras_call
 
 __all__ = ["Backend", "KerasAdapter", "KerasJaxAdapter", "KerasTorchAdapter"]
 
@@ -246,7 +248,7 @@ class Recorder(keras.callbacks.Callback):
 {callback}"""
 
 _SCHEDULER = """
-callback = keras.callbacks.LearningRateScheduler({schedule})
+callback = keras.callbacks.LearningRateScheduler({kwargs})
 model.fit(x, y, batch_size=1, steps_per_epoch=1, epochs={epochs}, shuffle=False, verbose=0,
           callbacks=[callback, Recorder()])
 """
@@ -285,6 +287,7 @@ class KerasAdapter:
     distribution = "keras"
     module = "keras"
     kernels: str | None = None  # TensorFlow's element-wise kernels are compiled for AVX, with no runtime choice
+    hint_keys: ClassVar[HintKeys] = {"keras": HINT_KEYS}  # every backend reads hints.keras
 
     @property
     def name(self) -> str:
@@ -332,7 +335,7 @@ class KerasAdapter:
 
     def _fit(self, call: KerasCall, epochs: int) -> str:
         if call.api == "LearningRateScheduler":
-            callback = _SCHEDULER.format(schedule=call.kwargs["schedule"], epochs=epochs)
+            callback = _SCHEDULER.format(kwargs=_arguments(call.kwargs), epochs=epochs)
         else:
             observed = min(epochs, len(call.metrics))
             callback = _PLATEAU.format(

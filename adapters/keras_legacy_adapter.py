@@ -23,9 +23,10 @@ Probes, from one program (see ``adapters._tf``), all float32, one update per ste
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from cases.catalogue import Case
+from cases.vocabulary import HintKeys
 
 from ._base import NotExpressible, Plan, Trajectory, py
 from ._tf import Program, update_loop
@@ -75,6 +76,7 @@ class KerasLegacyAdapter:
     distribution = "keras"
     module = "tensorflow"
     kernels = None  # TensorFlow's element-wise kernels are compiled for AVX, with no runtime choice
+    hint_keys: ClassVar[HintKeys] = {}  # reads no hints
 
     def plan(self, case: Case) -> Plan:
         kwargs, note = optimizer_kwargs(case.formula, case.params)

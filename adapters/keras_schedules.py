@@ -18,10 +18,11 @@ passed explicitly rather than left to a default that differs from torch's:
   *exceeds* it: torch ``patience=p, cooldown=c`` is Keras ``patience=p+1, cooldown=c+1``.
   Keras' ``min_delta`` is absolute and it has no ``eps``.
 
-A case can steer the mapping with ``hints.keras``: ``api`` (pick one of the APIs below),
-``omit`` (arguments left at Keras' defaults), ``kwargs`` (extra arguments passed as they
-are), and for ``LearningRateScheduler`` ``schedule`` (the per-epoch function, as source)
-and ``source`` (a repository file with the definitions it needs).
+A case can steer the mapping with ``hints.keras`` (:data:`HINT_KEYS`): ``api`` (pick one of
+the APIs below), ``omit`` (arguments left at Keras' defaults), ``kwargs`` (extra arguments passed
+as they are: keywords of the API, :data:`KEYWORDS`), and for ``LearningRateScheduler``
+``schedule`` (the per-epoch function: a call such as ``StepDecay(factor=0.5)``) and ``source`` (a
+file under ``cases/`` with the definitions it needs).
 """
 
 from __future__ import annotations
@@ -32,12 +33,55 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from cases.vocabulary import (
+    CASES_DIR,
+    HintError,
+    HintKey,
+    call_expression,
+    file_inside,
+    keyword_arguments,
+    keyword_table,
+    one_of,
+)
+
 from ._base import Code, NotExpressible, as_int, first_fit
 
-__all__ = ["KerasCall", "keras_call"]
+__all__ = ["HINT_KEYS", "KEYWORDS", "KerasCall", "keras_call"]
 
 ROOT = Path(__file__).resolve().parents[1]
-_HINT_KEYS = {"api", "omit", "kwargs", "schedule", "source"}
+#: The keyword parameters of every API a case can reach (Keras 3.15.1's signatures, without ``**kwargs``).
+#: ``hints.keras.kwargs`` may pass only these: its keys are pasted into the program. Checked against the
+#: installed Keras by ``cases/test_hint_keywords.py``.
+KEYWORDS = keyword_table(
+    {
+        "ExponentialDecay": "initial_learning_rate decay_steps decay_rate staircase name",
+        "InverseTimeDecay": "initial_learning_rate decay_steps decay_rate staircase name",
+        "PiecewiseConstantDecay": "boundaries values name",
+        "PolynomialDecay": "initial_learning_rate decay_steps end_learning_rate power cycle name",
+        "CosineDecay": "initial_learning_rate decay_steps alpha name warmup_target warmup_steps",
+        "CosineDecayRestarts": "initial_learning_rate first_decay_steps t_mul m_mul alpha name",
+        "SGD": "learning_rate momentum nesterov weight_decay clipnorm clipvalue global_clipnorm use_ema ema_momentum "
+        "ema_overwrite_frequency loss_scale_factor gradient_accumulation_steps name",
+        "LearningRateScheduler": "schedule verbose",
+        "ReduceLROnPlateau": "monitor factor patience verbose mode min_delta cooldown min_lr",
+    }
+)
+#: What ``hints.keras`` may hold.
+HINT_KEYS = {
+    "api": HintKey(
+        "a string", "the API to call: a schedule class, SGD (its own decay=) or LearningRateScheduler", one_of(KEYWORDS)
+    ),
+    "omit": HintKey("a list of strings", "arguments left at Keras' defaults (e.g. end_learning_rate)"),
+    "kwargs": HintKey(
+        "a table",
+        "extra keyword arguments of the API, passed as they are",
+        keyword_arguments(frozenset().union(*KEYWORDS.values()), "Keras API"),
+    ),
+    "schedule": HintKey(
+        "a string", "LearningRateScheduler's per-epoch function: a call such as StepDecay(factor=0.5)", call_expression
+    ),
+    "source": HintKey("a string", "a file under cases/ that defines what schedule calls", file_inside(CASES_DIR)),
+}
 _MODULES = {
     "SGD": "keras.optimizers",
     "LearningRateScheduler": "keras.callbacks",
@@ -237,15 +281,14 @@ def reduce_lr_on_plateau(p: Mapping[str, Any], last: int) -> KerasCall:
 def learning_rate_scheduler(p: Mapping[str, Any], hint: Mapping[str, Any]) -> KerasCall:
     """A per-epoch Python function (``hints.keras.schedule``), set at the start of every epoch."""
     schedule = hint.get("schedule")
-    if not isinstance(schedule, str) or not schedule.strip():
-        raise ValueError("hints.keras.schedule: LearningRateScheduler needs the per-epoch function as source text")
-    source = hint.get("source", "")
-    path = ROOT / source
-    if source and not path.is_file():
-        raise ValueError(f"hints.keras.source: no file {source!r} in the repository")
+    if schedule is None:
+        raise HintError("hints.keras.schedule", "LearningRateScheduler needs the per-epoch function, e.g. StepDecay()")
     if "init_lr" not in p:
-        raise ValueError("LearningRateScheduler: the optimizer starts at the case's init_lr, which it does not have")
-    text = path.read_text() if source else ""
+        raise HintError(
+            "hints.keras.api", "LearningRateScheduler starts the optimizer at init_lr, which the case lacks"
+        )
+    source = hint.get("source")
+    text = (ROOT / source).read_text(encoding="utf-8") if source else ""
     return KerasCall(
         "LearningRateScheduler", {"schedule": Code(schedule)}, kind="callback", lr=p["init_lr"], source=text
     )
@@ -272,7 +315,9 @@ HINT_ONLY = {("inverse_time", "SGD")}
 
 
 def _bound(formula: str, params: Mapping[str, Any], last: int, api: str | None) -> KerasCall:
-    return first_fit(BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, last), "Keras API")
+    return first_fit(
+        BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, last), "Keras API", hint_field="hints.keras.api"
+    )
 
 
 def _with_hints(call: KerasCall, hint: Mapping[str, Any]) -> KerasCall:
@@ -280,11 +325,16 @@ def _with_hints(call: KerasCall, hint: Mapping[str, Any]) -> KerasCall:
     kwargs = dict(call.kwargs)
     for name in omit:
         if name not in kwargs:
-            raise ValueError(f"hints.keras.omit: {call.api} is not passed {name!r} (it is passed {sorted(kwargs)})")
+            raise HintError("hints.keras.omit", f"{call.api} is not passed {name!r} (it is passed {sorted(kwargs)})")
         del kwargs[name]
+    foreign = sorted(set(extra) - KEYWORDS[call.api])
+    if foreign:
+        raise HintError(
+            "hints.keras.kwargs", f"{foreign} are no keywords of {call.qualified}: {sorted(KEYWORDS[call.api])}"
+        )
     clash = sorted(set(extra) & set(kwargs))
     if clash:
-        raise ValueError(f"hints.keras.kwargs: {clash} already come from the case parameters")
+        raise HintError("hints.keras.kwargs", f"{clash} already come from the case parameters")
     notes = [call.note] if call.note else []
     if omit:
         notes.append(f"left at Keras' defaults: {', '.join(omit)}")
@@ -294,10 +344,8 @@ def _with_hints(call: KerasCall, hint: Mapping[str, Any]) -> KerasCall:
 
 
 def keras_call(formula: str, params: Mapping[str, Any], last_step: int, hint: Mapping[str, Any]) -> KerasCall:
-    """The Keras call for a case (``last_step``: the last step it is compared at)."""
-    unknown = sorted(set(hint) - _HINT_KEYS)
-    if unknown:
-        raise ValueError(f"hints.keras: unknown key(s) {unknown}; known: {sorted(_HINT_KEYS)}")
+    """The Keras call for a case (``last_step``: the last step it is compared at; ``hint``: ``hints.keras``,
+    checked against :data:`HINT_KEYS` by the catalogue)."""
     if hint.get("api") == "LearningRateScheduler":
         return _with_hints(learning_rate_scheduler(params, hint), hint)
     return _with_hints(_bound(formula, params, last_step, hint.get("api")), hint)

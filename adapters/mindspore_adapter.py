@@ -39,10 +39,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import reference
-from cases.catalogue import Case
+from cases.catalogue import MAX_STEP, Case
+from cases.datafile import kind_problem, short_repr
+from cases.vocabulary import HintError, HintKey, HintKeys, one_of
 
 from ._base import Code, NotExpressible, Plan, Trajectory, as_int, at_steps, py, run_program, select, steps_source
 
@@ -413,32 +415,61 @@ class Optimizer:
                 "measured_group": self.measured}  # fmt: skip
 
 
+def _optimizer_problem(options: dict[str, Any]) -> str:
+    """What is wrong with ``hints.mindspore.optimizer`` ("" when nothing is)."""
+    unknown = sorted(set(options) - _OPTIMIZER_KEYS)
+    if unknown:
+        return f"unknown key {unknown[0]!r}; keys: {sorted(_OPTIMIZER_KEYS)}"
+    if problem := one_of(_OPTIMIZERS)(options.get("api", "SGD")):
+        return f"api {problem}"
+    return next(
+        (f"{k} {p}" for k, v in options.items() if k != "api" and (p := kind_problem(v, "a finite number"))), ""
+    )
+
+
+def _groups_problem(groups: list[dict[str, Any]]) -> str:
+    """What is wrong with ``hints.mindspore.groups`` ("" when nothing is)."""
+    for index, group in enumerate(groups):
+        if "lr" not in group or set(group) - _GROUP_KEYS:
+            return f"[{index}] must be a table with 'lr' and optional 'weight_decay', got {short_repr(group)}"
+        if problem := kind_problem(group.get("weight_decay", 0.0), "a finite number"):
+            return f"[{index}].weight_decay {problem}"
+        if group["lr"] != "case":
+            try:
+                reference.build(group["lr"], where=f"[{index}].lr")  # a schedule table: a clear error if it is not one
+            except ValueError as exc:
+                return f'{exc} (or lr = "case": the measured group)'
+    if sum(group["lr"] == "case" for group in groups) != 1:
+        return 'exactly one group must have lr = "case"'
+    return ""
+
+
+#: What ``hints.mindspore`` may hold (both adapters read it).
+OPTIMIZER_HINTS = {
+    "optimizer": HintKey(
+        "a table",
+        f"the optimizer: api ({' or '.join(_OPTIMIZERS)}), momentum, weight_decay, learning_rate (with groups only)",
+        _optimizer_problem,
+    ),
+    "groups": HintKey(
+        "a list of tables",
+        'parameter groups: {lr = "case"} (the measured one) or {lr = <schedule table>}, optional weight_decay',
+        _groups_problem,
+    ),
+}
+
+
 def _optimizer(case: Case, form: Form) -> Optimizer:
     """The optimizer asked for by ``hints.mindspore`` (default: plain SGD, one parameter)."""
     hint = case.hint("mindspore")
-    where = f"{case.source}: case {case.id!r}: hints.mindspore"
-    unknown = set(hint) - {"optimizer", "groups"}
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: optimizer, groups")
     options = dict(hint.get("optimizer", {}))
-    if set(options) - _OPTIMIZER_KEYS or ("learning_rate" in options and "groups" not in hint):
-        allowed = f"{sorted(_OPTIMIZER_KEYS)} (learning_rate only with groups)"
-        raise ValueError(f"{where}.optimizer: keys {allowed}, got {options}")
+    if "learning_rate" in options and "groups" not in hint:
+        raise HintError("hints.mindspore.optimizer", "learning_rate is the groups' default rate: only with groups")
     api = options.pop("api", "SGD")
-    if api not in _OPTIMIZERS:
-        raise ValueError(f"{where}.optimizer.api: one of {sorted(_OPTIMIZERS)}, got {api!r}")
     groups: list[tuple[Rate | None, Mapping[str, Any]]] = []
-    for index, group in enumerate(hint.get("groups", [{"lr": "case"}])):
-        if not isinstance(group, Mapping) or "lr" not in group or set(group) - _GROUP_KEYS:
-            raise ValueError(f"{where}.groups[{index}]: a table with 'lr' and optional 'weight_decay', got {group!r}")
+    for group in hint.get("groups", [{"lr": "case"}]):
         rest = {k: float(v) for k, v in group.items() if k != "lr"}
-        if group["lr"] == "case":
-            groups.append((None, rest))
-            continue
-        reference.build(group["lr"], where=f"{where}.groups[{index}].lr")  # a clear error for a bad schedule
-        groups.append((_map(group["lr"], form), rest))
-    if sum(rate is None for rate, _ in groups) != 1:
-        raise ValueError(f'{where}.groups: exactly one group must have lr = "case"')
+        groups.append((None, rest) if group["lr"] == "case" else (_map(group["lr"], form), rest))
     return Optimizer(api, {k: float(v) for k, v in options.items()}, tuple(groups))
 
 
@@ -494,6 +525,7 @@ class MindSporeAdapter:
     distribution = "mindspore"
     module = "mindspore"
     kernels = None  # nnacl's kernels are one AVX2+FMA path with no switch (AVX-512 changes nothing)
+    hint_keys: ClassVar[HintKeys] = {"mindspore": OPTIMIZER_HINTS}
     cells = True
     schedule_dtype = "float32"  # Cells compute in float32; optimizers keep float32 rates and parameters
 
@@ -517,12 +549,18 @@ class MindSporeDynamicAdapter(MindSporeAdapter):
     """``mindspore.nn.dynamic_lr`` lists (Python floats), applied by ``nn.SGD`` (float32)."""
 
     name = "mindspore-dynamic"
+    hint_keys: ClassVar[HintKeys] = {
+        "mindspore": OPTIMIZER_HINTS,
+        "mindspore-dynamic": {
+            "length": HintKey(
+                "an integer",
+                "the list's length (default: every compared step), to train past its end",
+                lambda v: "" if 1 <= v <= MAX_STEP else f"must be >= 1 and at most MAX_STEP = {MAX_STEP:,}, got {v}",
+            )
+        },
+    }
     cells = False
     schedule_dtype = "float64"  # the lists hold Python floats; the optimizer casts them to float32
 
     def _length(self, case: Case) -> int:
-        length = case.hint(self.name).get("length", int(case.steps[-1]) + 1)
-        if isinstance(length, bool) or not isinstance(length, int) or length < 1:
-            where = f"{case.source}: case {case.id!r}: hints.{self.name}.length"
-            raise ValueError(f"{where} must be an int >= 1, got {length!r}")
-        return length
+        return case.hint(self.name).get("length", int(case.steps[-1]) + 1)

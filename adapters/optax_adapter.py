@@ -31,13 +31,25 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from cases.catalogue import Case
+from cases.vocabulary import HintError, HintKey, HintKeys, keyword_arguments, keyword_table
 
-from ._base import NotExpressible, Plan, Trajectory, at_steps, first_fit, py, run_program, select, steps_source
+from ._base import (
+    NotExpressible,
+    Plan,
+    Trajectory,
+    api_hint,
+    at_steps,
+    first_fit,
+    py,
+    run_program,
+    select,
+    steps_source,
+)
 
 __all__ = ["OptaxAdapter"]
 
@@ -46,8 +58,32 @@ PROBES = ("schedule", "jit", "python", "x64", "applied", "injected")
 #: 93,700-step cyclic case, a 100-knot interpolation, took 510 s that way; every other probe still
 #: covers every step.
 PYTHON_PROBE_MAX_STEPS = 2000
+#: The most pieces (boundaries, knots, restart cycles) a mapping writes into one schedule: more would not
+#: compile in reasonable time, and a tiny period would keep the loop that lists them running.
+MAX_PIECES = 10_000
 _PER_STEP = ("applied", "injected")  # recorded for updates 0..last, not at the case's steps
-_HINT_KEYS = {"api", "kwargs", "config", "steps_per_epoch"}
+#: The keyword parameters of every optax API a case can reach (optax 0.2.8's signatures; 0.2.6 has the
+#: same). ``hints.optax.kwargs`` may pass only these: its keys are pasted into the program. Checked
+#: against the installed optax by ``cases/test_hint_keywords.py``.
+KEYWORDS = keyword_table(
+    {
+        "constant_schedule": "value",
+        "exponential_decay": "init_value transition_steps decay_rate transition_begin staircase end_value",
+        "piecewise_constant_schedule": "init_value boundaries_and_scales",
+        "join_schedules": "schedules boundaries",
+        "polynomial_schedule": "init_value end_value power transition_steps transition_begin",
+        "linear_schedule": "init_value end_value transition_steps transition_begin",
+        "warmup_constant_schedule": "init_value peak_value warmup_steps",
+        "cosine_decay_schedule": "init_value decay_steps alpha exponent",
+        "warmup_cosine_decay_schedule": "init_value peak_value warmup_steps decay_steps end_value exponent",
+        "sgdr_schedule": "cosine_kwargs",
+        "piecewise_interpolate_schedule": "interpolate_type init_value boundaries_and_scales",
+        "cosine_onecycle_schedule": "transition_steps peak_value pct_start div_factor final_div_factor",
+        "linear_onecycle_schedule": "transition_steps peak_value pct_start pct_final div_factor final_div_factor",
+        "warmup_exponential_decay_schedule": "init_value peak_value warmup_steps transition_steps decay_rate "
+        "transition_begin staircase end_value",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -140,9 +176,17 @@ def step_exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     return Mapped(Call("exponential_decay", kwargs))
 
 
+def _pieces(count: float, what: str) -> int:
+    """``count`` pieces of a schedule as an int, or NotExpressible beyond :data:`MAX_PIECES`."""
+    if count > MAX_PIECES:
+        raise NotExpressible(f"{what}: {count:.0f} within the compared steps, more than the {MAX_PIECES:,} written out")
+    return int(count)
+
+
 def step_piecewise_constant(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     """floor((t + offset) / k) grows at t = k*i - offset: one boundary per drop within the run."""
     k, offset = p["step_size"], p.get("offset", 0)
+    _pieces((ctx.last_step + offset) // k, "piecewise_constant_schedule boundaries")
     marks = [k * i - offset for i in range(1, int((ctx.last_step + offset) // k) + 1)]
     scales = {_key(m): p["gamma"] for m in marks}
     return Mapped(Call("piecewise_constant_schedule", {"init_value": p["init_lr"], "boundaries_and_scales": scales}))
@@ -260,18 +304,16 @@ def create_learning_rate_fn(config, base_learning_rate, steps_per_epoch):
 def create_learning_rate_fn(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     """The Flax learning-rate guide's recipe, verbatim; its config comes from the case's hint."""
     config, spe = ctx.hint.get("config"), ctx.hint.get("steps_per_epoch")
-    if not isinstance(config, Mapping) or set(config) != {"warmup_epochs", "num_epochs"} or spe is None:
-        raise ValueError(
-            "hints.optax for create_learning_rate_fn needs config = {warmup_epochs, num_epochs} and steps_per_epoch"
-        )
+    for key, value in (("config", config), ("steps_per_epoch", spe)):
+        if value is None:
+            raise HintError(f"hints.optax.{key}", "create_learning_rate_fn needs config and steps_per_epoch")
     implied = {"init_lr": 0.0, "final_lr": 0.0, "exponent": 1.0, "warmup_steps": config["warmup_epochs"] * spe,
                "decay_steps": max(config["num_epochs"] - config["warmup_epochs"], 1) * spe}  # fmt: skip
     wrong = {k: (v, p.get(k, 0.0 if k != "exponent" else 1.0)) for k, v in implied.items()}
     wrong = {k: pair for k, pair in wrong.items() if pair[0] != pair[1]}
     if wrong:
-        raise ValueError(
-            f"hints.optax config implies {', '.join(f'{k}={v!r} (case: {c!r})' for k, (v, c) in wrong.items())}"
-        )
+        implied = ", ".join(f"{k}={v!r} (case: {c!r})" for k, (v, c) in wrong.items())
+        raise HintError("hints.optax.config", f"with steps_per_epoch={spe!r} it implies {implied}")
     items = ", ".join(f"{k}={v!r}" for k, v in config.items())
     prelude = f"import types\n\n{FLAX_GUIDE}\nconfig = types.SimpleNamespace({items})\n"
     kwargs = {"config": dict(config), "base_learning_rate": p["peak_lr"], "steps_per_epoch": spe}
@@ -281,6 +323,8 @@ def create_learning_rate_fn(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
 
 def _periods(first: float, growth: float, last_step: float) -> list[float]:
     """Lengths of the restart cycles that start at or before ``last_step``."""
+    _pieces(last_step / first if growth == 1 else math.log1p(last_step * (growth - 1) / first) / math.log(growth),
+            "sgdr_schedule cycles")  # fmt: skip
     periods, start = [first], first
     while start <= last_step:
         periods.append(periods[-1] * growth)
@@ -420,7 +464,7 @@ def _cyclic_knots(p: Mapping[str, Any], ctx: Ctx) -> dict[str, Any]:
     length = up + (p.get("step_size_down") or up)
     base, top = p["base_lr"], p["max_lr"]
     knots, values = [0.0], [base]
-    for c in range(1, int(ctx.last_step // length) + 2):
+    for c in range(1, _pieces(ctx.last_step // length, "cyclic cycles") + 2):
         amplitude = 1.0 if mode == "triangular" else 1.0 / 2.0 ** (c - 1)
         knots += [(c - 1) * length + up, c * length]
         values += [base + (top - base) * amplitude, base]
@@ -506,19 +550,28 @@ def _map_spec(spec: Mapping[str, Any], ctx: Ctx, api: str | None = None) -> Mapp
         return _map_spec(LOWERINGS[formula](params, ctx), ctx, api)
     if formula in UNMAPPED:
         raise NotExpressible(UNMAPPED[formula])
-    return first_fit(BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, ctx), "optax schedule")
+    return first_fit(
+        BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, ctx), "optax schedule", hint_field="hints.optax.api"
+    )
 
 
-def _hint(case: Case) -> Mapping[str, Any]:
-    hint = case.hint("optax")
-    unknown = sorted(set(hint) - _HINT_KEYS)
-    if unknown:
-        raise ValueError(
-            f"{case.source}: case {case.id!r}: hints.optax: unknown key(s) {unknown}; allowed: {sorted(_HINT_KEYS)}"
-        )
-    if not isinstance(hint.get("kwargs", {}), Mapping):
-        raise ValueError(f"{case.source}: case {case.id!r}: hints.optax.kwargs must be a table")
-    return hint
+def _config_problem(config: dict[str, Any]) -> str:
+    if set(config) != {"warmup_epochs", "num_epochs"} or not all(_is_count(v) for v in config.values()):
+        return f"must be {{warmup_epochs, num_epochs}}, numbers >= 0, got {config!r}"
+    return ""
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < math.inf
+
+
+def _with_hinted_kwargs(call: Call, extra: Mapping[str, Any]) -> Call:
+    """``hints.optax.kwargs`` passed over the translated keyword arguments: keywords of the API only."""
+    accepted = KEYWORDS.get(call.api, frozenset())
+    foreign = sorted(set(extra) - accepted)
+    if foreign:
+        raise HintError("hints.optax.kwargs", f"{foreign} are no keywords of {call.qualified}: {sorted(accepted)}")
+    return replace(call, kwargs={**call.kwargs, **extra}) if extra else call
 
 
 _PROGRAM = """\
@@ -575,14 +628,32 @@ class OptaxAdapter:
     distribution = "optax"
     module = "optax"
     kernels = "jax"
+    hint_keys: ClassVar[HintKeys] = {
+        "optax": {
+            "api": api_hint(
+                BINDINGS, "the schedule to call where several express the formula (e.g. cosine_onecycle_schedule)"
+            ),
+            "kwargs": HintKey(
+                "a table",
+                "keyword arguments passed verbatim over the translated ones",
+                keyword_arguments(frozenset().union(*KEYWORDS.values()), "optax schedule"),
+            ),
+            "config": HintKey(
+                "a table", "create_learning_rate_fn's config = {warmup_epochs, num_epochs}", _config_problem
+            ),
+            "steps_per_epoch": HintKey(
+                "an integer",
+                "create_learning_rate_fn's steps_per_epoch (> 0)",
+                lambda v: "" if v > 0 else "must be > 0",
+            ),
+        }
+    }
 
     def plan(self, case: Case) -> Plan:
-        hint = _hint(case)
+        hint = case.hint("optax")
         ctx = Ctx(int(case.steps[-1]), hint)
         mapped = _map_spec({"formula": case.formula, **case.params}, ctx, hint.get("api"))
-        call = mapped.call
-        if hint.get("kwargs"):
-            call = replace(call, kwargs={**call.kwargs, **hint["kwargs"]})
+        call = _with_hinted_kwargs(mapped.call, hint.get("kwargs", {}))
         probes, python, skipped = PROBES, _PYTHON_PROBE, ""
         if case.steps.size > PYTHON_PROBE_MAX_STEPS:
             probes, python = tuple(p for p in PROBES if p != "python"), ""

@@ -22,9 +22,10 @@ Probes, each run separately (see ``adapters._tf``):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from cases.catalogue import Case
+from cases.vocabulary import HintError, HintKey, HintKeys, one_of
 
 from ._base import Code, NotExpressible, Plan, Trajectory, py, steps_source
 from ._tf import Program, update_loop
@@ -70,7 +71,9 @@ def constructor(p: Mapping[str, Any], api: str) -> dict[str, Any]:
     elif api == SUBCLASSES[mode]:
         default_scale_mode = DEFAULT_SCALE_MODE[mode]
     else:
-        raise NotExpressible(f"{MODULE}.{api} does not compute mode {mode!r} (use {SUBCLASSES[mode]} or {BASE})")
+        raise HintError(
+            "hints.tfa.api", f"{MODULE}.{api} does not compute mode {mode!r} (use {SUBCLASSES[mode]} or {BASE})"
+        )
     if scale_mode != default_scale_mode:
         kwargs["scale_mode"] = scale_mode
     if mode == "exp_range" and api != BASE:
@@ -106,18 +109,22 @@ class TfaAdapter:
     distribution = "tensorflow-addons"
     module = "tensorflow_addons"
     kernels = None  # TensorFlow's element-wise kernels are compiled for AVX, with no runtime choice
+    hint_keys: ClassVar[HintKeys] = {
+        "tfa": {
+            "api": HintKey(
+                "a string",
+                f"the class to call: {BASE} (the base class, with seed 003's scale_fn) or the mode's subclass",
+                one_of({BASE, *SUBCLASSES.values()}),
+            )
+        }
+    }
 
     def plan(self, case: Case) -> Plan:
         if case.formula != "cyclic":
             raise NotExpressible(
                 f"TF-Addons schedules only cyclical rates (CyclicalLearningRate), not {case.formula!r}"
             )
-        known = {BASE, *SUBCLASSES.values()}
         api = case.hint(self.name).get("api", SUBCLASSES[case.params.get("mode", "triangular")])
-        if api not in known:
-            raise ValueError(
-                f"{case.source}: case {case.id!r}: hints.tfa.api must be one of {sorted(known)}, got {api!r}"
-            )
         kwargs = constructor(case.params, api)
         args = "\n".join(f"    {k}={py(v)}," for k, v in kwargs.items())
         program = Program(

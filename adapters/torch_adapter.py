@@ -17,11 +17,12 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import Any, ClassVar
 
 from cases.catalogue import Case
+from cases.vocabulary import HintKeys
 
-from ._base import Code, NotExpressible, Plan, Trajectory, as_int, first_fit, py, run_program, select
+from ._base import Code, NotExpressible, Plan, Trajectory, api_hint, as_int, first_fit, py, run_program, select
 
 __all__ = ["TorchAdapter"]
 
@@ -430,7 +431,9 @@ def _map_spec(spec: Mapping[str, Any], ctx: Ctx, api: str | None = None) -> Mapp
     params = {k: v for k, v in spec.items() if k != "formula"}
     if formula in LOWERINGS:
         return _map_spec(LOWERINGS[formula](params), ctx, api)
-    return first_fit(BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, ctx), "torch scheduler")
+    return first_fit(
+        BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, ctx), "torch scheduler", hint_field="hints.torch.api"
+    )
 
 
 _PROGRAM = """\
@@ -461,6 +464,9 @@ class TorchAdapter:
     distribution = "torch"
     module = "torch"
     kernels = None  # schedulers compute in Python floats; the applied update p - lr * 1 is exactly rounded
+    hint_keys: ClassVar[HintKeys] = {
+        "torch": {"api": api_hint(BINDINGS, "the scheduler to use where several express the formula (e.g. LambdaLR)")}
+    }
 
     def plan(self, case: Case) -> Plan:
         last = int(case.steps[-1])

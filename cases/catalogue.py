@@ -10,19 +10,22 @@ A case file is a TOML array of tables::
     about = "what the case shows"            # optional
     origin = "seed 002"                      # optional: where the parameters come from
     family = "cosine"                        # optional report row (default: the formula)
-    only = ["torch"]                         # optional: frameworks this case is meant for
+    only = ["torch"]                         # optional: adapters (or frameworks) this case is meant for
     hints = { torch = { api = "LambdaLR" } } # optional, per framework, read by its adapter
     [case.tolerance.float32]                 # optional override per dtype, with its reason
     rtol = 1e-5
     reason = "..."
 
-Anything malformed raises :class:`CaseFileError` naming the file, the case and the field.
+Anything malformed raises :class:`CaseFileError` naming the file, the case and the field: the
+type of every field, the names ``only``, ``hints`` and ``tolerance`` use (against a
+:class:`~cases.vocabulary.Vocabulary`), the steps (bounded by :data:`MAX_STEP` before anything is
+allocated), the parameters (through the reference factories) and the reference itself, which must
+be finite at every step.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,17 +35,36 @@ import numpy as np
 
 import reference
 
-__all__ = ["Case", "CaseFileError", "Tolerance", "load_catalogue", "load_tolerances"]
+from .datafile import CaseFileError, Where, check_nesting, display_path, kind_problem, read_toml, short_repr
+from .vocabulary import Vocabulary, default_vocabulary
+
+__all__ = [
+    "DEFAULT_TOLERANCES",
+    "MAX_STEP",
+    "REQUIRED_DTYPES",
+    "Case",
+    "CaseFileError",
+    "Tolerance",
+    "load_catalogue",
+    "load_tolerances",
+]
 
 #: Characters allowed in case ids (and so in test ids, expectation files and dashboards).
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.,=\[\]-]+$")
-MAX_STEPS = 2_000_000
+#: Every step is below this bound, checked before any array is made. Adapters run or allocate every
+#: update up to a case's last step (torch steps its scheduler once per update, the optimizer probes
+#: apply every update, ``select`` makes a table of ``last + 1`` rates), so the last step, not the count,
+#: sets a case's time and memory. The catalogue's furthest step is 1,100,990 (seed 000's ImageNet
+#: recipe, 110 epochs of 10,009 updates, optax only); 2,000,000 leaves room for such a case while a
+#: typo like ``stop = 1000000000000`` stops here instead of allocating terabytes.
+MAX_STEP = 2_000_000
+#: The default per-dtype tolerance table.
+DEFAULT_TOLERANCES = Path(__file__).parent / "tolerances.toml"
+#: The dtypes adapters report their values in: the tolerance table must cover each.
+REQUIRED_DTYPES = ("float32", "float64")
 _CASE_KEYS = {"id", "formula", "steps", "params", "about", "origin", "family", "only", "hints", "tolerance"}
+_REQUIRED_KEYS = ("id", "formula", "steps", "params")
 _TOLERANCE_KEYS = {"rtol", "atol", "reason"}
-
-
-class CaseFileError(ValueError):
-    """A case or tolerance file is malformed; the message says where and what."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +95,7 @@ class Case:
     only: tuple[str, ...] = ()
     hints: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     tolerance: Mapping[str, Tolerance] = field(default_factory=dict)
+    number: int | None = None  # its position in the file (1-based), for messages
 
     def reference(self, steps: np.ndarray | None = None) -> np.ndarray:
         """The NumPy reference at ``steps`` (default: the case's own steps)."""
@@ -87,93 +110,165 @@ class Case:
         """Whether the case is meant for this adapter (``only`` names adapters or their framework)."""
         return not self.only or adapter_name in self.only or adapter_name.split("-")[0] in self.only
 
-
-class _Where:
-    """Builds error messages that name the file, the case and the field."""
-
-    def __init__(self, prefix: str):
-        self.prefix = prefix
-
-    @classmethod
-    def case(cls, path: str, index: int, case_id: str | None) -> _Where:
-        return cls(f"{path}: case #{index + 1}" + (f" ({case_id!r})" if case_id else ""))
-
     def error(self, field_name: str, problem: str) -> CaseFileError:
-        return CaseFileError(f"{self.prefix}: field '{field_name}': {problem}")
+        """The error for a problem found in one of this case's fields after loading (e.g. a hint, when planned)."""
+        return Where.entry_of(self.source, "case", self.number, self.id).error(field_name, problem)
 
 
-def _parse_steps(raw: Any, where: _Where) -> np.ndarray:
-    if isinstance(raw, Mapping):
+def _is_integer(value: Any) -> bool:
+    return not kind_problem(value, "an integer")
+
+
+def _parse_steps(raw: Any, where: Where) -> np.ndarray:
+    """The steps, checked (type, order, :data:`MAX_STEP`) before an array is made."""
+    if isinstance(raw, dict):
         unknown = set(raw) - {"start", "stop", "step"}
         if unknown or "stop" not in raw:
-            raise where.error("steps", f"a range table needs 'stop' (and optional 'start', 'step'), got {dict(raw)!r}")
-        bounds = [raw.get("start", 0), raw["stop"], raw.get("step", 1)]
-        if not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds) or bounds[2] <= 0:
-            raise where.error("steps", f"start, stop and step must be integers with step > 0, got {dict(raw)!r}")
-        steps = np.arange(*bounds, dtype=np.int64)
+            raise where.error(
+                "steps", f"a range table needs 'stop' (and optional 'start', 'step'), got {short_repr(raw)}"
+            )
+        start, stop, stride = raw.get("start", 0), raw["stop"], raw.get("step", 1)
+        if not all(_is_integer(b) for b in (start, stop, stride)) or stride <= 0:
+            raise where.error("steps", f"start, stop and step must be integers with step > 0, got {short_repr(raw)}")
+        if start < 0 or stop > MAX_STEP:
+            raise where.error("steps", f"steps must be >= 0 and below MAX_STEP = {MAX_STEP:,}, got {short_repr(raw)}")
+        steps = np.arange(start, stop, stride, dtype=np.int64)
     elif isinstance(raw, list):
-        if not all(isinstance(s, int) and not isinstance(s, bool) for s in raw):
-            raise where.error("steps", f"a list of steps must hold integers only, got {raw!r}")
+        wrong = next((i for i, s in enumerate(raw) if not _is_integer(s)), None)
+        if wrong is not None:
+            raise where.error("steps", f"a list of steps must hold integers only, got steps[{wrong}]={raw[wrong]!r}")
+        outside = next((i for i, s in enumerate(raw) if not 0 <= s < MAX_STEP), None)
+        if outside is not None:
+            problem = f"steps must be >= 0 and below MAX_STEP = {MAX_STEP:,}, got steps[{outside}]={raw[outside]}"
+            raise where.error("steps", problem)
+        unordered = next((i for i in range(1, len(raw)) if raw[i] <= raw[i - 1]), None)
+        if unordered is not None:
+            problem = f"got steps[{unordered}]={raw[unordered]} after {raw[unordered - 1]}"
+            raise where.error("steps", f"steps must be >= 0 and strictly increasing, {problem}")
         steps = np.array(raw, dtype=np.int64)
     else:
-        raise where.error("steps", f"expected a range table or a list of integers, got {raw!r}")
-    if steps.size == 0 or steps.size > MAX_STEPS:
-        raise where.error("steps", f"must select between 1 and {MAX_STEPS} steps, got {steps.size}")
-    if steps[0] < 0 or np.any(np.diff(steps) <= 0):
-        raise where.error("steps", "steps must be >= 0 and strictly increasing")
+        raise where.error("steps", f"expected a range table or a list of integers, got {short_repr(raw)}")
+    if steps.size == 0:
+        raise where.error("steps", f"must select at least one step, got none from {short_repr(raw)}")
     return steps
 
 
-def _parse_tolerance(raw: Any, where: _Where, field_name: str) -> Tolerance:
-    if not isinstance(raw, Mapping) or set(raw) - _TOLERANCE_KEYS or "reason" not in raw:
-        raise where.error(field_name, f"expected a table with 'reason' and 'rtol' and/or 'atol', got {raw!r}")
+def _parse_tolerance(raw: Any, where: Where, field_name: str) -> Tolerance:
+    if not isinstance(raw, dict):
+        raise where.error(field_name, f"expected a table with 'reason' and 'rtol' and/or 'atol', got {short_repr(raw)}")
+    unknown = sorted(set(raw) - _TOLERANCE_KEYS)
+    if unknown:
+        raise where.error(f"{field_name}.{unknown[0]}", f"unknown field; allowed: {sorted(_TOLERANCE_KEYS)}")
+    if not {"rtol", "atol"} & set(raw):
+        raise where.error(field_name, "needs 'rtol' and/or 'atol' (with 'reason')")
     bounds = {k: raw.get(k, 0.0) for k in ("rtol", "atol")}
     for key, value in bounds.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-            raise where.error(f"{field_name}.{key}", f"must be a number in [0, 1), got {value!r}")
-    if not isinstance(raw["reason"], str) or not raw["reason"].strip():
-        raise where.error(f"{field_name}.reason", "every tolerance needs a stated reason")
+        if kind_problem(value, "a finite number") or not 0 <= value < 1:
+            raise where.error(f"{field_name}.{key}", f"must be a number in [0, 1), got {short_repr(value)}")
+    if kind_problem(raw.get("reason"), "a non-empty string"):
+        raise where.error(
+            f"{field_name}.reason", f"every tolerance needs a stated reason, got {short_repr(raw.get('reason'))}"
+        )
     return Tolerance(rtol=float(bounds["rtol"]), atol=float(bounds["atol"]), reason=raw["reason"].strip())
 
 
-def _text(entry: Mapping[str, Any], key: str, where: _Where) -> str:
+def _text(entry: Mapping[str, Any], key: str, where: Where) -> str:
     value = entry.get(key, "")
-    if not isinstance(value, str):
-        raise where.error(key, f"must be a string, got {value!r}")
+    if problem := kind_problem(value, "a string"):
+        raise where.error(key, problem)
     return value
 
 
-def _parse_case(entry: Any, path: str, index: int) -> Case:
-    case_id = entry.get("id") if isinstance(entry, Mapping) else None
-    where = _Where.case(path, index, case_id if isinstance(case_id, str) else None)
-    if not isinstance(entry, Mapping):
-        raise where.error("case", f"expected a table, got {entry!r}")
+def _parse_only(entry: Mapping[str, Any], where: Where, vocabulary: Vocabulary) -> tuple[str, ...]:
+    only = entry.get("only", None)
+    if only is None:
+        return ()
+    if kind_problem(only, "a list of strings") or not only:
+        raise where.error("only", f"must be a non-empty list of framework names, got {short_repr(only)}")
+    unknown = [name for name in only if name not in vocabulary.frameworks]
+    if unknown:
+        raise where.error(
+            "only", f"unknown framework {short_repr(unknown[0])}; known: {', '.join(vocabulary.frameworks)}"
+        )
+    return tuple(only)
+
+
+def _parse_hints(entry: Mapping[str, Any], where: Where, vocabulary: Vocabulary) -> dict[str, dict[str, Any]]:
+    """``hints``: each section one an adapter reads, each key one it declares, each value of the declared kind."""
+    hints = entry.get("hints", {})
+    if not isinstance(hints, dict):
+        raise where.error("hints", f"must be a table of per-framework tables, got {short_repr(hints)}")
+    for section, table in hints.items():
+        declared = vocabulary.hints.get(section)
+        if declared is None:
+            known = ", ".join(sorted(vocabulary.hints)) or "none"
+            raise where.error(
+                f"hints.{section}", f"no adapter reads hints for {section!r}; hints are read for: {known}"
+            )
+        if not isinstance(table, dict):
+            raise where.error(f"hints.{section}", f"must be a table, got {short_repr(table)}")
+        for key, value in table.items():
+            if key not in declared:
+                raise where.error(
+                    f"hints.{section}.{key}", f"unknown key; hints.{section} takes: {', '.join(declared)}"
+                )
+            if problem := declared[key].problem(value):
+                raise where.error(f"hints.{section}.{key}", problem)
+    return hints
+
+
+def _parse_tolerances(entry: Mapping[str, Any], where: Where, vocabulary: Vocabulary) -> dict[str, Tolerance]:
+    tolerances = entry.get("tolerance", {})
+    if not isinstance(tolerances, dict):
+        raise where.error("tolerance", f"must be a table keyed by dtype, got {short_repr(tolerances)}")
+    unknown = [dtype for dtype in tolerances if dtype not in vocabulary.dtypes]
+    if unknown:
+        known = ", ".join(vocabulary.dtypes)
+        raise where.error(f"tolerance.{unknown[0]}", f"unknown dtype; the tolerance table has: {known}")
+    return {dtype: _parse_tolerance(raw, where, f"tolerance.{dtype}") for dtype, raw in tolerances.items()}
+
+
+def _checked_reference(formula: str, params: dict[str, Any], steps: np.ndarray, where: Where) -> None:
+    """The parameters build a reference that is finite at every step (nothing can agree with a NaN)."""
+    try:
+        with np.errstate(all="ignore"):
+            values = reference.build({"formula": formula, **params})(steps)
+    except ValueError as exc:
+        raise where.error("params", str(exc)) from None
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        first = int(bad[0])
+        raise where.error(
+            "params",
+            f"the reference is {values[first]} at step {steps[first]} (first of {bad.size} non-finite steps): "
+            "no framework can agree with it",
+        )
+
+
+def _parse_case(entry: Any, path: str, index: int, vocabulary: Vocabulary) -> Case:
+    case_id = entry.get("id") if isinstance(entry, dict) else None
+    where = Where.entry_of(path, "case", index + 1, case_id)
+    if not isinstance(entry, dict):
+        raise where.error("case", f"expected a table, got {short_repr(entry)}")
     unknown = sorted(set(entry) - _CASE_KEYS)
     if unknown:
         raise where.error(unknown[0], f"unknown field; allowed: {sorted(_CASE_KEYS)}")
-    for key in ("id", "formula", "steps", "params"):
+    for key in _REQUIRED_KEYS:
         if key not in entry:
             raise where.error(key, "missing required field")
+    check_nesting(entry, where)
     if not isinstance(case_id, str) or not ID_PATTERN.match(case_id):
-        raise where.error("id", f"must match {ID_PATTERN.pattern}, got {case_id!r}")
-    if not isinstance(entry["params"], Mapping):
-        raise where.error("params", f"expected a table, got {entry['params']!r}")
-    formula, params = entry["formula"], dict(entry["params"])
+        raise where.error("id", f"must match {ID_PATTERN.pattern}, got {short_repr(case_id)}")
+    formula = entry["formula"]
+    if not isinstance(formula, str) or formula not in reference.FORMULAS:
+        raise where.error(
+            "formula", f"unknown formula {short_repr(formula)}; known: {', '.join(sorted(reference.FORMULAS))}"
+        )
+    if not isinstance(entry["params"], dict):
+        raise where.error("params", f"expected a table, got {short_repr(entry['params'])}")
+    params = dict(entry["params"])
     steps = _parse_steps(entry["steps"], where)
-    try:
-        reference.build({"formula": formula, **params})(steps)
-    except ValueError as exc:
-        raise where.error("params" if formula in reference.FORMULAS else "formula", str(exc)) from None
-    only = entry.get("only", [])
-    if not isinstance(only, list) or not all(isinstance(o, str) for o in only):
-        raise where.error("only", f"must be a list of framework names, got {only!r}")
-    hints = entry.get("hints", {})
-    if not isinstance(hints, Mapping) or not all(isinstance(h, Mapping) for h in hints.values()):
-        raise where.error("hints", f"must be a table of per-framework tables, got {hints!r}")
-    tolerances = entry.get("tolerance", {})
-    if not isinstance(tolerances, Mapping):
-        raise where.error("tolerance", f"must be a table keyed by dtype, got {tolerances!r}")
-    return Case(
+    case = Case(
         id=case_id,
         formula=formula,
         params=params,
@@ -182,46 +277,72 @@ def _parse_case(entry: Any, path: str, index: int) -> Case:
         about=_text(entry, "about", where),
         origin=_text(entry, "origin", where),
         family=_text(entry, "family", where) or formula,
-        only=tuple(only),
-        hints={k: dict(v) for k, v in hints.items()},
-        tolerance={d: _parse_tolerance(t, where, f"tolerance.{d}") for d, t in tolerances.items()},
+        only=_parse_only(entry, where, vocabulary),
+        hints=_parse_hints(entry, where, vocabulary),
+        tolerance=_parse_tolerances(entry, where, vocabulary),
+        number=index + 1,
     )
+    _checked_reference(formula, params, steps, where)
+    return case
 
 
-def _read_toml(path: Path, display: str) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise CaseFileError(f"{display}: not valid TOML: {exc}") from None
+def _case_entries(document: dict[str, Any], display: str) -> list[Any]:
+    extra = sorted(set(document) - {"case"})
+    if extra:
+        raise CaseFileError(f"{display}: expected only [[case]] tables, found {extra}")
+    entries = document.get("case", [])
+    if not isinstance(entries, list):
+        raise CaseFileError(f"{display}: field 'case': must be [[case]] tables, got {short_repr(entries)}")
+    if not entries:
+        raise CaseFileError(f"{display}: holds no [[case]] table: a case file defines at least one case")
+    return entries
 
 
-def load_catalogue(directory: Path, *, root: Path | None = None) -> list[Case]:
-    """Every case in ``directory/*.toml``, in file then file order; ids must be unique."""
-    files = sorted(Path(directory).glob("*.toml"))
+def load_catalogue(directory: Path, *, root: Path | None = None, vocabulary: Vocabulary | None = None) -> list[Case]:
+    """Every case in ``directory/*.toml``, in file then file order; ids must be unique.
+
+    ``vocabulary`` says which adapters, hints and dtypes cases may name (default: the registered
+    adapters and the default tolerance table).
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise CaseFileError(f"{display_path(directory, root)}: not a directory of case files")
+    files = sorted(directory.glob("*.toml"))
     if not files:
-        raise CaseFileError(f"{directory}: no case files (*.toml) found")
+        raise CaseFileError(f"{display_path(directory, root)}: no case files (*.toml) found")
+    vocabulary = vocabulary or default_vocabulary()
     cases: list[Case] = []
     seen: dict[str, str] = {}
     for path in files:
-        display = str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
-        document = _read_toml(path, display)
-        extra = sorted(set(document) - {"case"})
-        if extra or not isinstance(document.get("case"), list):
-            raise CaseFileError(f"{display}: expected only [[case]] tables, found {extra or 'no [[case]]'}")
-        for index, entry in enumerate(document["case"]):
-            case = _parse_case(entry, display, index)
+        display = display_path(path, root)
+        for index, entry in enumerate(_case_entries(read_toml(path, display), display)):
+            case = _parse_case(entry, display, index, vocabulary)
             if case.id in seen:
-                raise CaseFileError(
-                    f"{display}: case #{index + 1}: field 'id': {case.id!r} already defined in {seen[case.id]}"
-                )
+                raise case.error("id", f"{case.id!r} already defined in {seen[case.id]}")
             seen[case.id] = display
             cases.append(case)
     return cases
 
 
-def load_tolerances(path: Path) -> dict[str, Tolerance]:
-    """The per-dtype default tolerances (``cases/tolerances.toml``)."""
-    document = _read_toml(Path(path), str(path))
-    where = _Where(str(path))
+def _is_float_dtype(name: str) -> bool:
+    try:
+        dtype = np.dtype(name)
+    except TypeError:
+        return False
+    return dtype.kind == "f" and dtype.name == name
+
+
+def load_tolerances(path: Path, *, root: Path | None = None) -> dict[str, Tolerance]:
+    """The per-dtype default tolerances (``cases/tolerances.toml``): NumPy float dtype names, covering
+    :data:`REQUIRED_DTYPES`."""
+    display = display_path(Path(path), root)
+    document = read_toml(Path(path), display)
+    where = Where(display)
+    for dtype in document:
+        if not _is_float_dtype(dtype):
+            raise where.error(dtype, "not the name of a NumPy floating-point dtype (like float32 or float64)")
+    missing = [dtype for dtype in REQUIRED_DTYPES if dtype not in document]
+    if missing:
+        raise CaseFileError(f"{display}: no tolerance for {', '.join(missing)}: adapters report values in each of "
+                            f"{', '.join(REQUIRED_DTYPES)}")  # fmt: skip
     return {dtype: _parse_tolerance(raw, where, dtype) for dtype, raw in document.items()}

@@ -33,19 +33,20 @@ class Comparison:
 
 
 def _errors(actual: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Absolute and relative errors; equal values (matching NaN or inf too) have zero error, any other NaN infinite."""
+    """Absolute and relative errors; a NaN or an infinity on either side is infinitely wrong, even when both
+    sides hold the same one: a rate that is not a number never agrees with anything."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        same = (actual == expected) | (np.isnan(actual) & np.isnan(expected))
-        abs_err = np.where(same, 0.0, np.abs(actual - expected))
-        abs_err = np.where(np.isnan(abs_err), np.inf, abs_err)
+        finite = np.isfinite(actual) & np.isfinite(expected)
+        abs_err = np.where(finite, np.abs(actual - expected), np.inf)
         rel_err = np.where(abs_err == 0, 0.0, abs_err / np.abs(expected))
+        rel_err = np.where(finite, rel_err, np.inf)
     return abs_err, rel_err
 
 
 def _within(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
     abs_err, _ = _errors(actual, expected)
-    with np.errstate(invalid="ignore"):
-        return (abs_err == 0) | (abs_err <= atol + rtol * np.abs(expected))
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.isfinite(abs_err) & (abs_err <= atol + rtol * np.abs(expected))
 
 
 def _explaining_shift(

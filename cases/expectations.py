@@ -23,20 +23,18 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from .catalogue import CaseFileError
-from .platform_scope import PlatformScope, parse_scope
+from .datafile import CaseFileError, Where, check_nesting, display_path, kind_problem, read_toml, short_repr
+from .platform_scope import PlatformScope, ScopeError, parse_scope
 
-__all__ = ["Expectation", "ExpectationSet", "glob_regex", "load_expectations"]
-
-_KEYS = {"id", "reason", "link", "first_divergent_step", "error", "versions", "platform", "elsewhere"}
+__all__ = ["Expectation", "ExpectationSet", "check_expectation_files", "glob_regex", "load_expectations"]
 
 
 @dataclass(frozen=True)
@@ -86,50 +84,68 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
 
 
-def _is_specifier(text: object) -> bool:
-    if not isinstance(text, str):
-        return False
+def _step_problem(value: Any) -> str:
+    if kind_problem(value, "an integer") or value < 0:
+        return f"must be a step (int >= 0), got {short_repr(value)}"
+    return ""
+
+
+def _specifier_problem(value: Any) -> str:
     try:
-        SpecifierSet(text)
+        SpecifierSet(value if isinstance(value, str) else "!")
     except InvalidSpecifier:
-        return False
-    return True
+        return f"must be a PEP 440 specifier like '>=0.2.7', got {short_repr(value)}"
+    return ""
+
+
+#: The optional fields of an entry, each a field of :class:`Expectation`, and what is wrong with a value
+#: (``""`` when nothing is). A new optional field is one line here and one field in the dataclass.
+_OPTIONAL: dict[str, Callable[[Any], str]] = {
+    "first_divergent_step": _step_problem,
+    "error": lambda value: kind_problem(value, "a string"),
+    "versions": _specifier_problem,
+}
+_KEYS = {"id", "reason", "link", *_OPTIONAL, "platform", "elsewhere"}
+
+
+def _patterns(ids: Any, where: Where) -> tuple[str, ...]:
+    patterns = tuple(ids) if isinstance(ids, list) else (ids,)
+    if not patterns or any(kind_problem(p, "a non-empty string") for p in patterns):
+        raise where.error("id", f"required, a test id (or pattern) or a non-empty list of them, got {short_repr(ids)}")
+    return patterns
 
 
 def _parse(entry: object, source: str, index: int) -> Expectation:
-    where = f"{source}: divergence #{index + 1}"
+    where = Where.entry_of(source, "divergence", index + 1, entry.get("id") if isinstance(entry, dict) else None)
     if not isinstance(entry, dict):
-        raise CaseFileError(f"{where}: expected a table, got {entry!r}")
+        raise where.error("divergence", f"expected a table, got {short_repr(entry)}")
     unknown = sorted(set(entry) - _KEYS)
     if unknown:
-        raise CaseFileError(f"{where}: field '{unknown[0]}': unknown field; allowed: {sorted(_KEYS)}")
-    ids = entry.get("id")
-    patterns = tuple(ids) if isinstance(ids, list) else (ids,)
-    if not patterns or not all(isinstance(p, str) and p.strip() for p in patterns):
-        raise CaseFileError(f"{where}: field 'id': required, a test id (or pattern) or a non-empty list of them")
+        raise where.error(unknown[0], f"unknown field; allowed: {sorted(_KEYS)}")
+    check_nesting(entry, where)
+    patterns = _patterns(entry.get("id"), where)
     for key in ("reason", "link"):
-        if not isinstance(entry.get(key), str) or not entry[key].strip():
-            raise CaseFileError(f"{where}: field '{key}': required, a non-empty string")
+        if kind_problem(entry.get(key), "a non-empty string"):
+            raise where.error(key, f"required, a non-empty string, got {short_repr(entry.get(key))}")
     if not entry["link"].startswith("https://"):
-        raise CaseFileError(
-            f"{where}: field 'link': must be an https:// URL to the upstream record, got {entry['link']!r}"
-        )
-    step = entry.get("first_divergent_step")
-    if step is not None and (isinstance(step, bool) or not isinstance(step, int) or step < 0):
-        raise CaseFileError(f"{where}: field 'first_divergent_step': must be a step (int >= 0), got {step!r}")
-    error = entry.get("error")
-    if error is not None and not isinstance(error, str):
-        raise CaseFileError(f"{where}: field 'error': must be a string, got {error!r}")
-    versions = entry.get("versions")
-    if versions is not None and not _is_specifier(versions):
-        raise CaseFileError(f"{where}: field 'versions': must be a PEP 440 specifier like '>=0.2.7', got {versions!r}")
-    scope = None
-    if "platform" in entry or "elsewhere" in entry:
-        scope = parse_scope(entry.get("platform"), entry.get("elsewhere"))
-        if isinstance(scope, str):
-            raise CaseFileError(f"{where}: {scope}")
-    reason = " ".join(entry["reason"].split())
-    return Expectation(patterns, reason, entry["link"], source, step, error, versions, scope)
+        raise where.error("link", f"must be an https:// URL to the upstream record, got {short_repr(entry['link'])}")
+    for key, problem_of in _OPTIONAL.items():
+        if key in entry and (problem := problem_of(entry[key])):
+            raise where.error(key, problem)
+    optional = {key: entry.get(key) for key in _OPTIONAL}
+    return Expectation(
+        patterns, " ".join(entry["reason"].split()), entry["link"], source, **optional, platform=_scope(entry, where)
+    )
+
+
+def _scope(entry: dict[str, Any], where: Where) -> PlatformScope | None:
+    """The entry's platform scope (``platform``, ``elsewhere``), or ``None`` when it has none."""
+    if "platform" not in entry and "elsewhere" not in entry:
+        return None
+    try:
+        return parse_scope(entry.get("platform"), entry.get("elsewhere"))
+    except ScopeError as exc:
+        raise where.error(exc.field, str(exc)) from None
 
 
 class ExpectationSet:
@@ -158,15 +174,30 @@ def load_expectations(
 ) -> ExpectationSet:
     """Entries of ``directory/<adapter_name>.toml`` that apply to ``version`` (empty without a file)."""
     path = Path(directory) / f"{adapter_name}.toml"
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a dangling link is an error, not "no file"
         return ExpectationSet([])
-    source = str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise CaseFileError(f"{source}: not valid TOML: {exc}") from None
+    source = display_path(path, root)
+    document = read_toml(path, source)
     extra = sorted(set(document) - {"divergence"})
     if extra:
         raise CaseFileError(f"{source}: expected only [[divergence]] tables, found {extra}")
-    entries = (_parse(e, source, i) for i, e in enumerate(document.get("divergence", [])))
+    divergences = document.get("divergence", [])
+    if not isinstance(divergences, list):
+        raise CaseFileError(
+            f"{source}: field 'divergence': must be [[divergence]] tables, got {short_repr(divergences)}"
+        )
+    entries = [_parse(e, source, i) for i, e in enumerate(divergences)]
     return ExpectationSet(e for e in entries if e.applies_to(version))
+
+
+def check_expectation_files(directory: Path, adapters: Collection[str], *, root: Path | None = None) -> None:
+    """``directory`` exists and every ``*.toml`` in it is named after an adapter: a misspelt file would document
+    nothing."""
+    if not Path(directory).is_dir():
+        raise CaseFileError(f"{display_path(Path(directory), root)}: not a directory of expectation files")
+    for path in sorted(Path(directory).glob("*.toml")):
+        if path.stem not in adapters:
+            raise CaseFileError(
+                f"{display_path(path, root)}: no adapter named {path.stem!r}; expectation files are named "
+                f"<adapter>.toml, adapters: {', '.join(sorted(adapters))}"
+            )

@@ -24,6 +24,7 @@ from .expectations import Expectation, ExpectationSet
 from .isolation import AdapterFailure, Runner
 from .platform_facts import machine_facts
 from .platform_scope import fact
+from .vocabulary import HintError
 
 __all__ = ["Harness", "Target", "build_targets", "kernel_dependent", "runner_key"]
 
@@ -62,7 +63,10 @@ def runner_key(adapter: str, kernel: str = "") -> str:
 
 
 def build_targets(case: Case, runner: Runner, expectations: ExpectationSet) -> list[Target]:
-    """The targets of one case for one runner: one per probe, or one explaining why there are none."""
+    """The targets of one case for one runner: one per probe, or one explaining why there are none.
+
+    A hint that does not fit the case is the catalogue's error (:class:`~cases.catalogue.CaseFileError`), not a target.
+    """
 
     def target(probe: str, plan: Plan | None, problem: str = "", outcome: str = "") -> Target:
         made = Target(case, runner.name, probe, plan, problem, outcome, None, runner.kernel)
@@ -71,6 +75,8 @@ def build_targets(case: Case, runner: Runner, expectations: ExpectationSet) -> l
 
     try:
         plan = runner.plan(case)
+    except HintError as exc:
+        raise case.error(exc.field, exc.problem) from None
     except NotExpressible as exc:
         return [target("schedule", None, str(exc), "not_expressible")]
     except AdapterFailure as exc:

@@ -33,6 +33,7 @@ from adapters._base import Adapter, NotExpressible, Plan, Trajectory, import_pro
 
 from .contract import ContractError, checked_run
 from .platform_facts import KERNEL_VARIANTS, framework_facts, kernel_env
+from .vocabulary import HintError
 from .wire import Closed, TimedOut, encode, read_message, write_message
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class InProcess:
     def plan(self, case: Case) -> Plan:
         try:
             plan = self.adapter.plan(case)
-        except NotExpressible:
+        except (NotExpressible, HintError):
             raise
         except Exception as exc:  # a mapping bug must show up as a failing test, not vanish
             raise AdapterFailure("error", f"{self.name} mapping failed: {type(exc).__name__}: {exc}") from None
@@ -308,4 +309,6 @@ def _unpack(reply: Any) -> Any:
         return rest[0]
     if kind == "not_expressible":
         raise NotExpressible(rest[0])
+    if kind == "hint_error":
+        raise HintError(*rest)
     raise AdapterFailure(*rest)

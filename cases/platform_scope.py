@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ELSEWHERE", "PlatformScope", "fact", "parse_scope"]
+__all__ = ["ELSEWHERE", "PlatformScope", "ScopeError", "fact", "parse_scope"]
 
 #: What a test must do where the scope does not hold.
 ELSEWHERE = ("agree", "either")
@@ -65,20 +65,28 @@ def fact(facts: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-def parse_scope(platform: Any, elsewhere: Any) -> PlatformScope | str:
-    """An entry's ``platform`` and ``elsewhere`` fields as a scope, or the problem as text."""
+class ScopeError(ValueError):
+    """A malformed ``platform`` or ``elsewhere`` field: ``field`` names it, the message says what is wrong."""
+
+    def __init__(self, field: str, problem: str):
+        super().__init__(problem)
+        self.field = field
+
+
+def parse_scope(platform: Any, elsewhere: Any) -> PlatformScope:
+    """An entry's ``platform`` and ``elsewhere`` fields as a scope; :class:`ScopeError` when malformed."""
     if not isinstance(platform, Mapping) or not platform:
-        return f"field 'platform': a table of fact path = value or [values], got {platform!r}"
+        raise ScopeError("platform", f"a table of fact path = value or [values], got {platform!r}")
     facts = []
     for path, accepted in platform.items():
         if not _PATH.match(path) or path.split(".")[0] not in NAMESPACES:
-            return f"field 'platform': fact path {path!r} must be dotted, starting with one of {list(NAMESPACES)}"
+            raise ScopeError("platform", f"fact path {path!r} must be dotted, starting with one of {list(NAMESPACES)}")
         values = [accepted] if isinstance(accepted, str) else accepted
         if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
-            return f"field 'platform.{path}': a value or a non-empty list of values (strings), got {accepted!r}"
+            raise ScopeError(f"platform.{path}", f"a value or a non-empty list of values (strings), got {accepted!r}")
         facts.append((path, tuple(values)))
     if elsewhere is None:
         elsewhere = "agree"
     if elsewhere not in ELSEWHERE:
-        return f"field 'elsewhere': one of {list(ELSEWHERE)}, got {elsewhere!r}"
+        raise ScopeError("elsewhere", f"one of {list(ELSEWHERE)}, got {elsewhere!r}")
     return PlatformScope(tuple(facts), elsewhere)

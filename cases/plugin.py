@@ -18,10 +18,11 @@ from adapters._base import distribution_version
 from reports.junit import PROPERTIES
 from reports.results import write_results
 
-from .catalogue import CaseFileError, load_catalogue, load_tolerances
-from .expectations import ExpectationSet, load_expectations
+from .catalogue import DEFAULT_TOLERANCES, CaseFileError, load_catalogue, load_tolerances
+from .expectations import ExpectationSet, check_expectation_files, load_expectations
 from .harness import Harness, Target, build_targets, kernel_dependent
 from .isolation import make_runners
+from .vocabulary import Vocabulary
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -65,10 +66,14 @@ class Conformance:
         self.json_path = Path(opt("lrconform_json") or ROOT / "reports" / "out" / self.run_name / "results.json")
         catalogue_dir = Path(opt("lrconform_catalogue") or HERE / "catalogue")
         expectation_dir = Path(opt("lrconform_expectations") or HERE / "expectations")
-        adapters = {n: load_adapter(registry[n]) for n in names}
+        registered = {n: load_adapter(spec) for n, spec in registry.items()}  # pure: no framework is imported
+        adapters = {n: registered[n] for n in names}
         try:
-            self.cases = load_catalogue(catalogue_dir, root=ROOT)
-            tolerances = load_tolerances(Path(opt("lrconform_tolerances") or HERE / "tolerances.toml"))
+            tolerances = load_tolerances(Path(opt("lrconform_tolerances") or DEFAULT_TOLERANCES), root=ROOT)
+            # every registered adapter's names and hints are valid in the catalogue, whichever this run selects
+            vocabulary = Vocabulary.of(registered, tolerances)
+            self.cases = load_catalogue(catalogue_dir, root=ROOT, vocabulary=vocabulary)
+            check_expectation_files(expectation_dir, registered, root=ROOT)
             self.expectations = {
                 n: load_expectations(expectation_dir, n, root=ROOT, version=distribution_version(a.distribution))
                 for n, a in adapters.items()
@@ -98,6 +103,7 @@ class Conformance:
                     for t in build_targets(case, runner, self.expectations[runner.name])
                 ]
         except CaseFileError as exc:
+            self.close()
             raise pytest.UsageError(str(exc)) from None
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ from adapters import load_adapter
 from adapters._base import NotExpressible
 
 from .isolation import AdapterFailure, InProcess
+from .vocabulary import HintError
 from .wire import Closed, encode, read_message, write_message
 
 __all__ = ["answer", "main"]
@@ -29,14 +30,16 @@ _PR_SET_PDEATHSIG = 1
 
 
 def answer(runner: InProcess, op: str, args: tuple[Any, ...]) -> bytes:
-    """The framed answer to one request: ``("ok", value)``, ``("not_expressible", reason)`` or
-    ``("failure", outcome, reason)``."""
+    """The framed answer to one request: ``("ok", value)``, ``("not_expressible", reason)``,
+    ``("hint_error", field, problem)`` or ``("failure", outcome, reason)``."""
     try:
         if op not in OPERATIONS:
             raise AdapterFailure("error", f"worker: unknown request {op!r}")
         reply: tuple[Any, ...] = ("ok", getattr(runner, op)(*args))
     except NotExpressible as exc:
         reply = ("not_expressible", str(exc))
+    except HintError as exc:  # bad case data: the harness reports it as the catalogue's error
+        reply = ("hint_error", exc.field, exc.problem)
     except AdapterFailure as exc:
         reply = ("failure", exc.outcome, exc.reason)
     try:

@@ -167,17 +167,30 @@ def cosine_restarts(
     return schedule
 
 
+#: The most restart cycles a trajectory may pass through: each is a table entry (and one loop
+#: iteration), so a tiny ``first_period`` must fail rather than exhaust memory or time.
+MAX_CYCLES = 1_000_000
+
+
 def _cycle_table(first: float, growth: float, last_step: float) -> tuple[np.ndarray, np.ndarray]:
     """Start step and length of every cycle up to ``last_step``, accumulated exactly in order.
 
     An integer loop rather than a logarithm: ``log(243, 3)`` is 4.999..., which puts an
     exact restart step in the previous cycle.
     """
+    too_many = ValueError(
+        f"cosine_restarts: first_period and t_mult must give at most {MAX_CYCLES:,} cycles up to step "
+        f"{last_step:g}, got first_period={first!r}, t_mult={growth!r}"
+    )
     if growth == 1.0:
+        if last_step // first >= MAX_CYCLES:
+            raise too_many
         count = int(last_step // first) + 1
         return np.arange(count) * first, np.full(count, first)
     starts, periods = [0.0], [first]
     while starts[-1] + periods[-1] <= last_step:
+        if len(starts) >= MAX_CYCLES:
+            raise too_many
         starts.append(starts[-1] + periods[-1])
         periods.append(periods[-1] * growth)
     return np.array(starts), np.array(periods)

@@ -10,7 +10,9 @@ import numpy.typing as npt
 
 from ._types import Schedule, as_steps
 from ._validate import (
+    check_bool,
     check_choice,
+    check_count,
     check_increasing,
     check_lr,
     check_positive,
@@ -113,7 +115,7 @@ def interpolate(*, knots: list[float], values: list[float], kind: Literal["linea
     """
     name = "interpolate"
     ks = np.array(check_increasing(name, "knots", knots))
-    check_same_length(name, "values", values, len(ks))
+    values = check_same_length(name, "values", values, len(ks))
     vs = np.array([check_lr(name, f"values[{i}]", v) for i, v in enumerate(values)])
     check_choice(name, "kind", kind, ("linear", "cos"))
 
@@ -163,11 +165,12 @@ def one_cycle(
     """
     name = "one_cycle"
     peak = check_lr(name, "max_lr", max_lr)
-    total = check_positive(name, "total_steps", total_steps)
+    total = check_count(name, "total_steps", check_positive(name, "total_steps", total_steps))
     pct = check_positive(name, "pct_start", pct_start)
     check_choice(name, "anneal", anneal, ("cos", "linear"))
     start = peak / check_positive(name, "div_factor", div_factor)
     low = start / check_positive(name, "final_div_factor", final_div_factor)
+    three_phase = check_bool(name, "three_phase", three_phase)
     up_end = pct * total - 1.0
     if three_phase:
         knots, values = [0.0, up_end, 2 * up_end, total - 1.0], [start, peak, start, low]

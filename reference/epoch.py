@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._types import Schedule, as_steps
-from ._validate import check_positive
+from ._validate import check_count, check_positive
 
 __all__ = ["per_epoch"]
 
@@ -39,9 +39,7 @@ def per_epoch(*, steps_per_epoch: int, schedule: Mapping[str, Any]) -> Schedule:
     from .registry import build  # late import: the registry imports this module
 
     name = "per_epoch"
-    size = check_positive(name, "steps_per_epoch", steps_per_epoch)
-    if not size.is_integer():
-        raise ValueError(f"{name}: steps_per_epoch must be an integer, got steps_per_epoch={steps_per_epoch!r}")
+    size = check_count(name, "steps_per_epoch", check_positive(name, "steps_per_epoch", steps_per_epoch))
     inner = build(schedule, where=f"{name}: schedule")
 
     def evaluate(steps: npt.ArrayLike) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._types import Schedule, as_steps
-from ._validate import check_lr, check_non_negative, check_positive
+from ._validate import check_bool, check_count, check_lr, check_non_negative, check_positive
 
 __all__ = ["exponential", "factor_decay", "inverse_time", "natural_exp"]
 
@@ -59,6 +59,7 @@ def exponential(
     r = check_positive(name, "decay_rate", decay_rate)
     begin = check_non_negative(name, "transition_begin", transition_begin)
     end = None if end_lr is None else check_lr(name, "end_lr", end_lr)
+    staircase = check_bool(name, "staircase", staircase)
 
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
         t = np.maximum(as_steps(steps) - begin, 0.0)
@@ -93,6 +94,7 @@ def natural_exp(*, init_lr: float, decay_steps: float, decay_rate: float, stairc
     eta0 = check_lr(name, "init_lr", init_lr)
     d = check_positive(name, "decay_steps", decay_steps)
     r = check_non_negative(name, "decay_rate", decay_rate)
+    staircase = check_bool(name, "staircase", staircase)
 
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
         return eta0 * np.exp(-r * _progress(as_steps(steps), d, staircase))
@@ -123,6 +125,7 @@ def inverse_time(*, init_lr: float, decay_steps: float, decay_rate: float, stair
     eta0 = check_lr(name, "init_lr", init_lr)
     d = check_positive(name, "decay_steps", decay_steps)
     r = check_non_negative(name, "decay_rate", decay_rate)
+    staircase = check_bool(name, "staircase", staircase)
 
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
         return eta0 / (1.0 + r * _progress(as_steps(steps), d, staircase))
@@ -154,7 +157,7 @@ def factor_decay(*, init_lr: float, factor: float, min_lr: float = 0.0, offset: 
     eta0 = check_lr(name, "init_lr", init_lr)
     f = check_positive(name, "factor", factor)
     floor = check_lr(name, "min_lr", min_lr)
-    o = check_non_negative(name, "offset", offset)
+    o = check_count(name, "offset", offset)
 
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
         return np.maximum(floor, eta0 * f ** (as_steps(steps) + o))

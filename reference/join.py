@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._types import Schedule, as_steps
-from ._validate import check_increasing, check_lr, check_same_length
+from ._validate import check_increasing, check_lr, check_same_length, short_repr
 
 __all__ = ["join", "product", "sequential"]
 
@@ -33,8 +33,8 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[float], *, formula:
 
     ``formula`` names the caller in the errors of invalid boundaries.
     """
-    check_same_length(formula, "boundaries", list(boundaries), len(schedules) - 1)
-    bounds = check_increasing(formula, "boundaries", list(boundaries))
+    check_same_length(formula, "boundaries", boundaries, len(schedules) - 1)
+    bounds = check_increasing(formula, "boundaries", boundaries)
 
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
         t = as_steps(steps)
@@ -50,7 +50,7 @@ def _build_parts(formula: str, name: str, parts: Any) -> list[Schedule]:
     from .registry import build  # late import: the registry imports this module
 
     if not isinstance(parts, (list, tuple)) or not parts:
-        raise ValueError(f"{formula}: {name} must be a non-empty list of tables, got {name}={parts!r}")
+        raise ValueError(f"{formula}: {name} must be a non-empty list of tables, got {name}={short_repr(parts)}")
     return [build(part, where=f"{formula}: {name}[{i}]") for i, part in enumerate(parts)]
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._types import Schedule, as_steps
-from ._validate import check_choice, check_lr, check_non_negative, check_positive, check_real
+from ._validate import check_choice, check_count, check_list, check_lr, check_non_negative, check_positive, check_real
 
 __all__ = ["reduce_on_plateau"]
 
@@ -63,17 +63,17 @@ def reduce_on_plateau(
     """
     name = "reduce_on_plateau"
     lr = check_lr(name, "init_lr", init_lr)
-    if not isinstance(metrics, (list, tuple)) or not metrics:
+    if not check_list(name, "metrics", metrics):
         raise ValueError(f"{name}: metrics must be a non-empty list, got metrics={metrics!r}")
     observed = [check_real(name, f"metrics[{i}]", m) for i, m in enumerate(metrics)]
     check_choice(name, "mode", mode, ("min", "max"))
     f = check_positive(name, "factor", factor)
     if f >= 1:
         raise ValueError(f"{name}: factor must be < 1, got factor={factor!r}")
-    wait = check_non_negative(name, "patience", patience)
+    wait = check_count(name, "patience", patience)
     delta = check_non_negative(name, "threshold", threshold)
     check_choice(name, "threshold_mode", threshold_mode, ("rel", "abs"))
-    rest = int(check_non_negative(name, "cooldown", cooldown))
+    rest = check_count(name, "cooldown", cooldown)
     floor = check_lr(name, "min_lr", min_lr)
     smallest = check_non_negative(name, "eps", eps)
 

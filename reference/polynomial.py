@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._types import Schedule, as_steps
-from ._validate import check_lr, check_non_negative, check_positive
+from ._validate import check_bool, check_lr, check_non_negative, check_positive
 
 __all__ = ["inverse_sqrt", "linear", "linear_warmup", "polynomial"]
 
@@ -56,6 +56,7 @@ def polynomial(
     d = check_positive(name, "decay_steps", decay_steps)
     p = check_positive(name, "power", power)
     begin = check_non_negative(name, "transition_begin", transition_begin)
+    cycle = check_bool(name, "cycle", cycle)
 
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
         s = np.maximum(as_steps(steps) - begin, 0.0)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._types import Schedule
+from ._validate import short_repr
 from .constant import constant
 from .cosine import cosine, cosine_restarts, warmup_cosine
 from .cyclic import cyclic, interpolate, one_cycle
@@ -62,11 +63,11 @@ def build(spec: Mapping[str, Any], *, where: str = "") -> Schedule:
     """
     prefix = f"{where}: " if where else ""
     if not isinstance(spec, Mapping) or "formula" not in spec:
-        raise ValueError(f"{prefix}expected a table with a 'formula' key, got {spec!r}")
+        raise ValueError(f"{prefix}expected a table with a 'formula' key, got {short_repr(spec)}")
     params = {k: v for k, v in spec.items() if k != "formula"}
     formula = spec["formula"]
-    if formula not in FORMULAS:
-        raise ValueError(f"{prefix}unknown formula {formula!r}; known: {', '.join(sorted(FORMULAS))}")
+    if not isinstance(formula, str) or formula not in FORMULAS:
+        raise ValueError(f"{prefix}unknown formula {short_repr(formula)}; known: {', '.join(sorted(FORMULAS))}")
     accepted = parameters(formula)
     unknown = sorted(set(params) - set(accepted))
     if unknown:

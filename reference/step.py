@@ -119,9 +119,7 @@ def piecewise_constant(
     """
     name = "piecewise_constant"
     bounds = np.array(check_increasing(name, "boundaries", boundaries))
-    if not isinstance(values, (list, tuple)):
-        raise ValueError(f"{name}: values must be a list, got values={values!r}")
-    check_same_length(name, "values", values, len(bounds) + 1)
+    values = check_same_length(name, "values", values, len(bounds) + 1)
     vals = np.array([check_lr(name, f"values[{i}]", v) for i, v in enumerate(values)])
     side = check_choice(name, "at_boundary", at_boundary, ("next", "previous"))
     searchside = "right" if side == "next" else "left"

@@ -9,10 +9,11 @@ formulas to it, the way a real adapter maps formulas to its framework's API.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from adapters._base import NotExpressible, Plan, Trajectory, run_program, select
 from cases.catalogue import Case
+from cases.vocabulary import HintError, HintKey, HintKeys, one_of
 
 _PROGRAM = """\
 from tests.fake_framework import Scheduler
@@ -57,6 +58,19 @@ class FakeAdapter:
     distribution = "pytest"  # any installed distribution: its version is recorded
     module = "tests.fake_framework"
     kernels: str | None = None
+    hint_keys: ClassVar[HintKeys] = {
+        "fake": {
+            "bug": HintKey(
+                "a string", "the scheduler misbehaves: one step late or doubled", one_of({"late", "double"})
+            ),
+            "raise_at": HintKey(
+                "an integer",
+                "the scheduler raises when advanced to this step",
+                lambda v: "" if v > 0 else "must be > 0",
+            ),
+            "crash": HintKey("a string", "the adapter raises in plan() or run()", one_of({"plan", "run"})),
+        }
+    }
     runs = 0  # counts run() calls, to check that probes share one run
 
     def plan(self, case: Case) -> Plan:
@@ -64,6 +78,8 @@ class FakeAdapter:
         if hint.get("crash") == "plan":
             raise RuntimeError("mapping bug")
         if case.formula == "constant":
+            if "bug" in hint:  # as a real adapter refuses a hint that does not fit the case
+                raise HintError("hints.fake.bug", f"a constant rate has no {hint['bug']!r} bug to show")
             kwargs: dict[str, Any] = {"init_lr": case.params["value"]}
         elif case.formula == "step_decay":
             kwargs = {k: case.params[k] for k in ("init_lr", "step_size", "gamma")}

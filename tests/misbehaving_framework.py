@@ -16,12 +16,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from adapters._base import Plan, Trajectory
 from cases.catalogue import Case
+from cases.vocabulary import HintKey, HintKeys, one_of
 from tests.fake_framework import FakeAdapter
 
 
@@ -87,6 +88,16 @@ class MisbehavingAdapter(FakeAdapter):
     """The fake framework's adapter, misbehaving as ``hints.wild.misbehave`` says."""
 
     name = "wild"
+    hint_keys: ClassVar[HintKeys] = {
+        **FakeAdapter.hint_keys,
+        "wild": {
+            "misbehave": HintKey(
+                "a string",
+                "how to misbehave: a process death or hang (plan_* in plan), or a garbage answer",
+                one_of({*PROCESS, *GARBAGE, *(f"plan_{p}" for p in PROCESS), "plan_none", "plan_unpicklable"}),
+            )
+        },
+    }
 
     def _misbehaviour(self, case: Case) -> str:
         return str(case.hint("wild").get("misbehave", ""))

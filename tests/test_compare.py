@@ -82,10 +82,17 @@ def test_shift_classification_works_on_sparse_steps() -> None:
     assert result.shift == +1
 
 
-def test_nan_is_infinitely_wrong_but_matching_nans_are_not() -> None:
+def test_nan_is_infinitely_wrong() -> None:
     actual = REF.copy()
     actual[5] = np.nan
     result = run(actual)
     assert not result.agrees and result.first_divergent_step == 5 and result.max_abs_err == np.inf
-    both = compare(np.arange(2), np.array([np.nan, 1.0]), np.array([np.nan, 1.0]), TIGHT, COSINE)
-    assert both.agrees
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_a_non_finite_value_never_agrees_not_even_with_itself(value: float) -> None:
+    steps = np.arange(3)
+    for actual, expected in (([value, 1.0, value], [value, 1.0, value]), ([1.0, 1.0, 1.0], [value, 1.0, value])):
+        both = compare(steps, np.array(actual), np.array(expected), TIGHT, COSINE)
+        assert not both.agrees and (both.first_divergent_step, both.divergent_steps) == (0, 2)
+        assert both.max_abs_err == both.max_rel_err == np.inf

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from cases.plugin import OPTIONS
+from cases.vocabulary import default_vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -46,3 +47,11 @@ def test_tox_envs_in_the_frameworks_table_exist() -> None:
     assert listed and listed <= envs, listed - envs
     matrix = config["tox"]["labels"].split("=", 1)[1]
     assert listed <= {e.strip() for e in matrix.split(",")}
+
+
+def test_the_hints_table_lists_every_declared_hint_with_its_kind() -> None:
+    rows = {(hint, kind.strip()) for hint, kind in re.findall(r"^\| `(hints\.[\w.-]+)` \| ([^|]+) \|", README, re.M)}
+    declared = default_vocabulary().hints
+    assert rows == {
+        (f"hints.{section}.{key}", spec.kind) for section, keys in declared.items() for key, spec in keys.items()
+    }

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cases.catalogue import CaseFileError
-from cases.expectations import Expectation, ExpectationSet, load_expectations
+from cases.expectations import Expectation, ExpectationSet, check_expectation_files, load_expectations
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +56,10 @@ def test_missing_file_means_no_entries(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (ENTRY.replace('link = "https://example.org/issue/1"\n', ""), "divergence #1: field 'link': required"),
+        (
+            ENTRY.replace('link = "https://example.org/issue/1"\n', ""),
+            "divergence #1 ('one_cycle[T100-*]-fw*'): field 'link': required, a non-empty string, got None",
+        ),
         (ENTRY.replace("https://example.org", "http://example.org"), "field 'link': must be an https:// URL"),
         (ENTRY + "first_divergent_step = -1\n", "field 'first_divergent_step': must be a step (int >= 0), got -1"),
         (ENTRY + "error = 3\n", "field 'error': must be a string, got 3"),
@@ -114,3 +117,13 @@ def test_stale_entries_and_ambiguous_ids() -> None:
 def test_project_expectation_files_load_with_reasons_and_links(path: Path) -> None:
     entries = load_expectations(path.parent, path.stem).entries
     assert entries and all(len(e.reason) > 40 and e.link.startswith("https://") for e in entries)
+
+
+def test_expectation_files_must_be_named_after_an_adapter(tmp_path: Path) -> None:
+    (tmp_path / "torch.toml").write_text("")
+    check_expectation_files(tmp_path, ["torch", "optax"])
+    (tmp_path / "tourch.toml").write_text("")
+    with pytest.raises(CaseFileError, match=r"tourch\.toml: no adapter named 'tourch'; .* adapters: optax, torch$"):
+        check_expectation_files(tmp_path, ["torch", "optax"])
+    with pytest.raises(CaseFileError, match="none: not a directory of expectation files"):
+        check_expectation_files(tmp_path / "none", ["torch"])

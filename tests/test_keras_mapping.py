@@ -12,6 +12,7 @@ from adapters._base import NotExpressible, as_int, first_fit
 from adapters.keras_adapter import KerasAdapter, KerasJaxAdapter, KerasTorchAdapter
 from adapters.keras_schedules import keras_call
 from cases.catalogue import load_catalogue
+from cases.vocabulary import HintError
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {c.id: c for c in load_catalogue(ROOT / "cases" / "catalogue")}
@@ -116,12 +117,21 @@ def test_hints_leave_arguments_at_keras_defaults_or_add_them() -> None:
     [
         ({"omit": ["t_mul"]}, "hints.keras.omit: PolynomialDecay is not passed 't_mul'"),
         ({"kwargs": {"power": 2.0}}, r"hints.keras.kwargs: \['power'\] already come from the case parameters"),
-        ({"apii": "SGD"}, r"hints.keras: unknown key\(s\) \['apii'\]"),
+        (
+            {"kwargs": {"t_mul": 2.0}},
+            r"hints.keras.kwargs: \['t_mul'\] are no keywords of keras.optimizers.schedules.PolynomialDecay: \['cycle', ",
+        ),
+        (
+            {"api": "CosineDecay"},
+            r"hints.keras.api: CosineDecay is no Keras API for formula 'polynomial' \(mapped: PolynomialDecay\)",
+        ),
+        ({"api": "LearningRateScheduler"}, r"hints.keras.schedule: LearningRateScheduler needs the per-epoch function"),
     ],
 )
-def test_bad_hints_are_named(hint: dict, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+def test_hints_that_do_not_fit_the_case_are_hint_errors(hint: dict, message: str) -> None:
+    with pytest.raises(HintError, match=message) as caught:
         call("polynomial", hint=hint, init_lr=0.1, decay_steps=50)
+    assert message.startswith(caught.value.field)
 
 
 def test_learning_rate_scheduler_runs_the_hinted_function_with_its_source() -> None:
@@ -129,10 +139,6 @@ def test_learning_rate_scheduler_runs_the_hinted_function_with_its_source() -> N
     c = call("step_decay", hint=hint, init_lr=0.01, step_size=10, gamma=0.25, offset=1)
     assert (c.api, c.kind, c.lr, c.kwargs["schedule"]) == ("LearningRateScheduler", "callback", 0.01, "StepDecay()")
     assert "class StepDecay" in c.source
-    with pytest.raises(ValueError, match=r"no file 'cases/seeds/missing\.py'"):
-        call("step_decay", hint={**hint, "source": "cases/seeds/missing.py"}, init_lr=0.01, step_size=10, gamma=0.25)
-    with pytest.raises(ValueError, match=r"hints\.keras\.schedule"):
-        call("step_decay", hint={"api": "LearningRateScheduler"}, init_lr=0.01, step_size=10, gamma=0.25)
 
 
 def test_adapter_names_and_probes_follow_the_backend() -> None:
@@ -200,12 +206,20 @@ def test_first_fit_takes_the_closest_binding_that_fits_and_says_why_others_did_n
         return Bound(float(x), note="as a float")
 
     bindings = {"f": (("Whole", whole), ("Real", real), ("Hinted", lambda x: Bound(str(x))))}
-    assert first_fit(bindings, "f", None, {("f", "Hinted")}, lambda fn: fn(3.0), "API") == Bound(3)
-    assert first_fit(bindings, "f", None, {("f", "Hinted")}, lambda fn: fn(2.5), "API") == Bound(
+
+    def fit(formula: str, api: str | None, x: float, hint_only=(("f", "Hinted"),)) -> Bound:
+        return first_fit(bindings, formula, api, hint_only, lambda fn: fn(x), "API", hint_field="hints.fw.api")
+
+    assert fit("f", None, 3.0) == Bound(3)
+    assert fit("f", None, 2.5) == Bound(
         2.5, "closer APIs do not fit (Whole: Whole needs an integer x, the case has x=2.5); as a float"
     )
-    assert first_fit(bindings, "f", "Hinted", {("f", "Hinted")}, lambda fn: fn(2.5), "API") == Bound("2.5")
+    assert fit("f", "Hinted", 2.5) == Bound("2.5")
     with pytest.raises(NotExpressible, match=r"no API for 'g' \(mapped: none\)"):
-        first_fit(bindings, "g", None, (), lambda fn: fn(1.0), "API")
+        fit("g", None, 1.0)
     with pytest.raises(NotExpressible, match="Whole: Whole needs an integer x"):
-        first_fit(bindings, "f", "Whole", (), lambda fn: fn(2.5), "API")
+        fit("f", "Whole", 2.5)
+    with pytest.raises(
+        HintError, match=r"hints.fw.api: Other is no API for formula 'f' \(mapped: Whole, Real, Hinted\)"
+    ):
+        fit("f", "Other", 2.5)

@@ -10,7 +10,8 @@ import pytest
 
 from adapters import REGISTRY, NotExpressible, load_adapter
 from adapters.mindspore_adapter import MindSporeAdapter, MindSporeDynamicAdapter
-from cases.catalogue import Case, load_catalogue
+from cases.catalogue import Case, CaseFileError, load_catalogue
+from cases.vocabulary import HintError
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "cases" / "catalogue"
 CELLS = MindSporeAdapter()
@@ -140,21 +141,82 @@ def test_list_length_hint_runs_the_optimizer_past_the_end(cases: dict[str, Case]
     assert "for step in np.arange(0, 13):  # the compared steps" in plan.repro
 
 
+CASE = """
+[[case]]
+id = "t"
+formula = "exponential"
+steps = { stop = 10 }
+params = { init_lr = 0.1, decay_steps = 2, decay_rate = 0.5 }
+"""
+
+
 @pytest.mark.parametrize(
     ("hints", "message"),
     [
-        ({"mindspore": {"optimiser": {}}}, "unknown key"),
-        ({"mindspore": {"optimizer": {"api": "Adam"}}}, "optimizer.api"),
-        ({"mindspore": {"optimizer": {"nesterov": True}}}, "hints.mindspore.optimizer"),
-        ({"mindspore": {"optimizer": {"learning_rate": 0.1}}}, "only with groups"),
-        ({"mindspore": {"groups": [{"lr": "case"}, {"lr": "case"}]}}, "exactly one group"),
-        ({"mindspore": {"groups": [{"lr": "case", "momentum": 0.9}]}}, r"groups\[0\]"),
-        ({"mindspore": {"groups": [{"lr": "case"}, {"lr": {"formula": "cosine", "init_lr": 0.1}}]}}, "decay_steps"),
-        ({"mindspore-dynamic": {"length": 0}}, "length must be an int"),
+        (
+            "mindspore = { optimiser = {} }",
+            "field 'hints.mindspore.optimiser': unknown key; hints.mindspore takes: optimizer, groups",
+        ),
+        (
+            "mindspore = { optimizer = { api = 'Adam' } }",
+            "field 'hints.mindspore.optimizer': api must be one of ['Momentum', 'SGD'], got 'Adam'",
+        ),
+        (
+            "mindspore = { optimizer = { nesterov = true } }",
+            "field 'hints.mindspore.optimizer': unknown key 'nesterov'; keys: ",
+        ),
+        (
+            "mindspore = { optimizer = { momentum = '0.9' } }",
+            "field 'hints.mindspore.optimizer': momentum must be a finite number, got '0.9'",
+        ),
+        (
+            "mindspore = { optimizer = { momentum = true } }",
+            "field 'hints.mindspore.optimizer': momentum must be a finite number, got True",
+        ),
+        (
+            "mindspore = { groups = [{ lr = 'case' }, { lr = 'case' }] }",
+            "field 'hints.mindspore.groups': exactly one group must have lr = \"case\"",
+        ),
+        (
+            "mindspore = { groups = [{ lr = 'case', momentum = 0.9 }] }",
+            "field 'hints.mindspore.groups': [0] must be a table with 'lr' and optional 'weight_decay'",
+        ),
+        (
+            "mindspore = { groups = [{ lr = 'case', weight_decay = 'none' }] }",
+            "field 'hints.mindspore.groups': [0].weight_decay must be a finite number, got 'none'",
+        ),
+        (
+            "mindspore = { groups = [{ lr = 'case' }, { lr = { formula = 'cosine', init_lr = 0.1 } }] }",
+            "field 'hints.mindspore.groups': [1].lr: cosine: missing required parameter(s) ['decay_steps']",
+        ),
+        (
+            "mindspore = { groups = [{ lr = 'case' }, { lr = 0.1 }] }",
+            "field 'hints.mindspore.groups': [1].lr: expected a table with a 'formula' key, got 0.1",
+        ),
+        (
+            "mindspore-dynamic = { length = 0 }",
+            "field 'hints.mindspore-dynamic.length': must be >= 1 and at most MAX_STEP = 2,000,000, got 0",
+        ),
+        (
+            "mindspore-dynamic = { length = 1e3 }",
+            "field 'hints.mindspore-dynamic.length': must be an integer, got 1000.0",
+        ),
+        (
+            "mindspore-dynamic = { length = 1_000_000_000_000 }",
+            "field 'hints.mindspore-dynamic.length': must be >= 1 and at most MAX_STEP",
+        ),
     ],
 )
-def test_bad_hints_name_the_case_and_the_key(hints: dict[str, Any], message: str) -> None:
-    case = make("exponential", {"init_lr": 0.1, "decay_steps": 2, "decay_rate": 0.5}, hints=hints)
-    with pytest.raises(ValueError, match=message) as caught:
+def test_bad_hints_are_refused_at_load_naming_the_case_and_the_key(tmp_path: Path, hints: str, message: str) -> None:
+    (tmp_path / "ms.toml").write_text(f"{CASE}hints = {{ {hints} }}\n")
+    with pytest.raises(CaseFileError) as caught:
+        load_catalogue(tmp_path)
+    assert str(caught.value).startswith(f"{tmp_path / 'ms.toml'}: case #1 ('t'): {message}"), str(caught.value)
+
+
+def test_a_learning_rate_without_groups_is_a_hint_error() -> None:
+    case = make("exponential", {"init_lr": 0.1, "decay_steps": 2, "decay_rate": 0.5},
+                hints={"mindspore": {"optimizer": {"learning_rate": 0.1}}})  # fmt: skip
+    with pytest.raises(HintError, match="learning_rate is the groups' default rate: only with groups") as caught:
         LISTS.plan(case)
-    assert "case 't'" in str(caught.value)
+    assert caught.value.field == "hints.mindspore.optimizer"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from adapters._base import NotExpressible
-from adapters.optax_adapter import PROBES, PYTHON_PROBE_MAX_STEPS, OptaxAdapter
+from adapters.optax_adapter import BINDINGS, KEYWORDS, PROBES, PYTHON_PROBE_MAX_STEPS, OptaxAdapter
 from cases.catalogue import Case, load_catalogue
+from cases.vocabulary import HintError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,13 +123,47 @@ def test_create_learning_rate_fn_runs_the_guide_verbatim():
 
 def test_create_learning_rate_fn_config_must_imply_the_case():
     hint = {"api": "create_learning_rate_fn", "config": {"warmup_epochs": 5, "num_epochs": 3}, "steps_per_epoch": 468}
-    with pytest.raises(ValueError, match=r"decay_steps=468 \(case: 1404\)"):
+    with pytest.raises(HintError, match=r"decay_steps=468 \(case: 1404\)") as caught:
         plan("warmup_cosine", {"peak_lr": 0.001, "warmup_steps": 2340, "decay_steps": 1404}, **hint)
+    assert caught.value.field == "hints.optax.config"
 
 
-def test_unknown_hint_key_is_an_error_naming_the_case():
-    with pytest.raises(ValueError, match=r"case 't': hints.optax: unknown key\(s\) \['apu'\]"):
-        plan("constant", {"value": 0.1}, apu="constant_schedule")
+@pytest.mark.parametrize(
+    ("hint", "field", "message"),
+    [
+        (
+            {"kwargs": {"peak_value": 0.1}},
+            "hints.optax.kwargs",
+            "['peak_value'] are no keywords of optax.constant_schedule: ['value']",
+        ),
+        (
+            {"api": "cosine_decay_schedule"},
+            "hints.optax.api",
+            "cosine_decay_schedule is no optax schedule for formula 'constant' (mapped: constant_schedule)",
+        ),
+        (
+            {"api": "create_learning_rate_fn", "config": {"warmup_epochs": 1, "num_epochs": 2}},
+            "hints.optax.api",
+            "is no optax schedule for formula 'constant'",
+        ),
+    ],
+)
+def test_a_hint_that_does_not_fit_the_case_is_a_hint_error(hint: dict, field: str, message: str):
+    with pytest.raises(HintError, match=re.escape(message)) as caught:
+        plan("constant", {"value": 0.1}, **hint)
+    assert caught.value.field == field
+
+
+def test_create_learning_rate_fn_needs_its_config():
+    params = {"peak_lr": 0.001, "warmup_steps": 2340, "decay_steps": 1404}
+    with pytest.raises(HintError, match="needs config and steps_per_epoch") as caught:
+        plan("warmup_cosine", params, api="create_learning_rate_fn", steps_per_epoch=468)
+    assert caught.value.field == "hints.optax.config"
+
+
+def test_the_keyword_table_covers_every_api_the_adapter_calls():
+    apis = {api for pairs in BINDINGS.values() for api, _ in pairs} - {"create_learning_rate_fn"}
+    assert set(KEYWORDS) == apis
 
 
 @pytest.mark.parametrize("formula", ["inverse_time", "inverse_sqrt", "product", "reduce_on_plateau"])

@@ -110,7 +110,7 @@ def test_a_malformed_platform_scope_names_the_file_the_entry_and_the_field(tmp_p
     (tmp_path / "fake.toml").write_text(ENTRY + fields + "\n")
     with pytest.raises(CaseFileError) as error:
         load_expectations(tmp_path, "fake")
-    assert str(error.value).startswith(f"{tmp_path / 'fake.toml'}: divergence #1: ")
+    assert str(error.value).startswith(f"{tmp_path / 'fake.toml'}: divergence #1 ('step[k3]-fake*'): ")
     assert problem in str(error.value)
 
 

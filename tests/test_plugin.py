@@ -160,6 +160,58 @@ def test_malformed_case_file_stops_the_run_with_file_case_and_field(run) -> None
     )
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('gamma = 0.5 }\nhints = { fake = { bug = "late" } }', 'gamma = 0.5 }\nhints = { fake = { bug = "lat" } }'),
+         "catalogue/cases.toml: case #2 ('step[k3-late]'): field 'hints.fake.bug': must be one of ['double', 'late'], got 'lat'"),
+        (("steps = { stop = 8 }", "steps = [0, 1000000000000]"),
+         "catalogue/cases.toml: case #4 ('cos[T5]'): field 'steps': steps must be >= 0 and below MAX_STEP = 2,000,000, got steps[1]=1000000000000"),
+        (('id = "cos[T5]"', 'id = "cos[T5]"\nonly = ["tourch"]'),
+         "catalogue/cases.toml: case #4 ('cos[T5]'): field 'only': unknown framework 'tourch'; known: fake, keras, "),
+    ],
+)  # fmt: skip
+def test_malformed_case_file_is_a_one_line_usage_error_without_traceback(run, change, message: str) -> None:
+    result, records = run(CASES.replace(*change))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR and records == {}
+    errors = [line for line in result.stderr.lines if line.strip()]
+    assert errors == [f"ERROR: {errors[0][7:]}"] and message in errors[0], result.stderr.str()
+    assert "Traceback" not in result.stderr.str() + result.stdout.str()
+
+
+FLAT_WITH_A_BUG = """
+[[case]]
+id = "flat"
+formula = "constant"
+steps = [0, 1]
+params = { value = 0.1 }
+hints = { fake = { bug = "late" } }
+"""
+
+
+def test_a_hint_that_does_not_fit_its_case_is_a_usage_error_when_planned(run) -> None:
+    result, records = run(CASES + FLAT_WITH_A_BUG)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR and records == {}
+    expect_lines(
+        result.stderr,
+        "ERROR: *catalogue/cases.toml: case #5 ('flat'): field 'hints.fake.bug': a constant rate has no 'late' bug to show",
+    )
+
+
+def test_malformed_tolerances_and_expectation_files_are_usage_errors(run, pytester: pytest.Pytester) -> None:
+    (pytester.path / "tolerances.toml").write_text('[float32]\nrtol = 1e-5\nreason = "only float32"\n')
+    result, _ = run()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    expect_lines(result.stderr, "*tolerances.toml: no tolerance for float64: adapters report values in each of*")
+    shutil.copy(ROOT / "cases" / "tolerances.toml", pytester.path / "tolerances.toml")
+    result, _ = run(CASES, "divergence = 5\n")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    expect_lines(result.stderr, "*expectations/fake.toml: field 'divergence': must be [[divergence]] tables, got 5")
+    (pytester.path / "expectations" / "tourch.toml").write_text("")
+    result, _ = run()
+    expect_lines(result.stderr, "*expectations/tourch.toml: no adapter named 'tourch'; expectation files are named*")
+
+
 def test_unknown_framework_is_a_usage_error(run) -> None:
     result, _ = run(CASES, LATE_DOCUMENTED, frameworks="fake,torhc")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

@@ -119,3 +119,48 @@ def test_unknown_and_missing_parameters_are_listed() -> None:
         reference.build({"formula": "cosine", "init_lr": 0.1, "decay_steps": 10, "T_max": 10})
     with pytest.raises(ValueError, match=re.escape("unknown formula 'cosin'; known: ")):
         reference.build({"formula": "cosin"})
+
+
+#: Values of the wrong type for each kind of parameter (by its annotation): a bool is not a number, a
+#: number or the string "false" is not a bool, a string is not a list, ...
+WRONG_TYPES = {
+    "number": [True, False, "0.1", [0.1], {"v": 0.1}, NAN, float("inf"), 10**400],
+    "bool": [1, 0, 1.0, "false", "no", "true", [True], {"v": True}],
+    "list": [0.1, "0.1", True, {"v": 0.1}, [True], ["0.1"], [[0.1]], [NAN]],
+    "table": [0.1, "constant", True, [{"formula": "constant", "value": 0.1}]],
+    "tables": [0.1, "0.1", True, {"formula": "constant", "value": 0.1}, [0.1], ["constant"]],
+    "choice": [1, True, ["clamp"], {"v": 1}, "no-such-choice"],
+}
+
+
+def kind_of(annotation: str) -> str:
+    """The kind of a factory parameter from its annotation (e.g. ``"float | None"`` is a number)."""
+    for prefix, kind in (("bool", "bool"), ("list[Mapping", "tables"), ("list", "list"), ("Mapping", "table"),
+                         ("Literal", "choice"), ("float", "number"), ("int", "number")):  # fmt: skip
+        if annotation.startswith(prefix):
+            return kind
+    raise AssertionError(f"no kind for annotation {annotation!r}")
+
+
+def wrong_type_rows() -> list:
+    rows = []
+    for formula in sorted(reference.FORMULAS):
+        for name, parameter in reference.parameters(formula).items():
+            values = WRONG_TYPES[kind_of(parameter.annotation)]
+            rows += [pytest.param(formula, name, v, id=f"{formula}-{name}-{v!r}"[:60]) for v in values]
+    return rows
+
+
+@pytest.mark.parametrize(("formula", "name", "value"), wrong_type_rows())
+def test_every_parameter_rejects_values_of_the_wrong_type_naming_it(formula: str, name: str, value: object) -> None:
+    with pytest.raises(ValueError) as caught:
+        reference.build({"formula": formula, **VALID[formula], name: value})([0, 1, 2])
+    assert re.search(rf"{formula}: (\w+: )*{name}\b", str(caught.value)), str(caught.value)
+    assert len(str(caught.value)) < 400 and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("t_mult", [1.0, 1.0 + 1e-12])
+def test_restart_cycles_are_bounded_instead_of_exhausting_memory(t_mult: float) -> None:
+    schedule = reference.build({"formula": "cosine_restarts", "init_lr": 0.1, "first_period": 1e-9, "t_mult": t_mult})
+    with pytest.raises(ValueError, match=r"at most 1,000,000 cycles up to step 1000, got first_period=1e-09"):
+        schedule([0, 1000])

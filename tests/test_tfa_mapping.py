@@ -15,6 +15,7 @@ from adapters._tf import Program, update_loop
 from adapters.keras_legacy_adapter import KerasLegacyAdapter
 from adapters.tfa_adapter import TfaAdapter
 from cases.catalogue import Case, load_catalogue
+from cases.vocabulary import HintError
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = {case.id: case for case in load_catalogue(ROOT / "cases" / "catalogue", root=ROOT)}
@@ -89,16 +90,16 @@ def test_other_formulas_are_not_expressible() -> None:
         TfaAdapter().plan(CATALOGUE["constant[lr0.1]"])
 
 
-def test_a_subclass_hint_that_contradicts_the_mode_is_not_expressible() -> None:
-    with pytest.raises(NotExpressible, match="Triangular2CyclicalLearningRate does not compute mode 'exp_range'"):
+def test_a_subclass_hint_that_contradicts_the_mode_is_a_hint_error() -> None:
+    with pytest.raises(HintError, match="Triangular2CyclicalLearningRate does not compute mode 'exp_range'") as caught:
         TfaAdapter().plan(cyclic(mode="exp_range", hints={"tfa": {"api": "Triangular2CyclicalLearningRate"}}))
+    assert caught.value.field == "hints.tfa.api"
 
 
-def test_an_unknown_api_hint_names_the_file_case_and_choices() -> None:
-    with pytest.raises(
-        ValueError, match=r"tests/test_tfa_mapping.py: case 'cyclic\[test\]': hints.tfa.api must be one of"
-    ):
-        TfaAdapter().plan(cyclic(hints={"tfa": {"api": "CyclicLR"}}))
+def test_an_unknown_api_hint_is_refused_with_the_choices() -> None:
+    problem = TfaAdapter.hint_keys["tfa"]["api"].problem("CyclicLR")
+    assert problem.startswith("must be one of ['CyclicalLearningRate', 'ExponentialCyclicalLearningRate', ")
+    assert problem.endswith("got 'CyclicLR'")
 
 
 @pytest.mark.parametrize(
