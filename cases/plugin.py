@@ -187,7 +187,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
-    if state is None or not state.collected:
+    if state is None or JOURNAL not in config.stash:  # nothing ran (not collected, or --collect-only)
         return
     counts: dict[str, int] = {}
     for record in state.harness.records:

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["OUTPUT_SUFFIXES", "finish_swap", "publish", "staged_folder", "write_atomic"]
+__all__ = ["OUTPUT_SUFFIXES", "finish_swap", "interrupted_swaps", "publish", "staged_folder", "write_atomic"]
 
 #: What an output folder (``merged``, ``upgrade``) may hold; a folder with anything else (a
 #: subfolder, a ``.py`` file) is not ours and is never replaced: ``--out .`` fails instead of
@@ -69,8 +69,17 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     _fsync_folder(path.parent)
 
 
+_STAGES = ("partial", "new", "old")
+
+
 def _work(target: Path, stage: str) -> Path:
     return target.with_name(f".{target.name}.{stage}")
+
+
+def interrupted_swaps(folder: Path) -> list[Path]:
+    """The output folders inside ``folder`` whose replacement was interrupted (work folders left)."""
+    work = [w for w in Path(folder).glob(".*") if w.is_dir() and w.suffix.lstrip(".") in _STAGES]
+    return sorted({w.with_name(w.name[1:].rsplit(".", 1)[0]) for w in work})
 
 
 def finish_swap(target: Path) -> None:

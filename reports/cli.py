@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 # stdlib only at import time: `ci` runs where only tox is installed (the others import numpy)
-from .atomic import finish_swap, staged_folder, write_atomic
+from .atomic import finish_swap, interrupted_swaps, staged_folder, write_atomic
 from .freshness import STALE_AFTER
 
 if TYPE_CHECKING:
-    from .merge import ResultSet, Run
+    from .merge import ResultSet
 
 __all__ = ["main"]
 
@@ -38,11 +38,6 @@ def _size(path: Path) -> str:
 
 def _stale_after(args: argparse.Namespace) -> datetime.timedelta:
     return datetime.timedelta(hours=args.stale_after)
-
-
-def _flag_lines(runs: Sequence[Run], side: str = "") -> list[str]:
-    """One line per incomplete or stale run."""
-    return [f"  {side}run {run.name}: {flag}" for run in runs for flag in run.flags]
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
@@ -62,7 +57,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
         write_atomic(staging / "report.html", render.render_report(envelope, workers=args.workers))
     runs = ", ".join(f"{run.name} ({len(run.records)})" for run in result_set.runs)
     print(f"merged {len(envelope['results'])} results from {len(result_set.runs)} runs: {runs}")
-    print("\n".join(_flag_lines(result_set.runs)) or "  every run complete and current")
+    flags = [f"  run {run.name}: {flag}" for run in result_set.runs for flag in run.flags]
+    print("\n".join(flags) or "  every run complete and current")
     for name in ("results.json", "junit.xml", "report.html"):
         print(f"  {args.out / name} ({_size(args.out / name)})")
     print(f"in {time.perf_counter() - started:.1f} s")
@@ -149,8 +145,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
     for folder in args.folders:
         if not folder.is_dir():
             raise ValueError(f"{folder}: not a folder")
-        works = [w for w in folder.glob(".*") if w.is_dir() and w.suffix in (".new", ".old", ".partial")]
-        for target in sorted({folder / w.name[1:].rsplit(".", 1)[0] for w in works}):
+        for target in interrupted_swaps(folder):
             finish_swap(target)
             done.append(f"{target}: finished its interrupted replacement")
         for subfolder in (folder, *merge.subfolders(folder)):
