@@ -8,7 +8,7 @@ the reference and actual trajectories, the comparison, and the outcome (see
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,7 +26,7 @@ from .platform_facts import machine_facts
 from .platform_scope import fact
 from .vocabulary import HintError
 
-__all__ = ["Harness", "Target", "build_targets", "kernel_dependent", "runner_key"]
+__all__ = ["Harness", "Target", "build_targets", "runner_key"]
 
 
 @dataclass(frozen=True)
@@ -252,18 +252,6 @@ class Harness:
                 outcome="diverge" if mismatch else "documented_divergence",
                 reason=f"{mismatch}\n{message}" if mismatch else f"{exp.reason} ({exp.link})\n{message}",
             )
-
-
-def kernel_dependent(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The tests whose verdict depends on the CPU kernels: each with its outcome per kernel (``default``
-    for the framework's own choice), where the default and the variants that ran do not all agree on it."""
-    verdicts: dict[str, dict[str, str]] = {}
-    for record in records:
-        redundant = record["outcome"] == "skipped" and record.get("kernel")
-        if not redundant:
-            base = f"{record['case']}-{record['column'].split('@')[0]}"
-            verdicts.setdefault(base, {})[record.get("kernel") or "default"] = record["outcome"]
-    return [{"id": i, "outcomes": v} for i, v in verdicts.items() if len(set(v.values())) > 1]
 
 
 def _finite_or_str(value: float) -> float | str:

@@ -1,8 +1,10 @@
 """pytest wiring: options, test generation from the catalogue, outcomes, reports.
 
 Loaded by the root ``conftest.py``. It only wires things together: the catalogue
-(``cases.catalogue``), the adapters (``adapters``), the judging (``cases.harness``) and the
-JSON file (``reports.results``).
+(``cases.catalogue``), the adapters (``adapters``), the judging (``cases.harness``), the
+JSON file (``reports.results``) with its journal (``reports.journal``: each record appended as
+it completes, so a killed run keeps what finished), and the atomic replacement of the HTML and
+JUnit files other plugins write (``cases.atomic_outputs``).
 """
 
 from __future__ import annotations
@@ -15,22 +17,25 @@ import pytest
 
 from adapters import REGISTRY, load_adapter
 from adapters._base import distribution_version
+from reports.journal import Journal
 from reports.junit import PROPERTIES
-from reports.results import write_results
+from reports.kernels import kernel_dependent
 
+from .atomic_outputs import AtomicOutputs
 from .catalogue import DEFAULT_TOLERANCES, CaseFileError, load_catalogue, load_tolerances
 from .expectations import ExpectationSet, check_expectation_files, load_expectations
-from .harness import Harness, Target, build_targets, kernel_dependent
+from .harness import Harness, Target, build_targets
 from .isolation import make_runners
 from .vocabulary import Vocabulary
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
 STATE = pytest.StashKey["Conformance"]()
+JOURNAL = pytest.StashKey[Journal]()
 
 OPTIONS = {
     "--framework": "comma-separated adapters to run (default: $LRCONFORM_FRAMEWORKS, else all registered)",
-    "--lrconform-json": "result file (default: reports/out/<run name>/results.json)",
+    "--lrconform-json": "result file (default: reports/out/<run name>/results.json; journal beside it while running)",
     "--lrconform-run-name": "name of this run in results (default: the selected adapters joined by '+')",
     "--lrconform-catalogue": "directory of case files (default: cases/catalogue)",
     "--lrconform-expectations": "directory of <adapter>.toml divergence files (default: cases/expectations)",
@@ -122,7 +127,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         group.addoption(flag, dest=dest, action=action, default=None, help=text)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-html and junitxml read their paths
 def pytest_configure(config: pytest.Config) -> None:
+    AtomicOutputs.install(config)
     config.stash[STATE] = Conformance(config)
 
 
@@ -179,6 +186,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     record = getattr(item, "lrconform_record", None)
     if record is None or call.when != "call":
         return report
+    if JOURNAL in item.config.stash:
+        item.config.stash[JOURNAL].append(record)
     for key in PROPERTIES:
         item.user_properties.append((key, record.get(key)))
     report.user_properties = list(item.user_properties)
@@ -190,26 +199,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     return report
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the journal once the tests to run are known (not for --collect-only: nothing runs)."""
     state = session.config.stash.get(STATE, None)
-    if state is None or not state.collected:
+    if state is None or not state.collected or session.config.option.collectonly:
         return
-    write_results(
-        state.json_path,
-        records=state.harness.records,
-        run={
-            "name": state.run_name,
-            "frameworks": state.adapters,
-            "argv": list(session.config.args),
-            "kernel_dependent": kernel_dependent(state.harness.records),
-        },
-        adapters=state.harness.adapter_info(),
-    )
+    run = {"name": state.run_name, "frameworks": state.adapters, "argv": list(session.config.args)}
+    session.config.stash[JOURNAL] = Journal.start(state.json_path, run, state.harness.adapter_info())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The result file (complete when every selected conformance test left its record), then the journal goes."""
+    state, journal = session.config.stash.get(STATE, None), session.config.stash.get(JOURNAL, None)
+    if state is None or journal is None:
+        return
+    selected = sum("target" in getattr(item, "fixturenames", ()) for item in session.items)
+    records = state.harness.records
+    journal.finish(records, state.harness.adapter_info(), complete=len(records) >= selected)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
-    if state is None or not state.collected:
+    if state is None or JOURNAL not in config.stash:  # nothing ran (not collected, or --collect-only)
         return
     counts: dict[str, int] = {}
     for record in state.harness.records:

@@ -1,17 +1,31 @@
-"""python -m reports: merge runs into the report, diff two result sets, check declared upgrades, CI helpers.
+"""python -m reports: merge runs into the report, diff two result sets, check declared upgrades,
+recover interrupted runs, CI helpers.
 
 Exit status: 0 done; 1 the diff found a regression, or an upgrade check missed an expected
-change; 2 bad input (an unreadable result file, a bad option), with the reason on stderr.
+change; 2 bad input (an unreadable, malformed or empty result set, a bad option), with the reason
+on stderr in one line.
+
+Every file is written atomically and the output folders of ``merge`` and ``upgrade`` are replaced
+as a whole (``reports.atomic``): a kill leaves the previous outputs or the new ones, never a mix.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+# stdlib only at import time: `ci` runs where only tox is installed (the others import numpy)
+from .atomic import finish_swap, interrupted_swaps, staged_folder, write_atomic
+from .freshness import STALE_AFTER
+
+if TYPE_CHECKING:
+    from .merge import ResultSet
 
 __all__ = ["main"]
 
@@ -22,25 +36,31 @@ def _size(path: Path) -> str:
     return f"{path.stat().st_size / 1e6:.2f} MB"
 
 
+def _stale_after(args: argparse.Namespace) -> datetime.timedelta:
+    return datetime.timedelta(hours=args.stale_after)
+
+
 def cmd_merge(args: argparse.Namespace) -> int:
     """Merge result files into results.json, report.html and junit.xml under --out."""
     from . import junit, merge, render
 
     started = time.perf_counter()
-    result_set = merge.load(args.inputs, exclude=[args.out])
+    result_set = merge.load(args.inputs, exclude=[args.out], stale_after=_stale_after(args))
     if not result_set.runs:
         raise ValueError(
             f"no result files in {', '.join(map(str, args.inputs))}: run a framework env first (e.g. tox -e torch)"
         )
     envelope = merge.merged_envelope(result_set)
-    targets = {name: args.out / name for name in ("results.json", "junit.xml", "report.html")}
-    merge.write_json(envelope, targets["results.json"])
-    targets["junit.xml"].write_bytes(junit.junit_xml(envelope))
-    targets["report.html"].write_text(render.render_report(envelope, workers=args.workers), encoding="utf-8")
+    with staged_folder(args.out) as staging:
+        merge.write_json(envelope, staging / "results.json")
+        write_atomic(staging / "junit.xml", junit.junit_xml(envelope))
+        write_atomic(staging / "report.html", render.render_report(envelope, workers=args.workers))
     runs = ", ".join(f"{run.name} ({len(run.records)})" for run in result_set.runs)
     print(f"merged {len(envelope['results'])} results from {len(result_set.runs)} runs: {runs}")
-    for path in targets.values():
-        print(f"  {path} ({_size(path)})")
+    flags = [f"  run {run.name}: {flag}" for run in result_set.runs for flag in run.flags]
+    print("\n".join(flags) or "  every run complete and current")
+    for name in ("results.json", "junit.xml", "report.html"):
+        print(f"  {args.out / name} ({_size(args.out / name)})")
     print(f"in {time.perf_counter() - started:.1f} s")
     return 0
 
@@ -55,19 +75,29 @@ def _pairs(raw: Sequence[str]) -> dict[str, str]:
     return pairs
 
 
-def cmd_diff(args: argparse.Namespace) -> int:
-    """Print what changed from OLD to NEW; exit 1 on a regression."""
-    from . import diff, merge
+def _side(path: Path, side: str, stale_after: datetime.timedelta) -> ResultSet:
+    """One side of a diff; an empty one is bad input: nothing to compare cannot mean "no regressions"."""
+    from . import merge
 
-    found = diff.compare_sets(
-        merge.load([args.old]), merge.load([args.new]), threshold=args.threshold, pairs=_pairs(args.pair)
-    )
+    result_set = merge.load([path], stale_after=stale_after)
+    if not any(run.records for run in result_set.runs):
+        found = "no result files" if not result_set.runs else "no records"
+        raise ValueError(f"{side} {path}: {found}: an empty result set cannot be compared")
+    return result_set
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Print what changed from OLD to NEW; exit 1 on a regression, 2 when a side is empty or unreadable."""
+    from . import diff
+
+    stale_after = _stale_after(args)
+    old, new = _side(args.old, "old", stale_after), _side(args.new, "new", stale_after)
+    found = diff.compare_sets(old, new, threshold=args.threshold, pairs=_pairs(args.pair))
     print(diff.text(found, str(args.old), str(args.new)), end="")
     if args.html:
         from .render import render_diff
 
-        args.html.parent.mkdir(parents=True, exist_ok=True)
-        args.html.write_text(render_diff(found, old=str(args.old), new=str(args.new)), encoding="utf-8")
+        write_atomic(args.html, render_diff(found, old=str(args.old), new=str(args.new)))
         print(f"  {args.html} ({_size(args.html)})")
     return 1 if found.regressions else 0
 
@@ -81,25 +111,47 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     args.file = args.file or UPGRADES_FILE
     upgrades = load_upgrades(args.file)
     results = (
-        merge.load([args.results], exclude=[args.out, args.results / "merged"]) if upgrades else merge.ResultSet(())
+        merge.load([args.results], exclude=[args.out, args.results / "merged"], stale_after=_stale_after(args))
+        if upgrades
+        else merge.ResultSet(())
     )
     failed = 0
-    for entry in upgrades:
-        outcome = check(entry, results, args.threshold)
-        if outcome.diff is None:
-            missing = ", ".join(outcome.missing_runs)
-            print(f"upgrade {entry.name}: skipped, no results for run(s) {missing} in {args.results}")
-            continue
-        page = args.out / f"{entry.name}.html"
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(render_diff(outcome.diff, old=entry.old, new=entry.new), encoding="utf-8")
-        print(f"upgrade {entry.name}: {entry.about} ({entry.link})")
-        print(f"{diff.text(outcome.diff, entry.old, entry.new)}  {page}")
-        for pattern in outcome.not_found:
-            print(f"upgrade {entry.name}: FAILED: the diff shows no change for {pattern!r}, which {args.file} expects")
-        failed += not outcome.ok
+    with staged_folder(args.out) as staging:
+        for entry in upgrades:
+            outcome = check(entry, results, args.threshold)
+            if outcome.diff is None:
+                missing = ", ".join(outcome.missing_runs)
+                print(f"upgrade {entry.name}: skipped, no results for run(s) {missing} in {args.results}")
+                continue
+            page = f"{entry.name}.html"
+            write_atomic(staging / page, render_diff(outcome.diff, old=entry.old, new=entry.new))
+            print(f"upgrade {entry.name}: {entry.about} ({entry.link})")
+            print(f"{diff.text(outcome.diff, entry.old, entry.new)}  {args.out / page}")
+            for pattern in outcome.not_found:
+                print(
+                    f"upgrade {entry.name}: FAILED: the diff shows no change for {pattern!r}, which {args.file} expects"
+                )
+            failed += not outcome.ok
     print(f"{len(upgrades)} declared upgrade(s) in {args.file}, {failed} failed")
     return 1 if failed else 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    """Turn interrupted runs' journals into result files marked incomplete; finish interrupted folder replacements."""
+    from . import merge
+    from .journal import SUFFIX, recover
+
+    done = []
+    for folder in args.folders:
+        if not folder.is_dir():
+            raise ValueError(f"{folder}: not a folder")
+        for target in interrupted_swaps(folder):
+            finish_swap(target)
+            done.append(f"{target}: finished its interrupted replacement")
+        for subfolder in (folder, *merge.subfolders(folder)):
+            done += [recover(journal) for journal in sorted(subfolder.glob(f"*{SUFFIX}"))]
+    print("\n".join(done) or f"nothing to recover in {', '.join(map(str, args.folders))}")
+    return 0
 
 
 def cmd_ci(args: argparse.Namespace) -> int:
@@ -115,6 +167,16 @@ def cmd_ci(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stale_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--stale-after",
+        type=float,
+        default=STALE_AFTER.total_seconds() / 3600,
+        metavar="HOURS",
+        help="a run created this much before the newest run of its set is stale (default: %(default)g)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +184,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="*", type=Path, default=[OUT], help=f"result files or folders (default: {OUT})")
     p.add_argument("--out", type=Path, default=OUT / "merged", help="output folder (default: %(default)s)")
     p.add_argument("--workers", type=int, default=None, help="processes for plotting (default: one per core)")
+    _stale_option(p)
     p.set_defaults(run=cmd_merge)
     p = commands.add_parser("diff", help=cmd_diff.__doc__)
     p.add_argument("old", type=Path, help="result file, merged file or folder")
@@ -131,13 +194,18 @@ def _parser() -> argparse.ArgumentParser:
         "--threshold", type=float, default=1e-9, help="largest change relative to the peak that is no change"
     )
     p.add_argument("--pair", action="append", default=[], metavar="OLD=NEW", help="compare run OLD with run NEW")
+    _stale_option(p)
     p.set_defaults(run=cmd_diff)
     p = commands.add_parser("upgrade", help=cmd_upgrade.__doc__)
     p.add_argument("--file", type=Path, help="declared upgrades (default: reports/upgrades.toml)")
     p.add_argument("--results", type=Path, default=OUT, help="folder of runs (default: %(default)s)")
     p.add_argument("--out", type=Path, default=OUT / "upgrade", help="where the diff pages go (default: %(default)s)")
     p.add_argument("--threshold", type=float, default=1e-9, help="as for diff")
+    _stale_option(p)
     p.set_defaults(run=cmd_upgrade)
+    p = commands.add_parser("recover", help=cmd_recover.__doc__)
+    p.add_argument("folders", nargs="*", type=Path, default=[OUT], help=f"folders of runs (default: {OUT})")
+    p.set_defaults(run=cmd_recover)
     p = commands.add_parser("ci", help=cmd_ci.__doc__)
     p.add_argument("what", choices=["matrix", "exclude", "latest-deps"])
     p.add_argument("env", nargs="?", help="the env, for latest-deps")

@@ -6,8 +6,9 @@ are paired with each other, the usual upgrade of one framework), then records by
 A record pair is
 
 - **regressed** when its status got worse (passing < not covered < failing, see :data:`STATUS`),
-  or when its values moved beyond the threshold while the new record does not agree with the
-  reference (a divergence that changed shape: its documented numbers are now wrong);
+  when its values moved beyond the threshold while the new record does not agree with the
+  reference (a divergence that changed shape: its documented numbers are now wrong), or when a
+  value that was finite became NaN or infinite, whatever the outcomes say;
 - **improved** when its status got better;
 - **changed** when the outcome or the values changed otherwise (e.g. within tolerance, or
   because the case's reference itself changed);
@@ -16,6 +17,9 @@ A record pair is
 
 Values are compared step by step, relative to the peak of the case's reference:
 ``max |new - old| / max |reference| > threshold`` (default :data:`THRESHOLD`).
+
+Runs that are incomplete or stale (``reports.freshness``) are listed first, in the text and on
+the page: a diff against an interrupted run or an old baseline says so.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import numpy as np
 
 from cases.compare import peak
 
-from .merge import ResultSet
+from .merge import ResultSet, Run
 from .results import decode_floats, expand_steps
 from .summary import LABELS
 
@@ -80,6 +84,12 @@ class Diff:
     threshold: float
     changes: list[Change] = field(default_factory=list)
     unchanged: int = 0
+    flagged: list[tuple[str, Run]] = field(default_factory=list)  # ("old" or "new", an incomplete or stale run)
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per incomplete or stale run of either side."""
+        return [f"{side} run {run.name}: {flag}" for side, run in self.flagged for flag in run.flags]
 
     @property
     def regressions(self) -> list[Change]:
@@ -111,31 +121,40 @@ def pair_runs(
     return [*matched.items(), *((n, None) for n in left_old), *((None, n) for n in left_new)]
 
 
-def _values_moved(old: Mapping[str, Any], new: Mapping[str, Any], threshold: float) -> tuple[bool, str]:
-    """(whether the framework's values moved, why the trajectories differ: "" when they do not or cannot be compared)"""
+def _values_moved(old: Mapping[str, Any], new: Mapping[str, Any], threshold: float) -> tuple[str, str]:
+    """(how the framework's values moved: "" not at all, "moved" beyond the threshold, "non-finite"
+    when a finite value became NaN or infinite; why the trajectories differ: "" when they do not or
+    cannot be compared)"""
     if not old.get("actual") or not new.get("actual"):
-        return False, ""
+        return "", ""
     if old.get("steps") != new.get("steps"):
-        return False, "the case's steps changed"
+        return "", "the case's steps changed"
     reference, before, after = (
         decode_floats(new["reference"]),
         decode_floats(old["actual"]),
         decode_floats(new["actual"]),
     )
+    steps = expand_steps(new["steps"])
+    broken = np.flatnonzero(np.isfinite(before) & ~np.isfinite(after))
+    if broken.size:
+        at = int(broken[0])
+        return "non-finite", (
+            f"{broken.size} value(s) became non-finite, first at step {int(steps[at])}: "
+            f"{float(before[at])!r} -> {float(after[at])!r}"
+        )
     scale = peak(reference) or 1.0
     if not np.allclose(
         decode_floats(old["reference"]), reference, rtol=threshold, atol=threshold * scale, equal_nan=True
     ):
-        return False, "the case's reference changed (its parameters changed)"
+        return "", "the case's reference changed (its parameters changed)"
     with np.errstate(invalid="ignore"):
         moved = np.where(np.isnan(before) & np.isnan(after), 0.0, np.abs(after - before))
     moved = np.where(np.isnan(moved), np.inf, moved) / scale
     if not moved.max(initial=0.0) > threshold:
-        return False, ""
+        return "", ""
     at = int(np.argmax(moved))
-    step = int(expand_steps(new["steps"])[at])
-    where = f"step {step}: {float(before[at])!r} -> {float(after[at])!r}"
-    return True, f"values moved by up to {moved[at]:.2g} of the peak ({where})"
+    where = f"step {int(steps[at])}: {float(before[at])!r} -> {float(after[at])!r}"
+    return "moved", f"values moved by up to {moved[at]:.2g} of the peak ({where})"
 
 
 def compare_records(
@@ -153,7 +172,7 @@ def compare_records(
     if not notes:
         return None
     before, after = STATUS[old["outcome"]], STATUS[new["outcome"]]
-    if after > before or (moved and new["outcome"] != "agree"):
+    if after > before or moved == "non-finite" or (moved and new["outcome"] != "agree"):
         kind = "regressed"
     else:
         kind = "improved" if after < before else "changed"
@@ -172,6 +191,7 @@ def compare_sets(
 ) -> Diff:
     """Every change between ``old`` and ``new``."""
     diff = Diff(pair_runs(old, new, pairs), threshold)
+    diff.flagged = [(side, run) for side, runs in (("old", old), ("new", new)) for run in runs.runs if run.flags]
     old_runs, new_runs = {r.name: r for r in old.runs}, {r.name: r for r in new.runs}
     for old_name, new_name in diff.pairs:
         before = {r["id"]: r for r in old_runs[old_name].records} if old_name else {}
@@ -197,6 +217,7 @@ def text(diff: Diff, old: str, new: str) -> str:
         f"old: {old}",
         f"new: {new}",
         f"runs compared: {pairs}",
+        *diff.warnings,
         f"{counts} (threshold {diff.threshold:g} of the peak)",
     ]
     lines += [f"{c.kind.upper():<10} {c.run}  {c.id}: {c.what}" for c in diff.changes]

@@ -3,7 +3,8 @@
 Outcomes map as pytest maps them: ``agree`` passes; ``diverge`` and ``fixed_divergence`` are
 failures, ``error`` an error (each with the reason and the reproducer); ``documented_divergence``
 is skipped as ``xfail``; ``not_expressible`` and ``skipped`` are skipped with their reason.
-Each testcase carries the record's outcome, API, framework version and errors as properties.
+Each testcase carries the record's outcome, API, framework version and errors as properties;
+each testsuite whether its run is ``complete`` and, when it is stale, why (``stale``).
 """
 
 from __future__ import annotations
@@ -66,8 +67,12 @@ def junit_xml(merged: Mapping[str, Any]) -> bytes:
             failures=str(sum(tally[o] for o, kind in _FAILURES.items() if kind == "failure")),
             errors=str(sum(tally[o] for o, kind in _FAILURES.items() if kind == "error")),
             skipped=str(sum(tally[o] for o in _SKIPS)),
-            timestamp=_text(run.get("created_utc")),
+            timestamp=_text(run.get("created_utc") or run.get("started_utc")),
         )
+        properties = ET.SubElement(suites[run["name"]], "properties")
+        ET.SubElement(properties, "property", name="complete", value=str(run.get("complete") is not False).lower())
+        if run.get("stale"):
+            ET.SubElement(properties, "property", name="stale", value=_text("; ".join(run["stale"])))
     for record in merged["results"]:
         _testcase(suites[record["run"]], record["run"], record)
     ET.indent(root, space=" ")

@@ -73,15 +73,14 @@ def _environment() -> jinja2.Environment:
 
 
 def case_plot(case: Case) -> plots.CasePlot | None:
-    """The plot of a case: its reference and every column that produced a trajectory of the same steps."""
-    steps = expand_steps(case.meta["steps"])
-    reference = next((decode_floats(r["reference"]) for _, r in case.rows if r.get("reference")), None)
-    if reference is None or reference.size != steps.size:
+    """The plot of a case: its reference and every column that produced a trajectory of the same
+    steps (runs of two suite versions may compare a case at different steps)."""
+    rows = [(column, r) for column, r in case.rows if r.get("steps") == case.meta["steps"]]
+    reference = next((decode_floats(r["reference"]) for _, r in rows if r.get("reference")), None)
+    if reference is None:
         return None
-    lines = tuple(
-        _line(column.color, r) for column, r in case.rows if r.get("actual") and len(r["actual"]) == steps.size
-    )
-    return plots.CasePlot(steps, reference, lines)
+    lines = tuple(_line(column.color, r) for column, r in rows if r.get("actual"))
+    return plots.CasePlot(expand_steps(case.meta["steps"]), reference, lines)
 
 
 K = TypeVar("K")  # what a plot is keyed by: a case id, or a (run, test id) pair

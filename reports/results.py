@@ -2,11 +2,17 @@
 
 Envelope (``schema`` = :data:`SCHEMA`)::
 
-    {"schema": "lrconform-results/2", "created_utc": ..., "suite": {"version", "commit", "dirty"},
+    {"schema": "lrconform-results/3", "created_utc": ..., "complete": true,
+     "session": ..., "started_utc": ..., "suite": {"version", "commit", "dirty"},
      "run": {"name", "frameworks", "argv"}, "environment": {"python", "implementation",
      "platform", "machine", "packages": {distribution: version or null}},
      "adapters": {name: {"version", "available", "problem"}},
      "references": {case id: [float, ...]}, "results": [record, ...]}
+
+``complete`` is true when every selected test left its record; false for a run that stopped
+early (``-x``, Ctrl-C) and for a file recovered from an interrupted run's journal
+(``reports.journal``). ``session`` identifies one pytest session: its journal and the file it
+ends in share it. Files of schemas /1 and /2 (without these three fields) read as complete.
 
 A record carries what is needed to reproduce it by hand (``api``, ``kwargs``, ``setup``,
 ``repro``) and every number the comparison used. Its ``reference`` trajectory is the same for
@@ -24,6 +30,7 @@ import json
 import platform
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,41 +38,41 @@ from typing import Any
 import numpy as np
 
 from adapters._base import distribution_version
+from cases.platform_facts import machine_facts
+
+from .atomic import write_atomic
+from .outcomes import OUTCOMES
+from .validate import check_envelope, check_record
 
 __all__ = [
     "OUTCOMES",
     "READABLE_SCHEMAS",
     "SCHEMA",
     "attach_references",
+    "checked_envelope",
     "decode_floats",
+    "describe_run",
     "encode_floats",
     "encode_steps",
     "environment",
     "expand_steps",
     "read_json",
     "read_results",
+    "refuse_constant",
+    "share_reference",
     "stored_form",
+    "suite_commit",
+    "utc_now",
+    "write_envelope",
     "write_results",
 ]
 
-SCHEMA = "lrconform-results/2"
+SCHEMA = "lrconform-results/3"
 #: Schemas this version reads: /1 (before ``references``) kept each reference in its record, which
-#: reading handles anyway, so an older baseline still diffs against a new run.
-READABLE_SCHEMAS = (SCHEMA, "lrconform-results/1")
+#: reading handles anyway, so an older baseline still diffs against a new run; /1 and /2 (before
+#: ``complete``) were only ever written at the end of a session.
+READABLE_SCHEMAS = (SCHEMA, "lrconform-results/2", "lrconform-results/1")
 SUITE_VERSION = "0.1.0"
-
-#: Every outcome a record can have.
-OUTCOMES = (
-    "agree",  # matches the reference within tolerance
-    "diverge",  # does not match, and no expectation documents it
-    "documented_divergence",  # does not match, as an expectation entry says
-    "fixed_divergence",  # an expectation entry says it diverges, but it now agrees (remove the entry)
-    "not_expressible",  # the framework has no API / mapping for the case
-    "skipped",  # the framework is not installed or not importable
-    "error",  # the adapter failed unexpectedly, or returned something that is not a trajectory
-    "crashed",  # the adapter's worker process died (a signal, or an exit) while running the case
-    "timeout",  # the adapter's worker did not finish the case within its time limit and was killed
-)
 
 #: Frameworks whose versions every run records (when installed), whichever adapters ran.
 FRAMEWORK_DISTRIBUTIONS = (
@@ -111,16 +118,20 @@ def expand_steps(encoded: Mapping[str, int] | list[int]) -> np.ndarray:
     return np.asarray(encoded, dtype=np.int64)
 
 
+def share_reference(record: Mapping[str, Any], references: dict[str, list]) -> dict[str, Any]:
+    """``record`` as stored: without its ``reference`` when that is its case's entry in
+    ``references`` (the first one seen, added there), else with it."""
+    reference = record.get("reference")
+    shared = reference is not None and references.setdefault(record["case"], reference) == reference
+    return {k: v for k, v in record.items() if not (shared and k == "reference")}
+
+
 def stored_form(envelope: Mapping[str, Any]) -> dict[str, Any]:
     """``envelope`` as written to a file: each case's reference once, in ``references`` (the first
     one seen; a record whose reference differs from it keeps its own), before the ``results``
     without it."""
     references: dict[str, list] = {}
-    records: list[dict[str, Any]] = []
-    for record in envelope["results"]:
-        reference = record.get("reference")
-        shared = reference is not None and references.setdefault(record["case"], reference) == reference
-        records.append({k: v for k, v in record.items() if not (shared and k == "reference")})
+    records = [share_reference(record, references) for record in envelope["results"]]
     return {**{k: v for k, v in envelope.items() if k != "results"}, "references": references, "results": records}
 
 
@@ -128,10 +139,11 @@ def attach_references(records: Iterable[dict[str, Any]], references: Any, source
     """Inverse of :func:`stored_form`, in place: a record without ``reference`` gets its
     case's (shared, not copied). ``source`` names the file in the error for a malformed table."""
     if not isinstance(references, Mapping):
-        raise ValueError(f"{source}: 'references' must map case ids to trajectories")
+        raise ValueError(f"{source}: field 'references': must map case ids to trajectories")
     for record in records:
-        if isinstance(record, dict) and "reference" not in record and record.get("case") in references:
-            record["reference"] = references[record["case"]]
+        case = record.get("case") if isinstance(record, dict) else None
+        if isinstance(case, str) and "reference" not in record and case in references:
+            record["reference"] = references[case]
 
 
 def _git(*args: str) -> str | None:
@@ -142,61 +154,118 @@ def _git(*args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+def utc_now() -> str:
+    """Now, as the result files write times (ISO 8601, UTC, seconds)."""
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
 def environment() -> dict[str, Any]:
-    """Where and with what the run happened."""
+    """Where and with what the run happened: Python, the OS, the CPU's kernel-relevant facts
+    (``cpu``, see :func:`cases.platform_facts.machine_facts`), the frameworks' versions."""
     return {
         "python": platform.python_version(),
         "implementation": sys.implementation.name,
         "platform": platform.platform(),
         "machine": platform.machine(),
+        "cpu": machine_facts(),
         "packages": {d: distribution_version(d) for d in FRAMEWORK_DISTRIBUTIONS},
     }
+
+
+def suite_commit() -> str | None:
+    """The git commit of this suite's checkout (``None`` outside a git checkout)."""
+    return _git("rev-parse", "HEAD")
 
 
 def suite_info() -> dict[str, Any]:
     """This suite's version and git commit (``dirty`` when the work tree has changes)."""
     status = _git("status", "--porcelain")
-    return {
-        "version": SUITE_VERSION,
-        "commit": _git("rev-parse", "HEAD"),
-        "dirty": bool(status) if status is not None else None,
-    }
+    return {"version": SUITE_VERSION, "commit": suite_commit(), "dirty": bool(status) if status is not None else None}
 
 
-def write_results(
-    path: Path, *, records: list[dict[str, Any]], run: Mapping[str, Any], adapters: Mapping[str, Any]
+def describe_run(
+    run: Mapping[str, Any],
+    adapters: Mapping[str, Any],
+    *,
+    session: str | None = None,
+    started_utc: str | None = None,
 ) -> dict[str, Any]:
-    """Write the envelope to ``path`` (parents created; references stored once per case) and
-    return it as :func:`read_results` reads it back (each record with its reference)."""
-    envelope = {
-        "schema": SCHEMA,
-        "created_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    """What a result file (or a journal's first line) says about its run: the session and when it
+    started (new ones unless given), the suite, the run's name and options, where and with what."""
+    return {
+        "session": session or uuid.uuid4().hex,
+        "started_utc": started_utc or utc_now(),
         "suite": suite_info(),
         "run": dict(run),
         "environment": environment(),
         "adapters": dict(adapters),
+    }
+
+
+def write_envelope(path: Path, envelope: Mapping[str, Any]) -> None:
+    """Write an envelope as stored (references once per case), atomically (``reports.atomic``)."""
+    write_atomic(path, json.dumps(stored_form(envelope), indent=1, allow_nan=False) + "\n")
+
+
+def write_results(
+    path: Path,
+    *,
+    records: list[dict[str, Any]],
+    run: Mapping[str, Any],
+    adapters: Mapping[str, Any],
+    complete: bool = True,
+    session: str | None = None,
+    started_utc: str | None = None,
+) -> dict[str, Any]:
+    """Write the envelope to ``path`` (parents created; references stored once per case; the
+    previous file stays whole until the new one is) and return it as :func:`read_results` reads
+    it back (each record with its reference)."""
+    envelope = {
+        "schema": SCHEMA,
+        "created_utc": utc_now(),
+        "complete": complete,
+        **describe_run(run, adapters, session=session, started_utc=started_utc),
         "results": records,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(stored_form(envelope), indent=1, allow_nan=False) + "\n", encoding="utf-8")
+    write_envelope(path, envelope)
     return envelope
 
 
+def refuse_constant(name: str) -> None:
+    """For ``json.loads``: ``NaN`` and ``Infinity`` are not JSON, and this format never writes them."""
+    raise ValueError(f"{name} is not JSON (non-finite numbers are written as 'nan', 'inf', '-inf')")
+
+
 def read_json(path: Path) -> Any:
-    """Parse a JSON file; a missing or unreadable file raises ``ValueError`` naming it."""
+    """Parse a JSON file; a missing, unreadable or hostile (deeply nested) file raises ``ValueError`` naming it."""
+    path = Path(path)
+    if path.is_symlink() and not path.exists():
+        raise ValueError(f"{path}: not a readable result file: a symbolic link to nothing")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"{path}: not a readable result file: not a regular file")
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse_constant)
+    except (OSError, ValueError) as exc:  # ValueError: not UTF-8, not JSON, an integer of >4300 digits
         raise ValueError(f"{path}: not a readable result file: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"{path}: not a readable result file: nested too deeply") from None
 
 
 def read_results(path: Path, schemas: tuple[str, ...] = READABLE_SCHEMAS) -> dict[str, Any]:
-    """Read an envelope of one of ``schemas``, each record with its reference; a missing,
-    unreadable or foreign file raises ``ValueError``."""
-    envelope = read_json(path)
+    """Read an envelope of one of ``schemas`` (a run's, or a merged one), each record with its
+    reference and ``complete`` set; a missing, unreadable, foreign or malformed file raises
+    ``ValueError`` naming the file, and the record and field at fault (``reports.validate``)."""
+    return checked_envelope(read_json(path), str(path), schemas)
+
+
+def checked_envelope(envelope: Any, source: str, schemas: tuple[str, ...] = READABLE_SCHEMAS) -> dict[str, Any]:
+    """:func:`read_results` for an envelope already parsed (``source`` names it in errors)."""
     schema = envelope.get("schema") if isinstance(envelope, dict) else None
     if schema not in schemas:
-        raise ValueError(f"{path}: not an lrconform result file (schema {schema!r}, want one of {schemas})")
-    if isinstance(envelope.get("results"), list):
-        attach_references(envelope["results"], envelope.get("references", {}), str(path))
+        raise ValueError(f"{source}: not an lrconform result file (schema {schema!r}, want one of {schemas})")
+    checked = check_envelope(envelope, source, merged=schema not in READABLE_SCHEMAS)
+    attach_references(envelope["results"], envelope.get("references") or {}, source)
+    for index, record in enumerate(envelope["results"]):
+        check_record(record, f"{source}: record #{index + 1}", checked)
+    envelope.setdefault("complete", True)
     return envelope

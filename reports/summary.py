@@ -6,7 +6,9 @@
   largest errors;
 - cases, per family, each with one row per column;
 - the equivalence table: per family and framework run, the APIs whose mapping agrees on every
-  probe (with each case's call), or why there is none.
+  probe (with each case's call), or why there is none;
+- each run's state: complete or not, stale or not (``reports.freshness``), shown as badges on its
+  columns, in the environment table and in the warnings above the matrix.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .results import OUTCOMES
+from .freshness import incomplete_note
+from .outcomes import OUTCOMES
 
 __all__ = [
     "LABELS",
@@ -27,6 +30,7 @@ __all__ = [
     "Cell",
     "Column",
     "Report",
+    "RunState",
     "build",
     "call_text",
     "params_text",
@@ -198,6 +202,21 @@ class Equivalence:
             self.misses.setdefault(outcome, []).append((case, why))
 
 
+@dataclass(frozen=True)
+class RunState:
+    """Whether a run is complete and current, and why not."""
+
+    complete: bool
+    note: str  # how far an incomplete run got ("" when complete)
+    stale: tuple[str, ...]
+
+    @property
+    def badges(self) -> list[tuple[str, str]]:
+        """(label, why) for each problem: ``INCOMPLETE``, ``STALE``."""
+        badges = [] if self.complete else [("INCOMPLETE", self.note)]
+        return badges + ([("STALE", "; ".join(self.stale))] if self.stale else [])
+
+
 @dataclass
 class Report:
     """Everything the report template shows, in display order."""
@@ -210,12 +229,13 @@ class Report:
     equivalence: dict[tuple[str, tuple[str, str]], Equivalence]  # (family, group) -> entry
     totals: Counter
     warnings: list[str]
+    states: dict[str, RunState]
 
     @property
     def tolerances(self) -> list[tuple[str, str]]:
         """(dtype, reason) of every tolerance some record was judged with."""
         found = {
-            (r["dtype"], r["tolerance_reason"])
+            (r["dtype"], r.get("tolerance_reason") or "")
             for cases in self.cases.values()
             for c in cases
             for _, r in c.rows
@@ -260,8 +280,20 @@ def _columns(runs: list[Mapping[str, Any]], results: list[dict[str, Any]]) -> di
     return columns
 
 
-def _warnings(runs: list[Mapping[str, Any]]) -> list[str]:
-    notes = []
+def _states(runs: list[Mapping[str, Any]], results: list[dict[str, Any]]) -> dict[str, RunState]:
+    counts = Counter(record["run"] for record in results)
+    return {
+        run["name"]: RunState(
+            complete=run.get("complete") is not False,
+            note="" if run.get("complete") is not False else incomplete_note(run, counts[run["name"]]),
+            stale=tuple(run.get("stale") or ()),
+        )
+        for run in runs
+    }
+
+
+def _warnings(runs: list[Mapping[str, Any]], states: Mapping[str, RunState]) -> list[str]:
+    notes = [f"run {name!r} is {label}: {why}" for name, state in states.items() for label, why in state.badges]
     commits = {(run.get("suite") or {}).get("commit") for run in runs}
     if len(commits) > 1:
         notes.append(f"the runs come from {len(commits)} different suite commits: compare their environments below")
@@ -278,6 +310,7 @@ def _warnings(runs: list[Mapping[str, Any]]) -> list[str]:
 def build(merged: Mapping[str, Any]) -> Report:
     """The report's content from a merged envelope (see ``reports.merge``)."""
     runs, results = list(merged["runs"]), merged["results"]
+    states = _states(runs, results)
     columns = _columns(runs, results)
     cells: dict[tuple[str, tuple[str, str]], Cell] = defaultdict(Cell)
     cases: dict[str, dict[str, Case]] = defaultdict(dict)
@@ -302,5 +335,6 @@ def build(merged: Mapping[str, Any]) -> Report:
         cases={family: list(found.values()) for family, found in cases.items()},
         equivalence=dict(equivalence),
         totals=Counter(r["outcome"] for r in results),
-        warnings=_warnings(runs),
+        warnings=_warnings(runs, states),
+        states=states,
     )

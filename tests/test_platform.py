@@ -11,10 +11,11 @@ import pytest
 from cases import isolation
 from cases.catalogue import Case, CaseFileError, Tolerance
 from cases.expectations import Expectation, ExpectationSet, load_expectations
-from cases.harness import Harness, build_targets, kernel_dependent
+from cases.harness import Harness, build_targets
 from cases.isolation import InProcess, make_runners
 from cases.platform_facts import KernelVariant, kernel_env, machine_facts
 from cases.platform_scope import PlatformScope, parse_scope
+from reports.kernels import kernel_dependent
 from tests.fake_framework import FakeAdapter
 from tests.misbehaving_framework import KernelSensitiveAdapter
 

@@ -57,34 +57,41 @@ def expect_lines(output: pytest.LineMatcher, *fragments: str) -> None:
     output.re_match_lines([".*" + ".*".join(re.escape(part) for part in f.split("*")) + ".*" for f in fragments])
 
 
+def conformance_args(
+    folder: Path, cases: str = CASES, expectations: str = LATE_DOCUMENTED, frameworks: str = "fake,missing"
+) -> list[str]:
+    """Lay out a conformance run in ``folder`` (test files, catalogue, expectations, tolerances)
+    and return the pytest arguments that run it there, writing ``folder/out/{results.json,junit.xml}``."""
+    for name in ("test_conformance.py", "test_expectations.py"):
+        shutil.copy(ROOT / "cases" / name, folder / name)
+    shutil.copy(ROOT / "cases" / "tolerances.toml", folder / "tolerances.toml")
+    (folder / "catalogue").mkdir(exist_ok=True)
+    (folder / "catalogue" / "cases.toml").write_text(cases)
+    (folder / "expectations").mkdir(exist_ok=True)
+    (folder / "expectations" / "fake.toml").write_text(expectations)
+    out = folder / "out"
+    return [
+        "-p", "cases.plugin", "-p", "no:cacheprovider", "-rA",
+        "--lrconform-adapter", "fake=tests.fake_framework:FakeAdapter",
+        "--lrconform-adapter", "missing=tests.fake_framework:MissingAdapter",
+        *(["--framework", frameworks] if frameworks else []),
+        "--lrconform-catalogue", str(folder / "catalogue"),
+        "--lrconform-expectations", str(folder / "expectations"),
+        "--lrconform-tolerances", str(folder / "tolerances.toml"),
+        "--lrconform-json", str(out / "results.json"),
+        "--junitxml", str(out / "junit.xml"),
+    ]  # fmt: skip
+
+
 @pytest.fixture
 def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
     """Run the conformance tests on a catalogue; returns (result, records by id)."""
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     monkeypatch.delenv("LRCONFORM_FRAMEWORKS", raising=False)
-    for name in ("test_conformance.py", "test_expectations.py"):
-        shutil.copy(ROOT / "cases" / name, pytester.path / name)
-    shutil.copy(ROOT / "cases" / "tolerances.toml", pytester.path / "tolerances.toml")
 
     def go(cases: str = CASES, expectations: str = LATE_DOCUMENTED, *args: str, frameworks: str = "fake,missing"):
-        (pytester.path / "catalogue").mkdir(exist_ok=True)
-        (pytester.path / "catalogue" / "cases.toml").write_text(cases)
-        (pytester.path / "expectations").mkdir(exist_ok=True)
-        (pytester.path / "expectations" / "fake.toml").write_text(expectations)
-        out = pytester.path / "out"
-        result = pytester.runpytest_subprocess(
-            "-p", "cases.plugin", "-p", "no:cacheprovider", "-rA",
-            "--lrconform-adapter", "fake=tests.fake_framework:FakeAdapter",
-            "--lrconform-adapter", "missing=tests.fake_framework:MissingAdapter",
-            *(["--framework", frameworks] if frameworks else []),
-            "--lrconform-catalogue", str(pytester.path / "catalogue"),
-            "--lrconform-expectations", str(pytester.path / "expectations"),
-            "--lrconform-tolerances", str(pytester.path / "tolerances.toml"),
-            "--lrconform-json", str(out / "results.json"),
-            "--junitxml", str(out / "junit.xml"),
-            *args,
-        )  # fmt: skip
-        path = out / "results.json"
+        result = pytester.runpytest_subprocess(*conformance_args(pytester.path, cases, expectations, frameworks), *args)
+        path = pytester.path / "out" / "results.json"
         records = {r["id"]: r for r in json.loads(path.read_text())["results"]} if path.exists() else {}
         return result, records
 
@@ -199,11 +206,11 @@ def test_a_hint_that_does_not_fit_its_case_is_a_usage_error_when_planned(run) ->
 
 
 def test_malformed_tolerances_and_expectation_files_are_usage_errors(run, pytester: pytest.Pytester) -> None:
-    (pytester.path / "tolerances.toml").write_text('[float32]\nrtol = 1e-5\nreason = "only float32"\n')
-    result, _ = run()
+    only_float32 = pytester.path / "only-float32.toml"  # the last --lrconform-tolerances wins
+    only_float32.write_text('[float32]\nrtol = 1e-5\nreason = "only float32"\n')
+    result, _ = run(CASES, LATE_DOCUMENTED, "--lrconform-tolerances", str(only_float32))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    expect_lines(result.stderr, "*tolerances.toml: no tolerance for float64: adapters report values in each of*")
-    shutil.copy(ROOT / "cases" / "tolerances.toml", pytester.path / "tolerances.toml")
+    expect_lines(result.stderr, "*only-float32.toml: no tolerance for float64: adapters report values in each of*")
     result, _ = run(CASES, "divergence = 5\n")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     expect_lines(result.stderr, "*expectations/fake.toml: field 'divergence': must be [[divergence]] tables, got 5")

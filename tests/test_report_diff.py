@@ -8,6 +8,7 @@ import pytest
 
 from cases.expectations import Expectation
 from reports import cli, diff, merge
+from reports.results import expand_steps, write_results
 from tests.report_synthetic import NUDGE, SCALE, by_family, catalogue, synthetic_run
 
 FAMILIES = ("cosine", "cyclic", "exponential", "polynomial", "step_decay", "linear")
@@ -110,3 +111,55 @@ def test_cli_exits_1_on_a_regression_and_writes_text_and_html(sets, tmp_path: Pa
 def test_cli_exits_2_on_a_bad_pair(sets, capsys) -> None:
     assert cli.main(["diff", str(sets[0]), str(sets[1]), "--pair", "nonsense"]) == 2
     assert "--pair expects OLD_RUN=NEW_RUN" in capsys.readouterr().err
+
+
+def _no_records(path: Path) -> None:
+    write_results(path, records=[], run={"name": "fw-1"}, adapters={})
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (Path.mkdir, "old {base}: no result files: an empty result set cannot be compared"),
+        (_no_records, "old {base}: no records: an empty result set cannot be compared"),
+        (
+            lambda base: base.write_text(""),
+            "{base}: not a readable result file: Expecting value: line 1 column 1 (char 0)",
+        ),
+        (
+            lambda base: (base / "results.json").mkdir(parents=True),
+            "{base}/results.json: not a readable result file: not a regular file",
+        ),
+        (
+            lambda base: base.symlink_to(base.parent / "gone.json"),
+            "{base}: not a readable result file: a symbolic link to nothing",
+        ),
+    ],
+    ids=["empty-folder", "no-records", "empty-file", "folder-named-results.json", "dangling-link"],
+)
+def test_cli_exits_2_on_an_empty_or_unreadable_baseline(sets, tmp_path: Path, capsys, make, message: str) -> None:
+    base = tmp_path / "baseline"
+    make(base)
+    assert cli.main(["diff", str(base), str(sets[1])]) == 2
+    assert capsys.readouterr().err == f"error: {message.format(base=base)}\n"
+
+
+@pytest.mark.parametrize(
+    ("old_outcome", "new_outcome", "value", "outcome_note"),
+    [
+        ("agree", "agree", "nan", ""),  # the outcomes say nothing happened (a hand-made or buggy record)
+        ("diverge", "documented_divergence", "inf", "outcome diverge -> documented divergence; "),  # "improved"
+        ("documented_divergence", "documented_divergence", "-inf", ""),
+    ],
+)
+def test_values_that_became_non_finite_are_regressions(
+    sets, old_outcome: str, new_outcome: str, value: str, outcome_note: str
+) -> None:
+    record = next(r for r in merge.load([sets[0]]).runs[0].records if r["outcome"] == "agree" and r["actual"])
+    old = {**record, "outcome": old_outcome}
+    new = {**record, "outcome": new_outcome, "actual": [*record["actual"][:3], value, *record["actual"][4:]]}
+    step, before = expand_steps(record["steps"])[3], float(record["actual"][3])
+    assert diff.compare_records(old, new) == (
+        "regressed",
+        f"{outcome_note}1 value(s) became non-finite, first at step {step}: {before!r} -> {float(value)!r}",
+    )

@@ -35,7 +35,10 @@ def test_steps_encode_as_a_range_when_evenly_spaced(steps: np.ndarray, encoded) 
 
 def test_envelope_records_where_and_with_what(tmp_path: Path) -> None:
     envelope = write_results(tmp_path / "r.json", records=[], run={"name": "x"}, adapters={})
-    assert set(envelope) == {"schema", "created_utc", "suite", "run", "environment", "adapters", "results"}
+    assert set(envelope) == {
+        "schema", "created_utc", "complete", "session", "started_utc", "suite", "run", "environment", "adapters", "results"
+    }  # fmt: skip
+    assert envelope["complete"] is True and len(envelope["session"]) == 32
     assert envelope["suite"]["commit"] is None or len(envelope["suite"]["commit"]) == 40
     assert read_results(tmp_path / "r.json")["run"] == {"name": "x"}
 
