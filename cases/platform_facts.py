@@ -32,6 +32,7 @@ WIDEST_SIMD = (("avx512", "avx512f"), ("avx2", "avx2"), ("avx", "avx"), ("sse4_2
 KERNEL_ENV = (
     "ATEN_CPU_CAPABILITY", "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS", "XLA_FLAGS", "TF_ENABLE_ONEDNN_OPTS",
     "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "NPY_DISABLE_CPU_FEATURES", "OMP_NUM_THREADS", "KERAS_BACKEND",
+    "LD_PRELOAD",
 )  # fmt: skip
 
 
@@ -61,7 +62,7 @@ KERNEL_VARIANTS: dict[str, dict[str, KernelVariant]] = {
     },
     # XLA:CPU fuses multiply-adds where the CPU has FMA, and its log/exp polynomials give other bits without;
     # AVX2 and AVX-512 agree bit for bit, so an AVX2 machine computes what an AVX-512 one does. Measured on
-    # the catalogue: one verdict changes (Keras on JAX's 1 - step * (1 / decay_steps) residue needs FMA), at
+    # the catalogue: the jitted polynomial residue of jax#25601 (optax and Keras on JAX) needs FMA, at
     # twice the env's time: run by the nightly workflow (LRCONFORM_KERNELS=all), not routinely.
     "jax": {
         "avx": KernelVariant(

@@ -19,7 +19,7 @@ from adapters import REGISTRY, load_adapter
 from adapters._base import distribution_version
 from reports.journal import Journal
 from reports.junit import PROPERTIES
-from reports.kernels import kernel_dependent
+from reports.platform import kernel_dependent
 
 from .atomic_outputs import AtomicOutputs
 from .catalogue import DEFAULT_TOLERANCES, CaseFileError, load_catalogue, load_tolerances

@@ -34,6 +34,7 @@ import numpy as np
 from cases.compare import peak
 
 from .merge import ResultSet, Run
+from .platform import platform_differences
 from .results import decode_floats, expand_steps
 from .summary import LABELS
 
@@ -85,11 +86,14 @@ class Diff:
     changes: list[Change] = field(default_factory=list)
     unchanged: int = 0
     flagged: list[tuple[str, Run]] = field(default_factory=list)  # ("old" or "new", an incomplete or stale run)
+    platform: list[tuple[str, str]] = field(default_factory=list)  # (run, a platform fact that differs)
 
     @property
     def warnings(self) -> list[str]:
-        """One line per incomplete or stale run of either side."""
-        return [f"{side} run {run.name}: {flag}" for side, run in self.flagged for flag in run.flags]
+        """One line per incomplete or stale run of either side, and per platform fact that differs in a pair."""
+        flags = [f"{side} run {run.name}: {flag}" for side, run in self.flagged for flag in run.flags]
+        return flags + [f"run {run}: the platform differs ({fact}): float32 results may round differently"
+                        for run, fact in self.platform]  # fmt: skip
 
     @property
     def regressions(self) -> list[Change]:
@@ -146,7 +150,12 @@ def _values_moved(old: Mapping[str, Any], new: Mapping[str, Any], threshold: flo
     if not np.allclose(
         decode_floats(old["reference"]), reference, rtol=threshold, atol=threshold * scale, equal_nan=True
     ):
-        return "", "the case's reference changed (its parameters changed)"
+        if old.get("params") != new.get("params"):
+            return "", "the case's reference changed (its parameters changed)"
+        return "", (
+            "the case's reference changed with the same parameters (NumPy's float64 log, exp and power round "
+            "differently, by an ulp, under other CPU kernels or NumPy versions)"
+        )
     with np.errstate(invalid="ignore"):
         moved = np.where(np.isnan(before) & np.isnan(after), 0.0, np.abs(after - before))
     moved = np.where(np.isnan(moved), np.inf, moved) / scale
@@ -197,6 +206,10 @@ def compare_sets(
         before = {r["id"]: r for r in old_runs[old_name].records} if old_name else {}
         after = {r["id"]: r for r in new_runs[new_name].records} if new_name else {}
         run = new_name or old_name
+        if old_name and new_name:
+            diff.platform += [
+                (run, fact) for fact in platform_differences(old_runs[old_name].info, new_runs[new_name].info)
+            ]
         for test_id, record in before.items():
             if test_id not in after:
                 diff.changes.append(_one_sided("vanished", run, record))

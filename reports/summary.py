@@ -20,6 +20,7 @@ from typing import Any
 
 from .freshness import incomplete_note
 from .outcomes import OUTCOMES
+from .platform import cpu_text, kernel_dependent, kernel_texts
 
 __all__ = [
     "LABELS",
@@ -230,6 +231,17 @@ class Report:
     totals: Counter
     warnings: list[str]
     states: dict[str, RunState]
+    kernel_dependent: list[tuple[str, dict[str, Any]]]  # (run, {"id", "outcomes": {kernel: outcome}})
+
+    @property
+    def cpus(self) -> list[str]:
+        """Each run's CPU, as a line."""
+        return [cpu_text(run.get("environment")) for run in self.runs]
+
+    @property
+    def kernels(self) -> list[dict[str, str]]:
+        """Each run's adapters and kernel variants: their kernel choice and the framework's facts."""
+        return [kernel_texts(run.get("adapters")) for run in self.runs]
 
     @property
     def tolerances(self) -> list[tuple[str, str]]:
@@ -297,6 +309,9 @@ def _warnings(runs: list[Mapping[str, Any]], states: Mapping[str, RunState]) -> 
     commits = {(run.get("suite") or {}).get("commit") for run in runs}
     if len(commits) > 1:
         notes.append(f"the runs come from {len(commits)} different suite commits: compare their environments below")
+    cpus = {cpu_text(run.get("environment")) for run in runs}
+    if len(cpus) > 1:
+        notes.append(f"the runs come from {len(cpus)} different CPUs: float32 results may round differently")
     dirty = [run["name"] for run in runs if (run.get("suite") or {}).get("dirty")]
     if dirty:
         notes.append(f"run(s) {', '.join(dirty)} ran on a work tree with uncommitted changes")
@@ -337,4 +352,9 @@ def build(merged: Mapping[str, Any]) -> Report:
         totals=Counter(r["outcome"] for r in results),
         warnings=_warnings(runs, states),
         states=states,
+        kernel_dependent=[
+            (run["name"], found)
+            for run in runs
+            for found in kernel_dependent(r for r in results if r["run"] == run["name"])
+        ],
     )

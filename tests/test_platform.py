@@ -15,7 +15,7 @@ from cases.harness import Harness, build_targets
 from cases.isolation import InProcess, make_runners
 from cases.platform_facts import KernelVariant, kernel_env, machine_facts
 from cases.platform_scope import PlatformScope, parse_scope
-from reports.kernels import kernel_dependent
+from reports.platform import kernel_dependent
 from tests.fake_framework import FakeAdapter
 from tests.misbehaving_framework import KernelSensitiveAdapter
 
@@ -166,8 +166,8 @@ def test_a_verdict_that_depends_on_the_kernels_is_reported(monkeypatch) -> None:
     }
     assert records[2]["kernel"] == "late" and records[2]["column"] == "kfake@late"
     assert kernel_dependent(records) == [
-        {"id": "step[k3]-kfake", "outcomes": {"default": "agree", "late": "diverge"}},
-        {"id": "step[k3]-kfake.twice", "outcomes": {"default": "agree", "late": "diverge"}},
+        {"id": "step[k3]-kfake", "case": "step[k3]", "outcomes": {"default": "agree", "late": "diverge"}},
+        {"id": "step[k3]-kfake.twice", "case": "step[k3]", "outcomes": {"default": "agree", "late": "diverge"}},
     ]
     info = harness.adapter_info()
     assert info["kfake@late"]["kernel"] == {"LRCONFORM_TEST_KERNEL": "late"} and info["kfake"]["kernel"] == {}
