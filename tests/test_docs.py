@@ -6,6 +6,7 @@ import configparser
 import re
 from pathlib import Path
 
+from cases.platform_facts import KERNEL_VARIANTS
 from cases.plugin import OPTIONS
 from cases.vocabulary import default_vocabulary
 
@@ -54,4 +55,13 @@ def test_the_hints_table_lists_every_declared_hint_with_its_kind() -> None:
     declared = default_vocabulary().hints
     assert rows == {
         (f"hints.{section}.{key}", spec.kind) for section, keys in declared.items() for key, spec in keys.items()
+    }
+
+
+def test_the_kernel_variants_table_lists_every_variant_with_its_environment() -> None:
+    rows = set(re.findall(r"^\| `([\w-]+)` \| (\w+) \([^|]*\) \| `([^`]+)` \|", README, re.M))
+    assert rows == {
+        (name, framework.replace("jax", "JAX"), " ".join(f"{k}={v}" for k, v in variant.env.items()))
+        for framework, variants in KERNEL_VARIANTS.items()
+        for name, variant in variants.items()
     }
