@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from ._base import Adapter, NotExpressible, Plan, Trajectory
+from model.adapter import Adapter, NotExpressible, Plan, Trajectory
 
 __all__ = ["REGISTRY", "Adapter", "NotExpressible", "Plan", "Trajectory", "load_adapter"]
 

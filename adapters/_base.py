@@ -12,54 +12,27 @@ import importlib.metadata
 import math
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from cases.vocabulary import HintError, HintKey, HintKeys, one_of
+from model.adapter import NotExpressible
+from model.hints import HintError, HintKey, one_of
 
 if TYPE_CHECKING:
-    from cases.catalogue import Case
+    pass
 
 __all__ = [
-    "Adapter",
-    "Code",
-    "NotExpressible",
-    "Plan",
-    "Trajectory",
     "api_hint",
     "as_int",
     "at_steps",
-    "distribution_version",
     "first_fit",
     "import_problem",
-    "py",
     "run_program",
     "select",
     "steps_source",
 ]
-
-
-class NotExpressible(Exception):
-    """The framework has no API or parameter mapping for this case; the message says why."""
-
-
-class Code(str):
-    """Source text passed where the framework expects a callable (a lambda or function).
-
-    It is recorded as its text (JSON string) and rendered unquoted in reproducers.
-    """
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
-def py(value: Any) -> str:
-    """Python source for a plain value: shortest round-trip floats, unquoted :class:`Code`."""
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(py(v) for v in value) + "]"
-    return repr(value)
 
 
 def as_int(value: Any, api: str, name: str) -> int:
@@ -67,60 +40,6 @@ def as_int(value: Any, api: str, name: str) -> int:
     if isinstance(value, bool) or not float(value).is_integer():
         raise NotExpressible(f"{api} needs an integer {name}, the case has {name}={value!r}")
     return int(value)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Exactly what an adapter will call for a case.
-
-    ``kwargs`` are JSON-serializable and exactly as passed (callables as source text);
-    ``setup`` holds the rest needed to re-run the call (optimizer, its rate, mode, ...);
-    ``repro`` is a standalone program producing the same numbers; ``probes`` name the
-    trajectories the run yields (the first is the schedule itself).
-    """
-
-    api: str
-    kwargs: Mapping[str, Any]
-    setup: Mapping[str, Any]
-    repro: str
-    probes: tuple[str, ...] = ("schedule",)
-    note: str = ""
-    private: Any = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True)
-class Trajectory:
-    """Values a framework produced at the case's steps (NaN after a failure)."""
-
-    values: np.ndarray
-    dtype: str
-    error: str | None = None
-    warnings: tuple[str, ...] = ()
-
-
-class Adapter(Protocol):
-    """What the harness needs from a framework adapter."""
-
-    #: Column name in test ids, results and expectation file names (e.g. ``"torch"``).
-    name: str
-    #: Distribution whose version is recorded (e.g. ``"torch"``).
-    distribution: str
-    #: Module imported to check that the framework is usable (e.g. ``"torch"``).
-    module: str
-    #: The framework whose CPU kernels compute the float32 values (``"torch"``, ``"jax"``), when other kernels
-    #: can be chosen (``cases.platform_facts.KERNEL_VARIANTS``); ``None`` when no choice changes the results.
-    kernels: str | None
-    #: The hints it reads: section (``hints.<section>``) -> key -> kind, description and check. The
-    #: catalogue rejects any other section or key.
-    hint_keys: HintKeys
-
-    def plan(self, case: Case) -> Plan:
-        """Translate the case (pure); raise :class:`NotExpressible` when the framework cannot."""
-        ...
-
-    def run(self, case: Case, plan: Plan) -> Mapping[str, Trajectory]:
-        """Execute the plan with the real framework; one trajectory per probe."""
-        ...
 
 
 R = TypeVar("R")
@@ -169,14 +88,6 @@ def first_fit(
 def api_hint(bindings: Mapping[str, Sequence[tuple[str, object]]], about: str) -> HintKey:
     """The ``api`` hint of an adapter with :func:`first_fit` bindings: the name of one of its APIs."""
     return HintKey("a string", about, one_of({api for pairs in bindings.values() for api, _ in pairs}))
-
-
-def distribution_version(distribution: str) -> str | None:
-    """Installed version of a distribution, or ``None``."""
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 def import_problem(module: str) -> str | None:

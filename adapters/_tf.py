@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._base import Trajectory, at_steps, run_program, select
+from model.adapter import Trajectory
+
+from ._base import at_steps, run_program, select
 
 __all__ = ["Program", "update_loop"]
 

@@ -57,10 +57,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-from cases.catalogue import Case
-from cases.vocabulary import HintKeys
+from model.adapter import Plan, Trajectory, py
+from model.case import Case
+from model.hints import HintKeys
 
-from ._base import Plan, Trajectory, at_steps, py, run_program, select, steps_source
+from ._base import at_steps, run_program, select, steps_source
 from .keras_schedules import HINT_KEYS, KerasCall, keras_call
 
 __all__ = ["Backend", "KerasAdapter", "KerasJaxAdapter", "KerasTorchAdapter"]

@@ -25,10 +25,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from cases.catalogue import Case
-from cases.vocabulary import HintKeys
+from model.adapter import NotExpressible, Plan, Trajectory, py
+from model.case import Case
+from model.hints import HintKeys
 
-from ._base import NotExpressible, Plan, Trajectory, py
 from ._tf import Program, update_loop
 
 __all__ = ["KerasLegacyAdapter"]

@@ -33,7 +33,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from cases.vocabulary import (
+from model.adapter import Code, NotExpressible
+from model.hints import (
     CASES_DIR,
     HintError,
     HintKey,
@@ -44,7 +45,7 @@ from cases.vocabulary import (
     one_of,
 )
 
-from ._base import Code, NotExpressible, as_int, first_fit
+from ._base import as_int, first_fit
 
 __all__ = ["HINT_KEYS", "KEYWORDS", "KerasCall", "keras_call"]
 

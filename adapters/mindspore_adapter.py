@@ -42,11 +42,12 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import reference
-from cases.catalogue import MAX_STEP, Case
-from cases.datafile import kind_problem, short_repr
-from cases.vocabulary import HintError, HintKey, HintKeys, one_of
+from model.adapter import Code, NotExpressible, Plan, Trajectory, py
+from model.case import MAX_STEP, Case
+from model.errors import kind_problem, short_repr
+from model.hints import HintError, HintKey, HintKeys, one_of
 
-from ._base import Code, NotExpressible, Plan, Trajectory, as_int, at_steps, py, run_program, select, steps_source
+from ._base import as_int, at_steps, run_program, select, steps_source
 
 __all__ = ["MindSporeAdapter", "MindSporeDynamicAdapter"]
 

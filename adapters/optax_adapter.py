@@ -35,21 +35,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from cases.catalogue import Case
-from cases.vocabulary import HintError, HintKey, HintKeys, keyword_arguments, keyword_table
+from model.adapter import NotExpressible, Plan, Trajectory, py
+from model.case import Case
+from model.hints import HintError, HintKey, HintKeys, keyword_arguments, keyword_table
 
-from ._base import (
-    NotExpressible,
-    Plan,
-    Trajectory,
-    api_hint,
-    at_steps,
-    first_fit,
-    py,
-    run_program,
-    select,
-    steps_source,
-)
+from ._base import api_hint, at_steps, first_fit, run_program, select, steps_source
 
 __all__ = ["OptaxAdapter"]
 

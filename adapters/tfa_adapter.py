@@ -24,10 +24,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from cases.catalogue import Case
-from cases.vocabulary import HintError, HintKey, HintKeys, one_of
+from model.adapter import Code, NotExpressible, Plan, Trajectory, py
+from model.case import Case
+from model.hints import HintError, HintKey, HintKeys, one_of
 
-from ._base import Code, NotExpressible, Plan, Trajectory, py, steps_source
+from ._base import steps_source
 from ._tf import Program, update_loop
 
 __all__ = ["TfaAdapter"]

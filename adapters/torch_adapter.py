@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, ClassVar
 
-from cases.catalogue import Case
-from cases.vocabulary import HintKeys
+from model.adapter import Code, NotExpressible, Plan, Trajectory, py
+from model.case import Case
+from model.hints import HintKeys
 
-from ._base import Code, NotExpressible, Plan, Trajectory, api_hint, as_int, first_fit, py, run_program, select
+from ._base import api_hint, as_int, first_fit, run_program, select
 
 __all__ = ["TorchAdapter"]
 

@@ -25,39 +25,30 @@ be finite at every step.
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import reference
+from adapters import REGISTRY, load_adapter
+from model.case import ID_PATTERN, MAX_STEP, Case, Tolerance
+from model.errors import CaseFileError, Where, check_nesting, kind_problem, short_repr
 
-from .datafile import CaseFileError, Where, check_nesting, display_path, kind_problem, read_toml, short_repr
-from .vocabulary import Vocabulary, default_vocabulary
+from .datafile import display_path, read_toml
+from .vocabulary import Vocabulary
 
 __all__ = [
     "DEFAULT_TOLERANCES",
-    "MAX_STEP",
     "REQUIRED_DTYPES",
-    "Case",
     "CaseFileError",
-    "Tolerance",
+    "default_vocabulary",
     "load_catalogue",
     "load_tolerances",
 ]
 
-#: Characters allowed in case ids (and so in test ids, expectation files and dashboards).
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_.,=\[\]-]+$")
-#: Every step is below this bound, checked before any array is made. Adapters run or allocate every
-#: update up to a case's last step (torch steps its scheduler once per update, the optimizer probes
-#: apply every update, ``select`` makes a table of ``last + 1`` rates), so the last step, not the count,
-#: sets a case's time and memory. The catalogue's furthest step is 1,100,990 (seed 000's ImageNet
-#: recipe, 110 epochs of 10,009 updates, optax only); 2,000,000 leaves room for such a case while a
-#: typo like ``stop = 1000000000000`` stops here instead of allocating terabytes.
-MAX_STEP = 2_000_000
 #: The default per-dtype tolerance table.
 DEFAULT_TOLERANCES = Path(__file__).parent / "tolerances.toml"
 #: The dtypes adapters report their values in: the tolerance table must cover each.
@@ -65,54 +56,6 @@ REQUIRED_DTYPES = ("float32", "float64")
 _CASE_KEYS = {"id", "formula", "steps", "params", "about", "origin", "family", "only", "hints", "tolerance"}
 _REQUIRED_KEYS = ("id", "formula", "steps", "params")
 _TOLERANCE_KEYS = {"rtol", "atol", "reason"}
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """Agreement bounds: ``|actual - ref| <= atol * peak + rtol * |ref|``.
-
-    ``atol`` is relative to the case's peak ``|reference|`` so that values near zero (a
-    cosine trough) are judged on the schedule's own scale.
-    """
-
-    rtol: float
-    atol: float
-    reason: str
-
-
-@dataclass(frozen=True, eq=False)
-class Case:
-    """One schedule, its parameters and the steps at which every framework is compared."""
-
-    id: str
-    formula: str
-    params: Mapping[str, Any]
-    steps: np.ndarray
-    source: str
-    about: str = ""
-    origin: str = ""
-    family: str = ""
-    only: tuple[str, ...] = ()
-    hints: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    tolerance: Mapping[str, Tolerance] = field(default_factory=dict)
-    number: int | None = None  # its position in the file (1-based), for messages
-
-    def reference(self, steps: np.ndarray | None = None) -> np.ndarray:
-        """The NumPy reference at ``steps`` (default: the case's own steps)."""
-        schedule = reference.build({"formula": self.formula, **self.params})
-        return schedule(self.steps if steps is None else steps)
-
-    def hint(self, framework: str) -> Mapping[str, Any]:
-        """This case's hints for one framework (empty when there are none)."""
-        return self.hints.get(framework, {})
-
-    def applies_to(self, adapter_name: str) -> bool:
-        """Whether the case is meant for this adapter (``only`` names adapters or their framework)."""
-        return not self.only or adapter_name in self.only or adapter_name.split("-")[0] in self.only
-
-    def error(self, field_name: str, problem: str) -> CaseFileError:
-        """The error for a problem found in one of this case's fields after loading (e.g. a hint, when planned)."""
-        return Where.entry_of(self.source, "case", self.number, self.id).error(field_name, problem)
 
 
 def _is_integer(value: Any) -> bool:
@@ -296,6 +239,14 @@ def _case_entries(document: dict[str, Any], display: str) -> list[Any]:
     if not entries:
         raise CaseFileError(f"{display}: holds no [[case]] table: a case file defines at least one case")
     return entries
+
+
+@functools.cache
+def default_vocabulary() -> Vocabulary:
+    """The registered adapters (``adapters.REGISTRY``) and the default tolerance table's dtypes."""
+    return Vocabulary.of(
+        {name: load_adapter(spec) for name, spec in REGISTRY.items()}, load_tolerances(DEFAULT_TOLERANCES)
+    )
 
 
 def load_catalogue(directory: Path, *, root: Path | None = None, vocabulary: Vocabulary | None = None) -> list[Case]:

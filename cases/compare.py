@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .catalogue import Tolerance
+from model.case import Tolerance
+from model.records import peak
 
-__all__ = ["Comparison", "compare", "peak"]
+__all__ = ["Comparison", "compare"]
 
 _SHIFT_WORDS = {
     -1: "one step late: actual[t] == reference[t-1]",
@@ -61,11 +62,6 @@ def _explaining_shift(
         if _within(actual[usable], reference_at(shifted_steps[usable]), rtol, atol).all():
             return shift
     return None
-
-
-def peak(values: np.ndarray) -> float:
-    """The largest finite ``|value|`` (0.0 when there is none): the scale of absolute tolerances."""
-    return float(np.max(np.abs(values[np.isfinite(values)]), initial=0.0))
 
 
 def compare(

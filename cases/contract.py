@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from adapters._base import Plan, Trajectory
+from model.adapter import Plan, Trajectory
 
 __all__ = ["ContractError", "checked_run"]
 

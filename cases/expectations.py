@@ -21,8 +21,6 @@ documents a divergence that depends on the CPU kernels (see :mod:`cases.platform
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,10 +29,13 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from .datafile import CaseFileError, Where, check_nesting, display_path, kind_problem, read_toml, short_repr
+from model.errors import CaseFileError, Where, check_nesting, kind_problem, short_repr
+from model.records import glob_regex
+
+from .datafile import display_path, read_toml
 from .platform_scope import PlatformScope, ScopeError, parse_scope
 
-__all__ = ["Expectation", "ExpectationSet", "check_expectation_files", "glob_regex", "load_expectations"]
+__all__ = ["Expectation", "ExpectationSet", "check_expectation_files", "load_expectations"]
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,6 @@ class Expectation:
             return Version(version) in SpecifierSet(self.versions, prereleases=True)
         except InvalidVersion:
             return True
-
-
-@functools.cache
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A test-id pattern (``*`` matches any run of characters) as a regex, for ``fullmatch``."""
-    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
 
 
 def _step_problem(value: Any) -> str:

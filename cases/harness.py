@@ -14,17 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from adapters._base import NotExpressible, Plan, Trajectory, distribution_version
-from reports.results import encode_floats, encode_steps
+from model.adapter import NotExpressible, Plan, Trajectory, distribution_version
+from model.case import Case, Tolerance
+from model.hints import HintError
+from model.platform import machine_facts
+from model.records import encode_floats, encode_steps
 
-from .catalogue import Case, Tolerance
 from .compare import Comparison, compare
 from .contract import ContractError
 from .expectations import Expectation, ExpectationSet
 from .isolation import AdapterFailure, Runner
-from .platform_facts import machine_facts
 from .platform_scope import fact
-from .vocabulary import HintError
 
 __all__ = ["Harness", "Target", "build_targets", "runner_key"]
 
@@ -40,7 +40,7 @@ class Target:
     problem: str  # why there is no plan (not expressible, mapping failure, crash, timeout), else ""
     problem_outcome: str  # "not_expressible", "error", "crashed" or "timeout"
     expectation: Expectation | None
-    kernel: str = ""  # a kernel variant's name (cases.platform_facts.KERNEL_VARIANTS), "" for the default
+    kernel: str = ""  # a kernel variant's name (model.platform.KERNEL_VARIANTS), "" for the default
 
     @property
     def runner(self) -> str:

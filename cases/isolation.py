@@ -29,15 +29,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, cast
 
-from adapters._base import Adapter, NotExpressible, Plan, Trajectory, import_problem
+from adapters._base import import_problem
+from model.adapter import Adapter, NotExpressible, Plan, Trajectory
+from model.hints import HintError
+from model.platform import KERNEL_VARIANTS, framework_facts, kernel_env
 
 from .contract import ContractError, checked_run
-from .platform_facts import KERNEL_VARIANTS, framework_facts, kernel_env
-from .vocabulary import HintError
 from .wire import Closed, TimedOut, encode, read_message, write_message
 
 if TYPE_CHECKING:
-    from .catalogue import Case
+    from model.case import Case
 
 __all__ = ["AdapterFailure", "InProcess", "Isolated", "Runner", "TimeLimits", "adapter_spec", "make_runners"]
 
@@ -156,7 +157,7 @@ class Isolated:
     """Runs one adapter in a worker process, supervised (see the module docstring).
 
     A kernel variant (``kernel``, its name) runs with ``env`` added to this process's environment,
-    e.g. ``MKL_CBWR=AVX2`` (see :data:`cases.platform_facts.KERNEL_VARIANTS`).
+    e.g. ``MKL_CBWR=AVX2`` (see :data:`model.platform.KERNEL_VARIANTS`).
     """
 
     def __init__(self, adapter: Adapter, limits: TimeLimits, kernel: str = "", env: Mapping[str, str] | None = None):

@@ -6,8 +6,8 @@ An expectation entry may name the platform facts under which its divergence occu
     elsewhere = "agree"                                          # or "either"
 
 Fact paths are dotted keys into the facts a run records: ``machine.*`` (the harness's
-:func:`cases.platform_facts.machine_facts`) and ``<framework>.*`` (the adapter's worker's
-:func:`cases.platform_facts.framework_facts`, e.g. ``torch.mkl_vml``). The scope holds when
+:func:`model.platform.machine_facts`) and ``<framework>.*`` (the adapter's worker's
+:func:`model.platform.framework_facts`, e.g. ``torch.mkl_vml``). The scope holds when
 every named fact has one of its listed values, compared as text (booleans as ``true``/``false``); a
 fact the run does not have does not hold.
 

@@ -16,13 +16,15 @@ from typing import Any
 import pytest
 
 from adapters import REGISTRY, load_adapter
-from adapters._base import distribution_version
+from model.adapter import distribution_version
+from model.errors import CaseFileError
+from model.outcomes import OUTCOMES
 from reports.journal import Journal
 from reports.junit import PROPERTIES
 from reports.platform import kernel_dependent
 
 from .atomic_outputs import AtomicOutputs
-from .catalogue import DEFAULT_TOLERANCES, CaseFileError, load_catalogue, load_tolerances
+from .catalogue import DEFAULT_TOLERANCES, load_catalogue, load_tolerances
 from .expectations import ExpectationSet, check_expectation_files, load_expectations
 from .harness import Harness, Target, build_targets
 from .isolation import make_runners
@@ -47,7 +49,7 @@ OPTIONS = {
     "number of updates, see cases/isolation.py TimeLimits)",
     "--lrconform-kernels": "CPU kernel variants to run besides the default, for adapters that offer them "
     "(comma-separated): 'routine' (default: $LRCONFORM_KERNELS, else routine), 'all', 'none', or names from "
-    "cases/platform_facts.py KERNEL_VARIANTS",
+    "model/platform.py KERNEL_VARIANTS",
 }
 
 
@@ -167,17 +169,14 @@ def lrconform(request: pytest.FixtureRequest) -> Conformance:
 
 def enforce(record: dict[str, Any]) -> None:
     """Turn a record's outcome into the test outcome."""
-    outcome, reason = record["outcome"], record.get("reason", "")
-    if outcome == "agree":
-        return
-    if outcome == "not_expressible":
-        pytest.skip(f"not expressible: {reason}")
-    if outcome == "skipped":
-        pytest.skip(reason)
-    if outcome == "documented_divergence":
+    outcome, reason = OUTCOMES[record["outcome"]], record.get("reason", "")
+    if outcome.pytest == "skip":
+        pytest.skip(f"{outcome.label}: {reason}")
+    if outcome.pytest == "xfail":
         pytest.xfail(reason.splitlines()[0])
-    repro = f"\nreproduce with:\n{record['repro']}" if record.get("repro") else ""
-    pytest.fail(f"{record['id']}: {outcome}: {reason}{repro}", pytrace=False)
+    if outcome.pytest == "fail":
+        repro = f"\nreproduce with:\n{record['repro']}" if record.get("repro") else ""
+        pytest.fail(f"{record['id']}: {outcome.name}: {reason}{repro}", pytrace=False)
 
 
 @pytest.hookimpl(wrapper=True)

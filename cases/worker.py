@@ -16,10 +16,10 @@ import sys
 from typing import Any
 
 from adapters import load_adapter
-from adapters._base import NotExpressible
+from model.adapter import NotExpressible
+from model.hints import HintError
 
 from .isolation import AdapterFailure, InProcess
-from .vocabulary import HintError
 from .wire import Closed, encode, read_message, write_message
 
 __all__ = ["answer", "main"]

@@ -5,7 +5,7 @@ are paired with each other, the usual upgrade of one framework), then records by
 
 A record pair is
 
-- **regressed** when its status got worse (passing < not covered < failing, see :data:`STATUS`),
+- **regressed** when its status got worse (passing < not covered < failing: ``Outcome.status``),
   when its values moved beyond the threshold while the new record does not agree with the
   reference (a divergence that changed shape: its documented numbers are now wrong), or when a
   value that was finite became NaN or infinite, whatever the outcomes say;
@@ -31,27 +31,14 @@ from typing import Any
 
 import numpy as np
 
-from cases.compare import peak
+from model.outcomes import OUTCOMES
+from model.records import decode_floats, expand_steps, peak
 
 from .merge import ResultSet, Run
 from .platform import platform_differences
-from .results import decode_floats, expand_steps
-from .summary import LABELS
 
-__all__ = ["KINDS", "STATUS", "THRESHOLD", "Change", "Diff", "compare_records", "compare_sets", "pair_runs", "text"]
+__all__ = ["KINDS", "THRESHOLD", "Change", "Diff", "compare_records", "compare_sets", "pair_runs", "text"]
 
-#: 0 passing, 1 not covered, 2 failing.
-STATUS = {
-    "agree": 0,
-    "documented_divergence": 0,
-    "not_expressible": 1,
-    "skipped": 1,
-    "diverge": 2,
-    "fixed_divergence": 2,
-    "error": 2,
-    "crashed": 2,
-    "timeout": 2,
-}
 KINDS = ("regressed", "vanished", "improved", "changed", "new")
 #: Largest change at any step, relative to the reference's peak, that still counts as "same values".
 THRESHOLD = 1e-9
@@ -172,7 +159,7 @@ def compare_records(
     """(kind, what) for one record pair, or ``None`` when nothing changed."""
     notes = []
     if old["outcome"] != new["outcome"]:
-        notes.append(f"outcome {LABELS[old['outcome']]} -> {LABELS[new['outcome']]}")
+        notes.append(f"outcome {OUTCOMES[old['outcome']].label} -> {OUTCOMES[new['outcome']].label}")
     steps = [old.get("first_divergent_step"), new.get("first_divergent_step")]
     if steps[0] != steps[1]:
         notes.append("first divergent step " + " -> ".join("none" if s is None else str(s) for s in steps))
@@ -180,7 +167,7 @@ def compare_records(
     notes += [why] if why else []
     if not notes:
         return None
-    before, after = STATUS[old["outcome"]], STATUS[new["outcome"]]
+    before, after = OUTCOMES[old["outcome"]].status, OUTCOMES[new["outcome"]].status
     if after > before or moved == "non-finite" or (moved and new["outcome"] != "agree"):
         kind = "regressed"
     else:
@@ -189,8 +176,8 @@ def compare_records(
 
 
 def _one_sided(kind: str, run: str, record: Mapping[str, Any]) -> Change:
-    failing = kind == "new" and STATUS[record["outcome"]] == 2
-    what = f"{'new' if kind == 'new' else 'no longer in the results'} ({LABELS[record['outcome']]})"
+    failing = kind == "new" and OUTCOMES[record["outcome"]].status == 2
+    what = f"{'new' if kind == 'new' else 'no longer in the results'} ({OUTCOMES[record['outcome']].label})"
     old, new = (None, record) if kind == "new" else (record, None)
     return Change("regressed" if failing else kind, run, record["id"], what, old, new)
 

@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from model.records import share_reference
+
 from .atomic import write_atomic
 from .results import (
     SCHEMA,
@@ -32,7 +34,6 @@ from .results import (
     describe_run,
     read_results,
     refuse_constant,
-    share_reference,
     utc_now,
     write_envelope,
     write_results,

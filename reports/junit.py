@@ -15,14 +15,12 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from model.outcomes import OUTCOMES
+
 __all__ = ["PROPERTIES", "junit_xml"]
 
 #: Record fields each test case carries as JUnit properties (here and in pytest's own junitxml).
 PROPERTIES = ("outcome", "framework_version", "api", "max_abs_err", "max_rel_err", "first_divergent_step", "shift")
-_FAILURES = {
-    "diverge": "failure", "fixed_divergence": "failure", "error": "error", "crashed": "error", "timeout": "error"
-}  # fmt: skip
-_SKIPS = {"documented_divergence": "xfail", "not_expressible": "not expressible", "skipped": "skipped"}
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # characters XML 1.0 cannot hold
 
 
@@ -43,11 +41,12 @@ def _testcase(suite: ET.Element, run: str, record: Mapping[str, Any]) -> None:
         ET.SubElement(properties, "property", name=key, value=_text(record.get(key)))
     outcome, reason = record["outcome"], record.get("reason") or ""
     message = reason.split("\n", 1)[0]
-    if outcome in _FAILURES:
-        element = ET.SubElement(case, _FAILURES[outcome], message=_text(message), type=outcome)
+    kind = OUTCOMES[outcome]
+    if kind.junit in ("failure", "error"):
+        element = ET.SubElement(case, kind.junit, message=_text(message), type=outcome)
         element.text = _text(reason + (f"\n\nreproduce with:\n{record['repro']}" if record.get("repro") else ""))
-    elif outcome in _SKIPS:
-        ET.SubElement(case, "skipped", type=_SKIPS[outcome], message=_text(message))
+    elif kind.junit == "skipped":
+        ET.SubElement(case, "skipped", type="xfail" if kind.pytest == "xfail" else kind.label, message=_text(message))
 
 
 def junit_xml(merged: Mapping[str, Any]) -> bytes:
@@ -64,9 +63,9 @@ def junit_xml(merged: Mapping[str, Any]) -> bytes:
             "testsuite",
             name=_text(run["name"]),
             tests=str(sum(tally.values())),
-            failures=str(sum(tally[o] for o, kind in _FAILURES.items() if kind == "failure")),
-            errors=str(sum(tally[o] for o, kind in _FAILURES.items() if kind == "error")),
-            skipped=str(sum(tally[o] for o in _SKIPS)),
+            failures=str(sum(n for o, n in tally.items() if OUTCOMES[o].junit == "failure")),
+            errors=str(sum(n for o, n in tally.items() if OUTCOMES[o].junit == "error")),
+            skipped=str(sum(n for o, n in tally.items() if OUTCOMES[o].junit == "skipped")),
             timestamp=_text(run.get("created_utc") or run.get("started_utc")),
         )
         properties = ET.SubElement(suites[run["name"]], "properties")

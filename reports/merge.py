@@ -41,10 +41,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from model.records import stored_form
+
 from .atomic import write_atomic
 from .freshness import STALE_AFTER, incomplete_note, stale_reasons
 from .journal import is_journal, journal_path, read_header, read_journal, result_path
-from .results import READABLE_SCHEMAS, read_results, stored_form, suite_commit, utc_now
+from .results import READABLE_SCHEMAS, read_results, suite_commit, utc_now
 from .validate import ABSENT
 
 __all__ = [

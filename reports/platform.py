@@ -2,7 +2,7 @@
 that depend on them.
 
 A result envelope holds the CPU's kernel-relevant facts (``environment.cpu``, see
-``cases.platform_facts.machine_facts``) and, per adapter and kernel variant (``adapters.<key>``), the
+``model.platform.machine_facts``) and, per adapter and kernel variant (``adapters.<key>``), the
 kernel choice (``kernel``) and the framework's own view (``facts``). Two runs whose facts differ may
 round float32 differently: the report shows the facts, and ``reports diff`` says when they differ.
 """

@@ -31,7 +31,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from cases.compare import peak
+from model.records import peak
 
 __all__ = ["BUCKETS", "CasePlot", "Line", "decimate", "render", "render_all"]
 

@@ -15,10 +15,13 @@ from typing import Any, TypeVar
 
 import jinja2
 
+from model.outcomes import OUTCOMES, SEVERITY
+from model.records import decode_floats, expand_steps
+
 from . import plots
 from .diff import Change, Diff
-from .results import SUITE_VERSION, decode_floats, expand_steps
-from .summary import LABELS, SEVERITY, SHORT, Case, Report, build, call_text, params_text, steps_text
+from .results import SUITE_VERSION
+from .summary import Case, Report, build, call_text, params_text, steps_text
 
 __all__ = ["case_plot", "change_plot", "classification", "headline", "number", "render_diff", "render_report"]
 
@@ -51,7 +54,7 @@ def classification(record: Mapping[str, Any]) -> str:
 def headline(record: Mapping[str, Any]) -> str:
     """The line that says why a row is what it is; a documented divergence's reason is shown once per case."""
     lines = (record.get("reason") or "").splitlines()
-    skip = 1 if record["outcome"] == "documented_divergence" and record.get("expectation") else 0
+    skip = 1 if OUTCOMES[record["outcome"]].pytest == "xfail" and record.get("expectation") else 0
     return lines[skip] if len(lines) > skip else ""
 
 
@@ -64,10 +67,18 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        number=number, label=LABELS.__getitem__, steps=steps_text, classification=classification, headline=headline
+        number=number,
+        label=lambda outcome: OUTCOMES[outcome].label,
+        steps=steps_text,
+        classification=classification,
+        headline=headline,
     )
     env.globals.update(
-        call_text=call_text, params_text=params_text, severity=SEVERITY, short=SHORT, suite_version=SUITE_VERSION
+        call_text=call_text,
+        params_text=params_text,
+        outcome_of=OUTCOMES,
+        severity=SEVERITY,
+        suite_version=SUITE_VERSION,
     )
     return env
 

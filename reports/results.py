@@ -31,36 +31,28 @@ import platform
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from adapters._base import distribution_version
-from cases.platform_facts import machine_facts
+from model.adapter import distribution_version
+from model.outcomes import OUTCOMES
+from model.platform import machine_facts
+from model.records import attach_references, stored_form
 
 from .atomic import write_atomic
-from .outcomes import OUTCOMES
 from .validate import check_envelope, check_record
 
 __all__ = [
     "OUTCOMES",
     "READABLE_SCHEMAS",
     "SCHEMA",
-    "attach_references",
     "checked_envelope",
-    "decode_floats",
     "describe_run",
-    "encode_floats",
-    "encode_steps",
     "environment",
-    "expand_steps",
     "read_json",
     "read_results",
     "refuse_constant",
-    "share_reference",
-    "stored_form",
     "suite_commit",
     "utc_now",
     "write_envelope",
@@ -92,60 +84,6 @@ FRAMEWORK_DISTRIBUTIONS = (
 )
 
 
-def encode_floats(values: Iterable[float]) -> list[float | str]:
-    """Floats for JSON, exact (shortest round-trip repr), non-finite values as strings."""
-    return [float(v) if np.isfinite(v) else ("nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")) for v in values]
-
-
-def decode_floats(values: Iterable[float | str]) -> np.ndarray:
-    """Inverse of :func:`encode_floats`."""
-    return np.array([float(v) for v in values], dtype=np.float64)
-
-
-def encode_steps(steps: np.ndarray) -> dict[str, int] | list[int]:
-    """A range table when the steps are evenly spaced, else the list."""
-    if steps.size > 1:
-        gaps = np.diff(steps)
-        if np.all(gaps == gaps[0]):
-            return {"start": int(steps[0]), "stop": int(steps[-1]) + int(gaps[0]), "step": int(gaps[0])}
-    return [int(s) for s in steps]
-
-
-def expand_steps(encoded: Mapping[str, int] | list[int]) -> np.ndarray:
-    """Inverse of :func:`encode_steps`."""
-    if isinstance(encoded, Mapping):
-        return np.arange(encoded["start"], encoded["stop"], encoded.get("step", 1), dtype=np.int64)
-    return np.asarray(encoded, dtype=np.int64)
-
-
-def share_reference(record: Mapping[str, Any], references: dict[str, list]) -> dict[str, Any]:
-    """``record`` as stored: without its ``reference`` when that is its case's entry in
-    ``references`` (the first one seen, added there), else with it."""
-    reference = record.get("reference")
-    shared = reference is not None and references.setdefault(record["case"], reference) == reference
-    return {k: v for k, v in record.items() if not (shared and k == "reference")}
-
-
-def stored_form(envelope: Mapping[str, Any]) -> dict[str, Any]:
-    """``envelope`` as written to a file: each case's reference once, in ``references`` (the first
-    one seen; a record whose reference differs from it keeps its own), before the ``results``
-    without it."""
-    references: dict[str, list] = {}
-    records = [share_reference(record, references) for record in envelope["results"]]
-    return {**{k: v for k, v in envelope.items() if k != "results"}, "references": references, "results": records}
-
-
-def attach_references(records: Iterable[dict[str, Any]], references: Any, source: str) -> None:
-    """Inverse of :func:`stored_form`, in place: a record without ``reference`` gets its
-    case's (shared, not copied). ``source`` names the file in the error for a malformed table."""
-    if not isinstance(references, Mapping):
-        raise ValueError(f"{source}: field 'references': must map case ids to trajectories")
-    for record in records:
-        case = record.get("case") if isinstance(record, dict) else None
-        if isinstance(case, str) and "reference" not in record and case in references:
-            record["reference"] = references[case]
-
-
 def _git(*args: str) -> str | None:
     try:
         done = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10, cwd=Path(__file__).parent)
@@ -161,7 +99,7 @@ def utc_now() -> str:
 
 def environment() -> dict[str, Any]:
     """Where and with what the run happened: Python, the OS, the CPU's kernel-relevant facts
-    (``cpu``, see :func:`cases.platform_facts.machine_facts`), the frameworks' versions."""
+    (``cpu``, see :func:`model.platform.machine_facts`), the frameworks' versions."""
     return {
         "python": platform.python_version(),
         "implementation": sys.implementation.name,

@@ -14,19 +14,17 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from model.outcomes import SEVERITY, worst
+
 from .freshness import incomplete_note
-from .outcomes import OUTCOMES
 from .platform import cpu_text, kernel_dependent, kernel_texts
 
 __all__ = [
-    "LABELS",
     "PALETTE",
-    "SEVERITY",
-    "SHORT",
     "Case",
     "Cell",
     "Column",
@@ -36,28 +34,8 @@ __all__ = [
     "call_text",
     "params_text",
     "steps_text",
-    "worst",
 ]
 
-#: How outcomes read on the page and in text output.
-LABELS = {outcome: outcome.replace("_", " ") for outcome in OUTCOMES}
-#: The same, short enough for a grid cell.
-SHORT = {
-    "agree": "agree",
-    "diverge": "DIVERGES",
-    "documented_divergence": "documented",
-    "fixed_divergence": "FIXED",
-    "not_expressible": "n/a",
-    "skipped": "skipped",
-    "error": "ERROR",
-    "crashed": "CRASHED",
-    "timeout": "TIMEOUT",
-}
-#: Worst first: a cell or a case takes the colour of its worst outcome.
-SEVERITY = (
-    "crashed", "timeout", "error", "diverge", "fixed_divergence", "documented_divergence", "skipped", "not_expressible",
-    "agree",
-)  # fmt: skip
 #: Matplotlib's tab20 as (dark, light) pairs: a framework run's first probe takes the dark colour of
 #: its pair, other probes the light one; the same colours mark its columns in the plots and tables.
 PALETTE = (
@@ -65,12 +43,6 @@ PALETTE = (
     ("#9467bd", "#c5b0d5"), ("#8c564b", "#c49c94"), ("#e377c2", "#f7b6d2"), ("#7f7f7f", "#c7c7c7"),
     ("#bcbd22", "#dbdb8d"), ("#17becf", "#9edae5"),
 )  # fmt: skip
-
-
-def worst(outcomes: Iterable[str]) -> str:
-    """The most severe of some outcomes (``agree`` for none)."""
-    present = set(outcomes)
-    return next((o for o in SEVERITY if o in present), "agree")
 
 
 def steps_text(steps: Mapping[str, int] | list[int]) -> str:

@@ -24,7 +24,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from cases.expectations import glob_regex
+from model.records import glob_regex
 
 from .diff import Diff, compare_sets
 from .merge import ResultSet, Run

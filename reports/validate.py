@@ -17,7 +17,7 @@ import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .outcomes import OUTCOMES
+from model.outcomes import OUTCOMES
 
 __all__ = ["ABSENT", "MAX_DEPTH", "MAX_STEPS", "check_envelope", "check_record", "check_run_info"]
 
@@ -191,7 +191,7 @@ def _expectation(value: Any) -> None:
 
 
 def _outcome(value: Any) -> None:
-    if value not in OUTCOMES:
+    if not isinstance(value, str) or value not in OUTCOMES:
         raise _Bad(f"must be one of {', '.join(OUTCOMES)}, got {str(value)[:40]!r}")
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from adapters._base import NotExpressible, Plan, Trajectory, run_program, select
-from cases.catalogue import Case
-from cases.vocabulary import HintError, HintKey, HintKeys, one_of
+from adapters._base import run_program, select
+from model.adapter import NotExpressible, Plan, Trajectory
+from model.case import Case
+from model.hints import HintError, HintKey, HintKeys, one_of
 
 _PROGRAM = """\
 from tests.fake_framework import Scheduler

@@ -20,9 +20,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from adapters._base import Plan, Trajectory
-from cases.catalogue import Case
-from cases.vocabulary import HintKey, HintKeys, one_of
+from model.adapter import Plan, Trajectory
+from model.case import Case
+from model.hints import HintKey, HintKeys, one_of
 from tests.fake_framework import FakeAdapter
 
 

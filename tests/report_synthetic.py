@@ -21,11 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from adapters._base import NotExpressible, Plan, Trajectory
-from cases.catalogue import Case, load_catalogue, load_tolerances
+from cases.catalogue import load_catalogue, load_tolerances
 from cases.expectations import Expectation, ExpectationSet
 from cases.harness import Harness, build_targets
 from cases.isolation import InProcess
+from model.adapter import NotExpressible, Plan, Trajectory
+from model.case import Case
 from reports.results import write_results
 
 ROOT = Path(__file__).resolve().parent.parent

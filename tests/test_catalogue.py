@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cases.catalogue import ID_PATTERN, CaseFileError, load_catalogue, load_tolerances
+from cases.catalogue import load_catalogue, load_tolerances
+from model.case import ID_PATTERN
+from model.errors import CaseFileError
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = load_catalogue(ROOT / "cases" / "catalogue", root=ROOT)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import reference
-from cases.catalogue import Tolerance
 from cases.compare import compare
+from model.case import Tolerance
 
 TIGHT = Tolerance(rtol=1e-12, atol=1e-14, reason="float64 test tolerance")
 COSINE = reference.build({"formula": "cosine", "init_lr": 0.1, "decay_steps": 50, "final_lr": 0.0})

@@ -6,9 +6,9 @@ import configparser
 import re
 from pathlib import Path
 
-from cases.platform_facts import KERNEL_VARIANTS
+from cases.catalogue import default_vocabulary
 from cases.plugin import OPTIONS
-from cases.vocabulary import default_vocabulary
+from model.platform import KERNEL_VARIANTS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -33,7 +33,7 @@ def test_options_named_in_the_readme_exist() -> None:
 
 
 def test_paths_named_in_the_readme_exist() -> None:
-    for path in re.findall(r"`((?:cases|reports|adapters|reference|tests|\.ci)/[\w./]*)`", README):
+    for path in re.findall(r"`((?:cases|reports|adapters|reference|model|tests|\.ci)/[\w./]*)`", README):
         if "<" in path or "*" in path or path.startswith("reports/out"):
             continue
         assert (ROOT / path).exists(), path

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cases.catalogue import CaseFileError
 from cases.expectations import Expectation, ExpectationSet, check_expectation_files, load_expectations
+from model.errors import CaseFileError
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 from adapters._base import run_program
-from cases.catalogue import Case, Tolerance
 from cases.expectations import Expectation, ExpectationSet
 from cases.harness import Harness, build_targets
 from cases.isolation import InProcess
-from reports.results import decode_floats, expand_steps, read_results, write_results
+from model.case import Case, Tolerance
+from model.records import decode_floats, expand_steps
+from reports.results import read_results, write_results
 from tests.fake_framework import FakeAdapter, MissingAdapter
 
 TOLERANCES = {"float64": Tolerance(1e-12, 1e-14, "float64 test tolerance")}

@@ -17,8 +17,10 @@ import pytest
 
 from adapters.keras_adapter import KerasAdapter
 from adapters.optax_adapter import OptaxAdapter
-from cases.catalogue import Case, CaseFileError, load_catalogue
-from cases.vocabulary import HintError, file_inside
+from cases.catalogue import load_catalogue
+from model.case import Case
+from model.errors import CaseFileError
+from model.hints import HintError, file_inside
 
 CASE = """
 [[case]]

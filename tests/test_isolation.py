@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cases.catalogue import Case, Tolerance
 from cases.expectations import ExpectationSet
 from cases.harness import Harness, build_targets
 from cases.isolation import AdapterFailure, InProcess, Isolated, TimeLimits
+from model.case import Case, Tolerance
 from tests.misbehaving_framework import ABORTING_MODULE, GARBAGE, CrashingImportAdapter, MisbehavingAdapter
 
 ROOT = Path(__file__).resolve().parent.parent

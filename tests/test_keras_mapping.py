@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters._base import NotExpressible, as_int, first_fit
+from adapters._base import as_int, first_fit
 from adapters.keras_adapter import KerasAdapter, KerasJaxAdapter, KerasTorchAdapter
 from adapters.keras_schedules import keras_call
 from cases.catalogue import load_catalogue
-from cases.vocabulary import HintError
+from model.adapter import NotExpressible
+from model.hints import HintError
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {c.id: c for c in load_catalogue(ROOT / "cases" / "catalogue")}

@@ -21,9 +21,11 @@ from typing import Any
 
 import pytest
 
-from cases.catalogue import MAX_STEP, CaseFileError, load_catalogue, load_tolerances
+from cases.catalogue import load_catalogue, load_tolerances
 from cases.datafile import MAX_BYTES
 from cases.expectations import load_expectations
+from model.case import MAX_STEP
+from model.errors import CaseFileError
 
 NAN, INF = math.nan, math.inf
 

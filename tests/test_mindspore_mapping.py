@@ -8,10 +8,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from adapters import REGISTRY, NotExpressible, load_adapter
+from adapters import REGISTRY, load_adapter
 from adapters.mindspore_adapter import MindSporeAdapter, MindSporeDynamicAdapter
-from cases.catalogue import Case, CaseFileError, load_catalogue
-from cases.vocabulary import HintError
+from cases.catalogue import load_catalogue
+from model.adapter import NotExpressible
+from model.case import Case
+from model.errors import CaseFileError
+from model.hints import HintError
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "cases" / "catalogue"
 CELLS = MindSporeAdapter()

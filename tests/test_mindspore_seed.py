@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cases.catalogue import Case, load_catalogue
+from cases.catalogue import load_catalogue
+from model.case import Case
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "cases" / "catalogue"
 

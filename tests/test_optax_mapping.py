@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adapters._base import NotExpressible
 from adapters.optax_adapter import BINDINGS, KEYWORDS, PROBES, PYTHON_PROBE_MAX_STEPS, OptaxAdapter
-from cases.catalogue import Case, load_catalogue
-from cases.vocabulary import HintError
+from cases.catalogue import load_catalogue
+from model.adapter import NotExpressible
+from model.case import Case
+from model.hints import HintError
 
 ROOT = Path(__file__).resolve().parent.parent
 

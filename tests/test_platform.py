@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 
 from cases import isolation
-from cases.catalogue import Case, CaseFileError, Tolerance
 from cases.expectations import Expectation, ExpectationSet, load_expectations
 from cases.harness import Harness, build_targets
 from cases.isolation import InProcess, make_runners
-from cases.platform_facts import KernelVariant, kernel_env, machine_facts
 from cases.platform_scope import PlatformScope, parse_scope
+from model.case import Case, Tolerance
+from model.errors import CaseFileError
+from model.platform import KernelVariant, kernel_env, machine_facts
 from reports.platform import kernel_dependent
 from tests.fake_framework import FakeAdapter
 from tests.misbehaving_framework import KernelSensitiveAdapter

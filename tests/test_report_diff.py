@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from cases.expectations import Expectation
+from model.records import expand_steps
 from reports import cli, diff, merge
-from reports.results import expand_steps, write_results
+from reports.results import write_results
 from tests.report_synthetic import NUDGE, SCALE, by_family, catalogue, synthetic_run
 
 FAMILIES = ("cosine", "cyclic", "exponential", "polynomial", "step_decay", "linear")

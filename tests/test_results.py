@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reports.results import decode_floats, encode_floats, encode_steps, expand_steps, read_results, write_results
+from model.records import decode_floats, encode_floats, encode_steps, expand_steps
+from reports.results import read_results, write_results
 
 
 def test_floats_round_trip_exactly_including_non_finite() -> None:

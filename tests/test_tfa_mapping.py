@@ -10,12 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adapters._base import NotExpressible, steps_source
+from adapters._base import steps_source
 from adapters._tf import Program, update_loop
 from adapters.keras_legacy_adapter import KerasLegacyAdapter
 from adapters.tfa_adapter import TfaAdapter
-from cases.catalogue import Case, load_catalogue
-from cases.vocabulary import HintError
+from cases.catalogue import load_catalogue
+from model.adapter import NotExpressible
+from model.case import Case
+from model.hints import HintError
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = {case.id: case for case in load_catalogue(ROOT / "cases" / "catalogue", root=ROOT)}

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adapters._base import NotExpressible
 from adapters.torch_adapter import TorchAdapter
 from cases.catalogue import load_catalogue
+from model.adapter import NotExpressible
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = {c.id: c for c in load_catalogue(ROOT / "cases" / "catalogue", root=ROOT)}
