@@ -184,7 +184,7 @@ class Harness:
             "source": case.source,
             "origin": case.origin,
             "about": case.about,
-            "framework": target.adapter,
+            "adapter": target.adapter,
             "column": target.column,
             "probe": target.probe,
             "kernel": target.kernel or None,

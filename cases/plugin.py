@@ -36,7 +36,7 @@ STATE = pytest.StashKey["Conformance"]()
 JOURNAL = pytest.StashKey[Journal]()
 
 OPTIONS = {
-    "--framework": "comma-separated adapters to run (default: $LRCONFORM_FRAMEWORKS, else all registered)",
+    "--adapters": "comma-separated adapters to run (default: $LRCONFORM_ADAPTERS, else all registered)",
     "--lrconform-json": "result file (default: reports/out/<run name>/results.json; journal beside it while running)",
     "--lrconform-run-name": "name of this run in results (default: the selected adapters joined by '+')",
     "--lrconform-catalogue": "directory of case files (default: cases/catalogue)",
@@ -64,7 +64,7 @@ class Conformance:
             if not sep or ":" not in spec:
                 raise pytest.UsageError(f"--lrconform-adapter expects NAME=module:Class, got {extra!r}")
             registry[name] = spec
-        chosen = opt("framework") or os.environ.get("LRCONFORM_FRAMEWORKS") or ",".join(registry)
+        chosen = opt("adapters") or os.environ.get("LRCONFORM_ADAPTERS") or ",".join(registry)
         names = [n.strip() for n in chosen.split(",") if n.strip()]
         unknown = [n for n in names if n not in registry]
         if unknown:

@@ -22,7 +22,7 @@ holding a run of the same name are an error. Each run is judged complete or not,
 
 Merged file (``schema`` = :data:`MERGED_SCHEMA`), readable again as an input::
 
-    {"schema": "lrconform-merged/3", "created_utc": ...,
+    {"schema": "lrconform-merged/4", "created_utc": ...,
      "runs": [{"name", "source", "created_utc", "started_utc", "session", "complete",
                "stale": [reason, ...], "superseded", "suite", "run", "environment", "adapters"}, ...],
      "references": {case id: [float, ...]}, "results": [record with "run": <run name>, ...]}
@@ -46,7 +46,7 @@ from model.records import stored_form
 from .atomic import write_atomic
 from .freshness import STALE_AFTER, incomplete_note, stale_reasons
 from .journal import is_journal, journal_path, read_header, read_journal, result_path
-from .results import READABLE_SCHEMAS, read_results, suite_commit, utc_now
+from .results import MERGED_SCHEMA, READABLE_SCHEMAS, read_results, suite_commit, utc_now
 from .validate import ABSENT
 
 __all__ = [
@@ -62,9 +62,9 @@ __all__ = [
     "write_json",
 ]
 
-MERGED_SCHEMA = "lrconform-merged/3"
-#: As READABLE_SCHEMAS: /1 kept references in records, /1 and /2 have no 'complete' per run.
-READABLE_MERGED_SCHEMAS = (MERGED_SCHEMA, "lrconform-merged/2", "lrconform-merged/1")
+#: As READABLE_SCHEMAS: /1 kept references in records, /1 and /2 have no 'complete' per run, before /4 a
+#: record names its adapter ``framework``.
+READABLE_MERGED_SCHEMAS = (MERGED_SCHEMA, "lrconform-merged/3", "lrconform-merged/2", "lrconform-merged/1")
 RESULT_FILE = "results.json"
 _INFO_KEYS = (
     "created_utc",

@@ -2,7 +2,7 @@
 
 Envelope (``schema`` = :data:`SCHEMA`)::
 
-    {"schema": "lrconform-results/3", "created_utc": ..., "complete": true,
+    {"schema": "lrconform-results/4", "created_utc": ..., "complete": true,
      "session": ..., "started_utc": ..., "suite": {"version", "commit", "dirty"},
      "run": {"name", "frameworks", "argv"}, "environment": {"python", "implementation",
      "platform", "machine", "packages": {distribution: version or null}},
@@ -59,11 +59,11 @@ __all__ = [
     "write_results",
 ]
 
-SCHEMA = "lrconform-results/3"
+SCHEMA = "lrconform-results/4"
 #: Schemas this version reads: /1 (before ``references``) kept each reference in its record, which
 #: reading handles anyway, so an older baseline still diffs against a new run; /1 and /2 (before
 #: ``complete``) were only ever written at the end of a session.
-READABLE_SCHEMAS = (SCHEMA, "lrconform-results/2", "lrconform-results/1")
+READABLE_SCHEMAS = (SCHEMA, "lrconform-results/3", "lrconform-results/2", "lrconform-results/1")
 SUITE_VERSION = "0.1.0"
 
 #: Frameworks whose versions every run records (when installed), whichever adapters ran.
@@ -196,6 +196,17 @@ def read_results(path: Path, schemas: tuple[str, ...] = READABLE_SCHEMAS) -> dic
     return checked_envelope(read_json(path), str(path), schemas)
 
 
+#: The merged file's schema (``reports.merge``); its records are those of :data:`SCHEMA`.
+MERGED_SCHEMA = "lrconform-merged/4"
+
+
+def rename_framework(records: list[Any]) -> None:
+    """Records of schemas before /4 name their adapter ``framework``: read it as ``adapter``, in place."""
+    for record in records:
+        if isinstance(record, dict) and "framework" in record and "adapter" not in record:
+            record["adapter"] = record.pop("framework")
+
+
 def checked_envelope(envelope: Any, source: str, schemas: tuple[str, ...] = READABLE_SCHEMAS) -> dict[str, Any]:
     """:func:`read_results` for an envelope already parsed (``source`` names it in errors)."""
     schema = envelope.get("schema") if isinstance(envelope, dict) else None
@@ -203,6 +214,8 @@ def checked_envelope(envelope: Any, source: str, schemas: tuple[str, ...] = READ
         raise ValueError(f"{source}: not an lrconform result file (schema {schema!r}, want one of {schemas})")
     checked = check_envelope(envelope, source, merged=schema not in READABLE_SCHEMAS)
     attach_references(envelope["results"], envelope.get("references") or {}, source)
+    if schema not in (SCHEMA, MERGED_SCHEMA):
+        rename_framework(envelope["results"])
     for index, record in enumerate(envelope["results"]):
         check_record(record, f"{source}: record #{index + 1}", checked)
     envelope.setdefault("complete", True)

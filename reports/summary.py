@@ -1,7 +1,7 @@
 """What the report shows, computed from a merged result set: no HTML, no plotting here.
 
 - columns: one per (run, record ``column``), i.e. per framework run and probe, grouped by run
-  and framework so that the same adapter under two framework versions shows twice;
+  and adapter so that the same adapter under two framework versions shows twice;
 - the matrix: formula family (rows) x column, each cell counting outcomes and keeping the
   largest errors;
 - cases, per family, each with one row per column;
@@ -80,12 +80,12 @@ class Column:
 
     run: str
     column: str
-    framework: str
+    adapter: str
     probe: str
     version: str | None
     index: int  # position among the report's columns
-    group_index: int  # position of its framework run among the report's
-    first: bool  # the first probe of its framework run
+    group_index: int  # position of its adapter run among the report's
+    first: bool  # the first probe of its adapter run
 
     @property
     def color(self) -> str:
@@ -97,8 +97,8 @@ class Column:
 
     @property
     def group(self) -> tuple[str, str]:
-        """The framework run this column belongs to (its probes share one header)."""
-        return (self.run, self.framework)
+        """The adapter run this column belongs to (its probes share one header)."""
+        return (self.run, self.adapter)
 
 
 @dataclass
@@ -253,14 +253,12 @@ def _columns(runs: list[Mapping[str, Any]], results: list[dict[str, Any]]) -> di
     columns: dict[tuple[str, str], Column] = {}
     groups: dict[tuple[str, str], int] = {}
     for record in results:
-        key, group = (record["run"], record["column"]), (record["run"], record["framework"])
+        key, group = (record["run"], record["column"]), (record["run"], record["adapter"])
         if key not in columns:
             version = record.get("framework_version") or versions.get(group)
             first = group not in groups
             groups.setdefault(group, len(groups))
-            columns[key] = Column(
-                *key, record["framework"], record["probe"], version, len(columns), groups[group], first
-            )
+            columns[key] = Column(*key, record["adapter"], record["probe"], version, len(columns), groups[group], first)
     return columns
 
 

@@ -101,7 +101,7 @@ def _only(run: Run, adapter: str | None) -> Run:
     """The run restricted to one adapter's records (all of them when ``adapter`` is None)."""
     if adapter is None:
         return run
-    return replace(run, records=tuple(r for r in run.records if r["framework"] == adapter))
+    return replace(run, records=tuple(r for r in run.records if r["adapter"] == adapter))
 
 
 def check(upgrade: Upgrade, results: ResultSet, threshold: float) -> UpgradeCheck:

@@ -200,7 +200,7 @@ REQUIRED: dict[str, Callable[[Any], None]] = {
     "id": _name,
     "case": _name,
     "family": _text,
-    "framework": _name,
+    "adapter": _name,
     "column": _name,
     "probe": _name,
     "outcome": _outcome,

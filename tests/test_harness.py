@@ -135,7 +135,7 @@ def test_results_round_trip_through_json(tmp_path: Path) -> None:
     path = tmp_path / "out" / "results.json"
     write_results(path, records=records, run={"name": "fake"}, adapters={"fake": {"version": "1"}})
     envelope = read_results(path)
-    assert envelope["schema"] == "lrconform-results/3" and envelope["results"] == json.loads(json.dumps(records))
+    assert envelope["schema"] == "lrconform-results/4" and envelope["results"] == json.loads(json.dumps(records))
     stored = json.loads(path.read_text())  # the reference once per case, not in each probe's record
     assert list(stored["references"]) == [records[0]["case"]] and len(records) > 1
     assert stored["references"][records[0]["case"]] == records[0]["reference"]

@@ -192,7 +192,7 @@ def test_a_pytest_run_survives_every_death_and_records_every_case(tmp_path: Path
     out = tmp_path / "results.json"
     adapters = ["wild=tests.misbehaving_framework:MisbehavingAdapter", "fake=tests.fake_framework:FakeAdapter"]
     command = [sys.executable, "-m", "pytest", "cases/test_conformance.py", "-p", "no:cacheprovider", "-q",
-               "--framework", "wild,fake", "--lrconform-catalogue", str(catalogue), "--lrconform-json", str(out),
+               "--adapters", "wild,fake", "--lrconform-catalogue", str(catalogue), "--lrconform-json", str(out),
                "--lrconform-expectations", str(tmp_path), "--lrconform-time-limit", "3",
                *[f"--lrconform-adapter={a}" for a in adapters]]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -14,7 +14,7 @@ LINT = Path(sys.executable).parent / "lint-imports"
 
 def lint(config: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [str(LINT), "--config", str(config), "--no-cache"]
+    command = [str(LINT), str(config), "--no-cache"]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 

@@ -103,7 +103,7 @@ VARIANTS: list[tuple[str, Edit, str]] = [
     ("id-number", record(id=7), "record #1: field 'id': must be a non-empty string, got an integer"),
     ("id-repeated", lambda data: data["results"].append(data["results"][0]), "run 'fw': test id 'cosine[T10-eta0-periodic]-fw' appears twice"),
     ("case-missing", record(case=...), f"{RECORD}: field 'case': missing"),
-    ("framework-empty", record(framework=""), f"{RECORD}: field 'framework': must be a non-empty string, got an empty string"),
+    ("adapter-empty", record(adapter=""), f"{RECORD}: field 'adapter': must be a non-empty string, got an empty string"),
     ("family-list", record(family=["cosine"]), f"{RECORD}: field 'family': must be a string, got a list"),
     ("outcome-unknown", record(outcome="passed"), f"{RECORD}: field 'outcome': must be one of agree, diverge, documented_divergence, fixed_divergence, not_expressible, skipped, error, crashed, timeout, got 'passed'"),
     ("outcome-list", record(outcome=["agree"]), f"{RECORD}: field 'outcome': must be one of agree,"),

@@ -74,7 +74,7 @@ def conformance_args(
         "-p", "cases.plugin", "-p", "no:cacheprovider", "-rA",
         "--lrconform-adapter", "fake=tests.fake_framework:FakeAdapter",
         "--lrconform-adapter", "missing=tests.fake_framework:MissingAdapter",
-        *(["--framework", frameworks] if frameworks else []),
+        *(["--adapters", frameworks] if frameworks else []),
         "--lrconform-catalogue", str(folder / "catalogue"),
         "--lrconform-expectations", str(folder / "expectations"),
         "--lrconform-tolerances", str(folder / "tolerances.toml"),
@@ -87,7 +87,7 @@ def conformance_args(
 def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
     """Run the conformance tests on a catalogue; returns (result, records by id)."""
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    monkeypatch.delenv("LRCONFORM_FRAMEWORKS", raising=False)
+    monkeypatch.delenv("LRCONFORM_ADAPTERS", raising=False)
 
     def go(cases: str = CASES, expectations: str = LATE_DOCUMENTED, *args: str, frameworks: str = "fake,missing"):
         result = pytester.runpytest_subprocess(*conformance_args(pytester.path, cases, expectations, frameworks), *args)
@@ -226,10 +226,10 @@ def test_unknown_framework_is_a_usage_error(run) -> None:
 
 
 def test_frameworks_from_the_environment(run, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LRCONFORM_FRAMEWORKS", "missing")
+    monkeypatch.setenv("LRCONFORM_ADAPTERS", "missing")
     result, records = run(CASES, LATE_DOCUMENTED, frameworks="")
-    assert {r["framework"] for r in records.values()} == {"missing"}
-    expect_lines(result.stdout, "*LRCONFORM_FRAMEWORKS=missing*")
+    assert {r["adapter"] for r in records.values()} == {"missing"}
+    expect_lines(result.stdout, "*LRCONFORM_ADAPTERS=missing*")
 
 
 def test_html_report_carries_the_reproducer(run, pytester: pytest.Pytester) -> None:

@@ -152,15 +152,16 @@ def test_a_reference_that_differs_from_its_cases_stays_in_its_record(out: Path, 
 
 @pytest.mark.parametrize("merged", [False, True], ids=["run-file", "merged-file"])
 def test_files_of_schema_1_still_read(out: Path, tmp_path: Path, merged: bool) -> None:
-    """Before ``references`` (schema /1) every record held its reference: an old baseline still diffs."""
+    """Before ``references`` (schema /1) every record held its reference, and before /4 it named its adapter
+    ``framework``: an old baseline still diffs."""
     expected = _keyed(merge.load([out / "tfa" / "results.json"]))
     path = out / "tfa" / "results.json"
     if merged:
         merge.write_json(merge.merged_envelope(merge.load([path])), path := tmp_path / "merged.json")
     envelope = json.loads(path.read_text())
     references = envelope.pop("references")
-    for record in envelope["results"]:
-        record["reference"] = references[record["case"]]
+    for record in envelope["results"]:  # before /4 a record named its adapter "framework"
+        record["reference"], record["framework"] = references[record["case"]], record.pop("adapter")
     envelope["schema"] = "lrconform-merged/1" if merged else "lrconform-results/1"
     path.write_text(json.dumps(envelope))
     again = {k: {**r, "run": None} for k, r in _keyed(merge.load([path])).items()}  # a run's file has no "run"
