@@ -1,38 +1,97 @@
-"""The adapter interface, and helpers every adapter shares.
+"""The adapter skeleton: what every adapter is made of, and the helpers they share.
 
-An adapter translates a case into one framework's API (``plan``: pure, no framework
-import, so mappings and reproducers exist even where the framework is not installed) and
-runs that plan (``run``: imports the framework lazily) to produce trajectories.
+An adapter is a declaration over :class:`ProgramAdapter`: its framework (``name``, ``distribution``,
+``module``, ``kernels``), the hints it reads, its **bindings** (formula -> the framework's APIs that can
+express it, closest first, each a function from the case's completed parameters to a :class:`Call`),
+the reference identities it may rewrite a formula through when it has no direct API, its **probes**
+and its **program** (a template the plan fills: the standalone reproducer that the run executes). The
+base class does the rest the same way for every framework: complete the case's parameters with the
+reference's defaults, try the bindings (:func:`first_fit`), render the call, build the plan, run the
+program and pick each probe's values.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import math
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from model.adapter import NotExpressible
-from model.hints import HintError, HintKey, one_of
-
-if TYPE_CHECKING:
-    pass
+import reference
+from model.adapter import NotExpressible, Plan, Probe, Trajectory, py
+from model.case import Case
+from model.hints import HintError, HintKey, HintKeys, one_of
 
 __all__ = [
+    "Binding",
+    "Call",
+    "Ctx",
+    "Mapped",
+    "ProgramAdapter",
+    "Rewrite",
     "api_hint",
     "as_int",
     "at_steps",
     "first_fit",
     "import_problem",
+    "picked",
     "run_program",
     "select",
     "steps_source",
 ]
+
+Spec = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of a framework API, as the program makes it and the record shows it; ``parts`` are the
+    calls nested in it (``SequentialLR``'s schedulers, ``join_schedules``' schedules)."""
+
+    api: str
+    kwargs: Mapping[str, Any]
+    parts: tuple[Call, ...] = ()
+
+    def arguments(self) -> str:
+        """``k=v, ...`` as Python source (shortest round-trip floats, code unquoted)."""
+        return ", ".join(f"{k}={py(v)}" for k, v in self.kwargs.items())
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """A binding's answer: the call, why closer APIs were not used, and what else the program needs
+    (``extra``: e.g. the optimizer rate a torch scheduler is relative to, source to define first)."""
+
+    call: Call
+    note: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a binding may depend on besides the parameters: the last step the call runs to (local to it)
+    and the adapter's hints (top-level call only). Adapters extend it with their own fields."""
+
+    last_step: int
+    hint: Mapping[str, Any] = field(default_factory=dict)
+    adapter: ProgramAdapter | None = field(default=None, repr=False, compare=False)
+
+    def nested(self, spec: Mapping[str, Any], **changes: Any) -> Mapped:
+        """Map a spec nested in this call (a part of a sequence, a factor of a product) with this adapter,
+        in this context with ``changes`` and without the top-level hints."""
+        if self.adapter is None:
+            raise TypeError("a context without its adapter cannot map nested specs")
+        return self.adapter.map(spec, replace(self, hint={}, **changes))
+
+
+#: A binding: (completed parameters, context) -> the call; :class:`NotExpressible` when it cannot.
+Binding = Callable[[Mapping[str, Any], Any], Mapped]
+#: A rewrite through a reference identity: (completed spec, context) -> an equivalent spec, or ``None``.
+Rewrite = Callable[[Mapping[str, Any], Any], Mapping[str, Any] | None]
 
 
 def as_int(value: Any, api: str, name: str) -> int:
@@ -139,3 +198,98 @@ def select(values: list[float], steps: np.ndarray) -> np.ndarray:
     table = np.full(int(steps[-1]) + 1, np.nan)
     table[: min(len(values), table.size)] = values[: table.size]
     return table[steps]
+
+
+def picked(
+    probe: Probe, values: list[Any], steps: np.ndarray, error: str | None, warned: tuple[str, ...]
+) -> Trajectory:
+    """A probe's trajectory from the values its program recorded: the compared steps, picked as the probe
+    is indexed; NaN where the run stopped early, and the run's error only when it stopped this probe early."""
+    expected = steps.size if probe.per == "step" else int(steps[-1]) + 1
+    pick = at_steps if probe.per == "step" else select
+    dtype = str(np.asarray(values).dtype) if probe.measured and values else probe.dtype
+    return Trajectory(pick(values, steps), dtype, None if len(values) >= expected else error, warned)
+
+
+class ProgramAdapter:
+    """An adapter made of declarations (see the module docstring); subclasses set the class attributes and
+    write :meth:`render` and :meth:`program`."""
+
+    name: ClassVar[str]
+    distribution: ClassVar[str]
+    module: ClassVar[str]
+    kernels: ClassVar[str | None] = None
+    hint_keys: ClassVar[HintKeys] = {}
+    #: The ``hints.<section>`` this adapter reads ``api`` from (default: its name).
+    hint_section: ClassVar[str | None] = None
+    #: What its APIs are, in messages ("torch scheduler").
+    what: ClassVar[str]
+    #: formula -> (api, binding) pairs, closest API first.
+    bindings: ClassVar[Mapping[str, Sequence[tuple[str, Binding]]]]
+    #: (formula, api) pairs used only when a case asks for that API (``hints.<section>.api``).
+    hint_only: ClassVar[Collection[tuple[str, str]]] = frozenset()
+    #: formula -> why the framework has no API for it.
+    unmapped: ClassVar[Mapping[str, str]] = {}
+    #: formula -> a rewrite into a formula the bindings cover (a reference identity), tried first.
+    rewrites: ClassVar[Mapping[str, Rewrite]] = {}
+    #: The key under which a call's ``parts`` are recorded.
+    parts_key: ClassVar[str] = "schedules"
+    #: Where the APIs live, for their qualified names in records (``torch.optim.lr_scheduler``).
+    namespace: ClassVar[str]
+
+    # --- what each framework writes ---------------------------------------------------------------
+
+    def render(self, call: Call, indent: str = "") -> str:
+        """The call as source in the program."""
+        raise NotImplementedError
+
+    def qualified(self, call: Call) -> str:
+        """The call's fully qualified API name, as records show it."""
+        return f"{self.namespace}.{call.api}"
+
+    def program(self, case: Case, mapped: Mapped, ctx: Ctx) -> tuple[str, Mapping[str, Any], tuple[Probe, ...], str]:
+        """(the program's source, the setup to record, the probes it yields, a note) for a mapped case."""
+        raise NotImplementedError
+
+    def context(self, case: Case) -> Ctx:
+        """The context of the case's top-level call."""
+        return Ctx(int(case.steps[-1]), self.hint(case), self)
+
+    # --- the same for every framework ------------------------------------------------------------
+
+    def hint(self, case: Case) -> Mapping[str, Any]:
+        return case.hint(self.hint_section or self.name)
+
+    def map(self, spec: Mapping[str, Any], ctx: Any, api: str | None = None) -> Mapped:
+        """The first binding that expresses a completed spec (nested specs map through here too)."""
+        formula = spec["formula"]
+        rewrite = self.rewrites.get(formula)
+        rewritten = rewrite(spec, ctx) if rewrite else None
+        if rewritten is not None:
+            return self.map(reference.complete(rewritten), ctx, api)
+        if formula in self.unmapped:
+            raise NotExpressible(self.unmapped[formula])
+        params = {k: v for k, v in spec.items() if k != "formula"}
+        section = self.hint_section or self.name
+        return first_fit(
+            self.bindings, formula, api, self.hint_only, lambda fn: fn(params, ctx), self.what,
+            hint_field=f"hints.{section}.api",
+        )  # fmt: skip
+
+    def record(self, call: Call) -> dict[str, Any]:
+        """The call's keyword arguments as records show them, nested calls under :attr:`parts_key`."""
+        kwargs = dict(call.kwargs)
+        if call.parts:
+            kwargs[self.parts_key] = [{"api": self.qualified(p), "kwargs": self.record(p)} for p in call.parts]
+        return kwargs
+
+    def plan(self, case: Case) -> Plan:
+        ctx = self.context(case)
+        spec = reference.complete({"formula": case.formula, **case.params})
+        mapped = self.map(spec, ctx, self.hint(case).get("api"))
+        source, setup, probes, note = self.program(case, mapped, ctx)
+        return Plan(self.qualified(mapped.call), self.record(mapped.call), setup, source, probes, note)
+
+    def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
+        lists, error, warned = run_program(plan.repro, f"<{self.name} repro {case.id}>", plan.probe_names)
+        return {p.name: picked(p, lists[p.name], case.steps, error, warned) for p in plan.probes}

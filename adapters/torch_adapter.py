@@ -15,79 +15,51 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any, ClassVar
 
-from model.adapter import Code, NotExpressible, Plan, Trajectory, py
+from model.adapter import Code, NotExpressible, Probe, py
 from model.case import Case
 from model.hints import HintKeys
+from reference import identities
 
-from ._base import api_hint, as_int, first_fit, run_program, select
+from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Rewrite, api_hint, as_int
 
 __all__ = ["TorchAdapter"]
 
-MODULE = "torch.optim.lr_scheduler"
 _REL = 1e-12  # two rates closer than this are the same optimizer rate
 
 
 @dataclass(frozen=True)
-class Sched:
-    """One scheduler constructor call; ``children`` for SequentialLR / ChainedScheduler."""
+class TorchCtx(Ctx):
+    """Besides the last step: the optimizer rate imposed by an enclosing SequentialLR or ChainedScheduler
+    (``None``: free), which every scheduler of one optimizer is relative to."""
 
-    cls: str
-    kwargs: Mapping[str, Any]
-    children: tuple[Sched, ...] = ()
-
-    def source(self, indent: str = "") -> str:
-        args = ", ".join(f"{k}={py(v)}" for k, v in self.kwargs.items())
-        if not self.children:
-            return f"lr_scheduler.{self.cls}(optimizer, {args})"
-        inner = "".join(f"{indent}        {c.source(indent + '    ')},\n" for c in self.children)
-        tail = f", {args}" if args else ""
-        head = "optimizer, " if self.cls == "SequentialLR" else ""
-        foot = ", optimizer=optimizer" if self.cls == "ChainedScheduler" else ""
-        return f"lr_scheduler.{self.cls}(\n{indent}    {head}schedulers=[\n{inner}{indent}    ]{tail}{foot},\n{indent})"
-
-    def record(self) -> dict[str, Any]:
-        kwargs = dict(self.kwargs)
-        if self.children:
-            kwargs["schedulers"] = [{"api": f"{MODULE}.{c.cls}", "kwargs": c.record()} for c in self.children]
-        return kwargs
+    base: float | None = None
 
 
-@dataclass(frozen=True)
-class Mapped:
-    """A scheduler, the optimizer learning rate it is relative to, and why closer APIs were not used."""
-
-    sched: Sched
-    lr: float
-    note: str = ""
+def _sched(api: str, kwargs: Mapping[str, Any], lr: float, children: tuple[Call, ...] = ()) -> Mapped:
+    """A scheduler call and the optimizer rate it is relative to."""
+    return Mapped(Call(api, kwargs, children), extra={"lr": lr})
 
 
-@dataclass(frozen=True)
-class Ctx:
-    """What a mapping may depend on besides the parameters."""
-
-    base: float | None  # optimizer rate imposed by an enclosing SequentialLR, else free
-    last_step: int  # last step this scheduler runs (local to it)
+def lr_of(mapped: Mapped) -> float:
+    return mapped.extra["lr"]
 
 
-Binding = Callable[[Mapping[str, Any], Ctx], Mapped]
-
-
-def _base(natural: float, ctx: Ctx, api: str) -> float:
+def _base(natural: float, ctx: TorchCtx, api: str) -> float:
     if ctx.base is None or math.isclose(ctx.base, natural, rel_tol=_REL):
         return natural
     raise NotExpressible(f"{api} starts from the optimizer's rate {ctx.base!r}, the case starts at {natural!r}")
 
 
-def _lambda(body: str, ctx: Ctx, natural: float, note: str = "") -> Mapped:
+def _lambda(body: str, ctx: TorchCtx, natural: float) -> Mapped:
     """``LambdaLR`` whose factor is ``body`` (an expression in ``step``) times ``natural / base``."""
     base = natural if ctx.base is None else ctx.base
     scale = natural / base if base else 0.0
     expr = body if scale == 1.0 else f"{scale!r} * ({body})"
-    return Mapped(Sched("LambdaLR", {"lr_lambda": Code(f"lambda step: {expr}")}), base)
+    return _sched("LambdaLR", {"lr_lambda": Code(f"lambda step: {expr}")}, base)
 
 
 def _shifted(begin: float) -> str:
@@ -97,29 +69,29 @@ def _shifted(begin: float) -> str:
 # --- one function per torch API; each raises NotExpressible with the reason it cannot -----
 
 
-def constant_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+def constant_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     return _lambda("1.0", ctx, p["value"])
 
 
-def step_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    if p.get("offset", 0):
+def step_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    if p["offset"]:
         raise NotExpressible("StepLR counts step_size from step 0 (no offset)")
     size = as_int(p["step_size"], "StepLR", "step_size")
-    return Mapped(Sched("StepLR", {"step_size": size, "gamma": p["gamma"]}), _base(p["init_lr"], ctx, "StepLR"))
+    return _sched("StepLR", {"step_size": size, "gamma": p["gamma"]}, _base(p["init_lr"], ctx, "StepLR"))
 
 
-def step_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    body = f"{p['gamma']!r} ** ((step + {p.get('offset', 0)!r}) // {p['step_size']!r})"
+def step_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    body = f"{p['gamma']!r} ** ((step + {p['offset']!r}) // {p['step_size']!r})"
     return _lambda(body, ctx, p["init_lr"])
 
 
-def exponential_step_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    if not p.get("staircase") or p.get("transition_begin", 0) or p.get("end_lr") is not None:
+def exponential_step_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    if not p["staircase"] or p["transition_begin"] or p["end_lr"] is not None:
         raise NotExpressible("StepLR decays in whole steps from step 0, without a floor")
-    return step_lr({"init_lr": p["init_lr"], "step_size": p["decay_steps"], "gamma": p["decay_rate"]}, ctx)
+    return step_lr({"init_lr": p["init_lr"], "step_size": p["decay_steps"], "gamma": p["decay_rate"], "offset": 0}, ctx)
 
 
-def multi_step_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+def multi_step_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     if "milestones" in p:
         milestones, gamma, init = p["milestones"], p["gamma"], p["init_lr"]
     else:  # piecewise values that happen to be geometric
@@ -129,95 +101,93 @@ def multi_step_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
             raise NotExpressible(f"MultiStepLR needs values in a geometric progression, got {values}")
         milestones, gamma = _milestones(p), ratios[0]
     ints = [as_int(m, "MultiStepLR", "milestone") for m in milestones]
-    return Mapped(Sched("MultiStepLR", {"milestones": ints, "gamma": gamma}), _base(init, ctx, "MultiStepLR"))
+    return _sched("MultiStepLR", {"milestones": ints, "gamma": gamma}, _base(init, ctx, "MultiStepLR"))
 
 
 def _milestones(p: Mapping[str, Any]) -> list[float]:
     """Torch changes the rate *at* a milestone; boundaries that keep the previous value move by one."""
-    shift = 1 if p.get("at_boundary", "next") == "previous" else 0
+    shift = 1 if p["at_boundary"] == "previous" else 0
     return [b + shift for b in p["boundaries"]]
 
 
-def constant_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+def constant_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     values = p["values"]
     if len(values) != 2 or not 0 <= values[0] <= values[1] or values[1] == 0:
         raise NotExpressible("ConstantLR holds base*factor (0 <= factor <= 1) and then base: two values, rising")
     total = as_int(_milestones(p)[0], "ConstantLR", "total_iters")
     base = _base(values[1], ctx, "ConstantLR")
-    return Mapped(Sched("ConstantLR", {"factor": values[0] / base, "total_iters": total}), base)
+    return _sched("ConstantLR", {"factor": values[0] / base, "total_iters": total}, base)
 
 
-def piecewise_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+def piecewise_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     values, marks = p["values"], _milestones(p)
     base = max(values) if ctx.base is None else ctx.base
     expr = repr(values[-1] / base if base else 0.0)
     for value, mark in reversed(list(zip(values[:-1], marks, strict=True))):
         expr = f"{value / base if base else 0.0!r} if step < {mark!r} else {expr}"
-    return Mapped(Sched("LambdaLR", {"lr_lambda": Code(f"lambda step: {expr}")}), base)
+    return _sched("LambdaLR", {"lr_lambda": Code(f"lambda step: {expr}")}, base)
 
 
-def exponential_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    if p.get("staircase") or p.get("transition_begin", 0) or p.get("end_lr") is not None:
+def exponential_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    if p["staircase"] or p["transition_begin"] or p["end_lr"] is not None:
         raise NotExpressible("ExponentialLR decays continuously from step 0, without a floor")
     gamma = p["decay_rate"] if p["decay_steps"] == 1 else p["decay_rate"] ** (1.0 / p["decay_steps"])
-    return Mapped(Sched("ExponentialLR", {"gamma": gamma}), _base(p["init_lr"], ctx, "ExponentialLR"))
+    return _sched("ExponentialLR", {"gamma": gamma}, _base(p["init_lr"], ctx, "ExponentialLR"))
 
 
-def multiplicative_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    if p.get("staircase") or p.get("transition_begin", 0) or p.get("end_lr") is not None or p["decay_steps"] != 1:
+def multiplicative_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    if p["staircase"] or p["transition_begin"] or p["end_lr"] is not None or p["decay_steps"] != 1:
         raise NotExpressible("MultiplicativeLR with a constant factor is continuous decay every step")
-    sched = Sched("MultiplicativeLR", {"lr_lambda": Code(f"lambda step: {p['decay_rate']!r}")})
-    return Mapped(sched, _base(p["init_lr"], ctx, "MultiplicativeLR"))
+    lr_lambda = Code(f"lambda step: {p['decay_rate']!r}")
+    return _sched("MultiplicativeLR", {"lr_lambda": lr_lambda}, _base(p["init_lr"], ctx, "MultiplicativeLR"))
 
 
-def exponential_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    div = "//" if p.get("staircase") else "/"
-    body = f"{p['decay_rate']!r} ** ({_shifted(p.get('transition_begin', 0))} {div} {p['decay_steps']!r})"
-    if p.get("end_lr") is not None:
+def exponential_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    div = "//" if p["staircase"] else "/"
+    body = f"{p['decay_rate']!r} ** ({_shifted(p['transition_begin'])} {div} {p['decay_steps']!r})"
+    if p["end_lr"] is not None:
         bound = "max" if p["decay_rate"] < 1 else "min"
         body = f"{bound}({p['end_lr'] / p['init_lr']!r}, {body})"
     return _lambda(body, ctx, p["init_lr"])
 
 
-def natural_exp_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    if p.get("staircase"):
-        return step_lr(
-            {"init_lr": p["init_lr"], "step_size": p["decay_steps"], "gamma": math.exp(-p["decay_rate"])}, ctx
-        )
+def natural_exp_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    if p["staircase"]:
+        gamma = math.exp(-p["decay_rate"])
+        return step_lr({"init_lr": p["init_lr"], "step_size": p["decay_steps"], "gamma": gamma, "offset": 0}, ctx)
     gamma = math.exp(-p["decay_rate"] / p["decay_steps"])
-    return Mapped(Sched("ExponentialLR", {"gamma": gamma}), _base(p["init_lr"], ctx, "ExponentialLR"))
+    return _sched("ExponentialLR", {"gamma": gamma}, _base(p["init_lr"], ctx, "ExponentialLR"))
 
 
-def inverse_time_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    div = "//" if p.get("staircase") else "/"
+def inverse_time_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    div = "//" if p["staircase"] else "/"
     return _lambda(f"1.0 / (1.0 + {p['decay_rate']!r} * (step {div} {p['decay_steps']!r}))", ctx, p["init_lr"])
 
 
-def factor_exponential_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    offset, factor = p.get("offset", 0), p["factor"]
+def factor_exponential_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    offset, factor = p["offset"], p["factor"]
     start = p["init_lr"] * factor**offset
-    if min(start, start * factor**ctx.last_step) < p.get("min_lr", 0.0):
+    if min(start, start * factor**ctx.last_step) < p["min_lr"]:
         raise NotExpressible("no torch scheduler bounds the decay from below; the floor is reached within the run")
-    return Mapped(Sched("ExponentialLR", {"gamma": factor}), _base(start, ctx, "ExponentialLR"))
+    return _sched("ExponentialLR", {"gamma": factor}, _base(start, ctx, "ExponentialLR"))
 
 
-def factor_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    body = f"max({p.get('min_lr', 0.0) / p['init_lr']!r}, {p['factor']!r} ** (step + {p.get('offset', 0)!r}))"
+def factor_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    body = f"max({p['min_lr'] / p['init_lr']!r}, {p['factor']!r} ** (step + {p['offset']!r}))"
     return _lambda(body, ctx, p["init_lr"])
 
 
-def polynomial_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    if p.get("end_lr", 0.0) != 0 or p.get("cycle") or p.get("transition_begin", 0):
+def polynomial_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    if p["end_lr"] != 0 or p["cycle"] or p["transition_begin"]:
         raise NotExpressible("PolynomialLR always decays to 0 from step 0 and then holds (no end_lr, no cycle)")
     total = as_int(p["decay_steps"], "PolynomialLR", "total_iters")
-    sched = Sched("PolynomialLR", {"total_iters": total, "power": p.get("power", 1.0)})
-    return Mapped(sched, _base(p["init_lr"], ctx, "PolynomialLR"))
+    return _sched("PolynomialLR", {"total_iters": total, "power": p["power"]}, _base(p["init_lr"], ctx, "PolynomialLR"))
 
 
-def linear_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    if p.get("power", 1.0) != 1 or p.get("cycle") or p.get("transition_begin", 0):
+def linear_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    if p["power"] != 1 or p["cycle"] or p["transition_begin"]:
         raise NotExpressible("LinearLR is a single linear ramp from step 0")
-    start, end = p["init_lr"], p.get("end_lr", 0.0)
+    start, end = p["init_lr"], p["end_lr"]
     base = max(start, end) if ctx.base is None else ctx.base
     if not 0 < start <= base or not 0 <= end <= base:
         raise NotExpressible(
@@ -225,61 +195,59 @@ def linear_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
             f"here start={start!r}, end={end!r}, optimizer rate {base!r}"
         )
     total = as_int(p["decay_steps"], "LinearLR", "total_iters")
-    return Mapped(
-        Sched("LinearLR", {"start_factor": start / base, "end_factor": end / base, "total_iters": total}), base
-    )
+    return _sched("LinearLR", {"start_factor": start / base, "end_factor": end / base, "total_iters": total}, base)
 
 
-def polynomial_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    start, end, d = p["init_lr"], p.get("end_lr", 0.0), p["decay_steps"]
-    s = _shifted(p.get("transition_begin", 0))
-    frac = f"(1 - {s} / ({d!r} * max(1, -(-{s} // {d!r}))))" if p.get("cycle") else f"(1 - min({s}, {d!r}) / {d!r})"
+def polynomial_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    start, end, d = p["init_lr"], p["end_lr"], p["decay_steps"]
+    s = _shifted(p["transition_begin"])
+    frac = f"(1 - {s} / ({d!r} * max(1, -(-{s} // {d!r}))))" if p["cycle"] else f"(1 - min({s}, {d!r}) / {d!r})"
     peak = max(start, end)
-    body = f"{(start - end) / peak!r} * {frac} ** {p.get('power', 1.0)!r} + {end / peak!r}"
+    body = f"{(start - end) / peak!r} * {frac} ** {p['power']!r} + {end / peak!r}"
     return _lambda(body, ctx, peak)
 
 
-def cosine_annealing_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    if p.get("exponent", 1.0) != 1:
+def cosine_annealing_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    if p["exponent"] != 1:
         raise NotExpressible("CosineAnnealingLR has no exponent")
     t_max = as_int(p["decay_steps"], "CosineAnnealingLR", "T_max")
-    if p.get("past_end", "clamp") == "clamp" and ctx.last_step > t_max:
+    if p["past_end"] == "clamp" and ctx.last_step > t_max:
         raise NotExpressible("CosineAnnealingLR rises again after T_max (period 2*T_max); the case holds final_lr")
-    sched = Sched("CosineAnnealingLR", {"T_max": t_max, "eta_min": p.get("final_lr", 0.0)})
-    return Mapped(sched, _base(p["init_lr"], ctx, "CosineAnnealingLR"))
+    kwargs = {"T_max": t_max, "eta_min": p["final_lr"]}
+    return _sched("CosineAnnealingLR", kwargs, _base(p["init_lr"], ctx, "CosineAnnealingLR"))
 
 
-def cosine_then_constant(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+def cosine_then_constant(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     """Clamped cosine: SequentialLR([CosineAnnealingLR, ConstantLR(factor=final/init)], [T_max])."""
-    if p.get("past_end", "clamp") != "clamp" or p.get("exponent", 1.0) != 1:
+    if p["past_end"] != "clamp" or p["exponent"] != 1:
         raise NotExpressible("only a clamped, exponent-1 cosine is a cosine followed by a constant")
     t_max = as_int(p["decay_steps"], "CosineAnnealingLR", "T_max")
-    cos = cosine_annealing_lr({**p, "past_end": "periodic"}, Ctx(ctx.base, t_max))
-    final = p.get("final_lr", 0.0)
-    if final > cos.lr:
+    cos = cosine_annealing_lr({**p, "past_end": "periodic"}, TorchCtx(t_max, base=ctx.base))
+    final, lr = p["final_lr"], lr_of(cos)
+    if final > lr:
         raise NotExpressible("ConstantLR's factor must be <= 1")
-    hold = Sched("ConstantLR", {"factor": final / cos.lr, "total_iters": max(ctx.last_step - t_max, 0) + 1})
-    return Mapped(Sched("SequentialLR", {"milestones": [t_max]}, (cos.sched, hold)), cos.lr)
+    hold = Call("ConstantLR", {"factor": final / lr, "total_iters": max(ctx.last_step - t_max, 0) + 1})
+    return _sched("SequentialLR", {"milestones": [t_max]}, lr, (cos.call, hold))
 
 
-def cosine_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    d, init, final = p["decay_steps"], p["init_lr"], p.get("final_lr", 0.0)
-    c = f"min(step, {d!r})" if p.get("past_end", "clamp") == "clamp" else "step"
+def cosine_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    d, init, final = p["decay_steps"], p["init_lr"], p["final_lr"]
+    c = f"min(step, {d!r})" if p["past_end"] == "clamp" else "step"
     peak = max(init, final)  # relative to the larger end: a cosine may rise from init_lr = 0
     low, span = (final / peak, (init - final) / peak) if peak else (0.0, 0.0)
-    body = f"{low!r} + {span!r} * ((1 + math.cos(math.pi * {c} / {d!r})) / 2) ** {p.get('exponent', 1.0)!r}"
+    body = f"{low!r} + {span!r} * ((1 + math.cos(math.pi * {c} / {d!r})) / 2) ** {p['exponent']!r}"
     return _lambda(body, ctx, peak)
 
 
-def warm_restarts(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    if p.get("m_mul", 1.0) != 1:
+def warm_restarts(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    if p["m_mul"] != 1:
         raise NotExpressible("CosineAnnealingWarmRestarts has no peak decay per restart (m_mul)")
     kwargs = {
         "T_0": as_int(p["first_period"], "CosineAnnealingWarmRestarts", "T_0"),
-        "T_mult": as_int(p.get("t_mult", 1.0), "CosineAnnealingWarmRestarts", "T_mult"),
-        "eta_min": p.get("final_lr", 0.0),
+        "T_mult": as_int(p["t_mult"], "CosineAnnealingWarmRestarts", "T_mult"),
+        "eta_min": p["final_lr"],
     }
-    return Mapped(Sched("CosineAnnealingWarmRestarts", kwargs), _base(p["init_lr"], ctx, "CosineAnnealingWarmRestarts"))
+    return _sched("CosineAnnealingWarmRestarts", kwargs, _base(p["init_lr"], ctx, "CosineAnnealingWarmRestarts"))
 
 
 _TORCH_SCALE_MODE = {"triangular": "cycle", "triangular2": "cycle", "exp_range": "iterations"}
@@ -290,78 +258,66 @@ _SCALE_FN = {
 }
 
 
-def cyclic_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    mode = p.get("mode", "triangular")
+def cyclic_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    mode = p["mode"]
     kwargs: dict[str, Any] = {"base_lr": p["base_lr"], "max_lr": p["max_lr"], "step_size_up": p["step_size_up"]}
-    if p.get("step_size_down") is not None:
+    if p["step_size_down"] is not None:
         kwargs["step_size_down"] = p["step_size_down"]
-    kwargs.update(mode=mode, gamma=p.get("gamma", 1.0))
-    scale_mode = p.get("scale_mode") or _TORCH_SCALE_MODE[mode]
+    kwargs.update(mode=mode, gamma=p["gamma"])
+    scale_mode = p["scale_mode"] or _TORCH_SCALE_MODE[mode]
     if scale_mode != _TORCH_SCALE_MODE[mode]:  # torch forces the built-in modes' scale_mode; pass the function
-        kwargs.update(scale_fn=Code(_SCALE_FN[mode].format(gamma=p.get("gamma", 1.0))), scale_mode=scale_mode)
+        kwargs.update(scale_fn=Code(_SCALE_FN[mode].format(gamma=p["gamma"])), scale_mode=scale_mode)
     kwargs["cycle_momentum"] = False  # SGD without momentum: nothing to cycle
-    return Mapped(Sched("CyclicLR", kwargs), _base(p["base_lr"], ctx, "CyclicLR"))
+    return _sched("CyclicLR", kwargs, _base(p["base_lr"], ctx, "CyclicLR"))
 
 
-def one_cycle_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+def one_cycle_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     kwargs = {
         "max_lr": p["max_lr"],
         "total_steps": as_int(p["total_steps"], "OneCycleLR", "total_steps"),
-        "pct_start": float(p.get("pct_start", 0.3)),
-        "anneal_strategy": p.get("anneal", "cos"),
-        "div_factor": p.get("div_factor", 25.0),
-        "final_div_factor": p.get("final_div_factor", 1e4),
-        "three_phase": p.get("three_phase", False),
+        "pct_start": float(p["pct_start"]),
+        "anneal_strategy": p["anneal"],
+        "div_factor": p["div_factor"],
+        "final_div_factor": p["final_div_factor"],
+        "three_phase": p["three_phase"],
         "cycle_momentum": False,
     }
-    return Mapped(Sched("OneCycleLR", kwargs), _base(p["max_lr"], ctx, "OneCycleLR"))
+    return _sched("OneCycleLR", kwargs, _base(p["max_lr"], ctx, "OneCycleLR"))
 
 
-def inverse_sqrt_lambda(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    return _lambda(f"(step + {p.get('offset', 1.0)!r}) ** -0.5", ctx, p["init_lr"])
+def inverse_sqrt_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    return _lambda(f"(step + {p['offset']!r}) ** -0.5", ctx, p["init_lr"])
 
 
-def plateau_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+def plateau_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     if ctx.base is not None:
         raise NotExpressible("ReduceLROnPlateau cannot be part of SequentialLR or ChainedScheduler")
     keys = ("mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lr", "eps")
-    defaults = {"mode": "min", "factor": 0.1, "patience": 10, "threshold": 1e-4, "threshold_mode": "rel",
-                "cooldown": 0, "min_lr": 0.0, "eps": 1e-8}  # fmt: skip
-    return Mapped(Sched("ReduceLROnPlateau", {k: p.get(k, defaults[k]) for k in keys}), p["init_lr"])
+    return _sched("ReduceLROnPlateau", {k: p[k] for k in keys}, p["init_lr"])
 
 
-def sequential_lr(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+def sequential_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     """SequentialLR restarts each scheduler at its milestone, all relative to one optimizer rate."""
     parts, bounds = p["schedules"], [as_int(b, "SequentialLR", "milestone") for b in p["boundaries"]]
     ends = [b - 1 for b in bounds] + [ctx.last_step]
     starts = [0, *bounds]
-    children: list[Sched] = []
+    children: list[Call] = []
     milestones: list[int] = []
     notes: list[str] = []
     base = ctx.base
     for index, (part, start, end) in enumerate(zip(parts, starts, ends, strict=True)):
-        mapped = _map_spec(part, Ctx(base, max(end - start, 0)))
-        base = mapped.lr
+        mapped = ctx.nested(part, last_step=max(end - start, 0), base=base)
+        base = lr_of(mapped)
         if mapped.note:
             notes.append(f"part {index}: {mapped.note}")
         if index:
             milestones.append(start)
-        if mapped.sched.cls == "SequentialLR":  # flatten: torch nests poorly, one level reads better
-            children.extend(mapped.sched.children)
-            milestones.extend(start + m for m in mapped.sched.kwargs["milestones"])
+        if mapped.call.api == "SequentialLR":  # flatten: torch nests poorly, one level reads better
+            children.extend(mapped.call.parts)
+            milestones.extend(start + m for m in mapped.call.kwargs["milestones"])
         else:
-            children.append(mapped.sched)
-    return Mapped(Sched("SequentialLR", {"milestones": milestones}, tuple(children)), base, "; ".join(notes))
-
-
-def _lowered_warmup_cosine(p: Mapping[str, Any]) -> dict[str, Any]:
-    cos = {"formula": "cosine", "init_lr": p["peak_lr"], "decay_steps": p["decay_steps"],
-           "final_lr": p.get("final_lr", 0.0), "exponent": p.get("exponent", 1.0)}  # fmt: skip
-    if not p["warmup_steps"]:
-        return cos
-    warm = {"formula": "polynomial", "init_lr": p.get("init_lr", 0.0), "end_lr": p["peak_lr"],
-            "decay_steps": p["warmup_steps"]}  # fmt: skip
-    return {"formula": "sequential", "schedules": [warm, cos], "boundaries": [p["warmup_steps"]]}
+            children.append(mapped.call)
+    return replace(_sched("SequentialLR", {"milestones": milestones}, base, tuple(children)), note="; ".join(notes))
 
 
 def _scaled(spec: Mapping[str, Any], k: float) -> dict[str, Any]:
@@ -379,20 +335,11 @@ def _scaled(spec: Mapping[str, Any], k: float) -> dict[str, Any]:
     return out
 
 
-def chained_scheduler(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+def chained_scheduler(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     base = _base(p["init_lr"], ctx, "ChainedScheduler")
-    children = tuple(_map_spec(_scaled(f, base), Ctx(base, ctx.last_step)).sched for f in p["factors"])
-    return Mapped(Sched("ChainedScheduler", {}, children), base)
+    children = tuple(ctx.nested(_scaled(f, base), base=base).call for f in p["factors"])
+    return _sched("ChainedScheduler", {}, base, children)
 
-
-#: formula -> lowering into another formula's parameters (exact identities of the reference).
-LOWERINGS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
-    "linear": lambda p: {"formula": "polynomial", "init_lr": p["init_lr"], "end_lr": p["end_lr"],
-                         "decay_steps": p["transition_steps"], "transition_begin": p.get("transition_begin", 0)},
-    "linear_warmup": lambda p: {"formula": "polynomial", "init_lr": p.get("init_lr", 0.0), "end_lr": p["peak_lr"],
-                                "decay_steps": p["warmup_steps"]},
-    "warmup_cosine": _lowered_warmup_cosine,
-}  # fmt: skip
 
 #: formula -> torch APIs in order of preference ("closest built-in first, LambdaLR last").
 #: An API listed only under HINT_ONLY is used when a case asks for it (hints.torch.api).
@@ -427,16 +374,8 @@ BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
 HINT_ONLY = {("exponential", "MultiplicativeLR")}
 
 
-def _map_spec(spec: Mapping[str, Any], ctx: Ctx, api: str | None = None) -> Mapped:
-    formula = spec["formula"]
-    params = {k: v for k, v in spec.items() if k != "formula"}
-    if formula in LOWERINGS:
-        return _map_spec(LOWERINGS[formula](params), ctx, api)
-    return first_fit(
-        BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, ctx), "torch scheduler", hint_field="hints.torch.api"
-    )
-
-
+#: Both probes are recorded once per update, in Python floats.
+PROBES = (Probe("schedule", per="update"), Probe("applied", per="update"))
 _PROGRAM = """\
 import math
 import torch
@@ -458,49 +397,61 @@ for step in range({count}):
 """
 
 
-class TorchAdapter:
+def _identity(rewrite: Callable[[Mapping[str, Any]], Mapping[str, Any] | None]) -> Rewrite:
+    return lambda spec, ctx: rewrite(spec)
+
+
+class TorchAdapter(ProgramAdapter):
     """``torch.optim.lr_scheduler`` with ``torch.optim.SGD``."""
 
     name = "torch"
     distribution = "torch"
     module = "torch"
+    namespace = "torch.optim.lr_scheduler"
     kernels = None  # schedulers compute in Python floats; the applied update p - lr * 1 is exactly rounded
+    what = "torch scheduler"
+    parts_key = "schedulers"
+    bindings = BINDINGS
+    hint_only = HINT_ONLY
+    rewrites: ClassVar[Mapping[str, Rewrite]] = {
+        "linear": _identity(identities.linear_as_polynomial),
+        "linear_warmup": _identity(identities.linear_warmup_as_polynomial),
+        "warmup_cosine": _identity(identities.warmup_cosine_as_sequential),
+    }
     hint_keys: ClassVar[HintKeys] = {
         "torch": {"api": api_hint(BINDINGS, "the scheduler to use where several express the formula (e.g. LambdaLR)")}
     }
 
-    def plan(self, case: Case) -> Plan:
-        last = int(case.steps[-1])
-        mapped = _map_spec({"formula": case.formula, **case.params}, Ctx(None, last), case.hint("torch").get("api"))
+    def context(self, case: Case) -> TorchCtx:
+        return TorchCtx(int(case.steps[-1]), self.hint(case), self)
+
+    def render(self, call: Call, indent: str = "") -> str:
+        if not call.parts:
+            return f"lr_scheduler.{call.api}(optimizer, {call.arguments()})"
+        inner = "".join(f"{indent}        {self.render(c, indent + '    ')},\n" for c in call.parts)
+        tail = f", {call.arguments()}" if call.kwargs else ""
+        head = "optimizer, " if call.api == "SequentialLR" else ""
+        foot = ", optimizer=optimizer" if call.api == "ChainedScheduler" else ""
+        return f"lr_scheduler.{call.api}(\n{indent}    {head}schedulers=[\n{inner}{indent}    ]{tail}{foot},\n{indent})"
+
+    def program(self, case: Case, mapped: Mapped, ctx: Ctx) -> tuple[str, dict[str, Any], tuple[Probe, ...], str]:
+        last, lr = ctx.last_step, lr_of(mapped)
         metrics = case.params.get("metrics") if case.formula == "reduce_on_plateau" else None
         if metrics is not None and last > len(metrics):
             raise NotExpressible(f"ReduceLROnPlateau needs a metric per epoch: {len(metrics)} metrics for {last} steps")
-        program = _PROGRAM.format(
+        source = _PROGRAM.format(
             metrics=f"\nmetrics = {py(metrics)}\n" if metrics is not None else "",
-            lr=py(mapped.lr),
-            scheduler=mapped.sched.source(),
+            lr=py(lr),
+            scheduler=self.render(mapped.call),
             count=last + 1,
             step_call="scheduler.step(metrics[step - 1])" if metrics is not None else "scheduler.step()",
         )
-        setup = {
+        setup: dict[str, Any] = {
             "optimizer": "torch.optim.SGD",
-            "optimizer_kwargs": {"lr": mapped.lr},
+            "optimizer_kwargs": {"lr": lr},
             "parameter": "one float64 scalar, gradient 1, zeroed before each update",
             "read": "scheduler.get_last_lr()[0], then optimizer.step(), then scheduler.step() before the next step",
         }
         if metrics is not None:
             setup["metrics"] = list(metrics)
-        return Plan(
-            api=f"{MODULE}.{mapped.sched.cls}",
-            kwargs=mapped.sched.record(),
-            setup=setup,
-            repro=program,
-            probes=("schedule", "applied"),
-            note=mapped.note,
-        )
-
-    def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
-        lists, error, warned = run_program(plan.repro, f"<torch repro {case.id}>", ("schedule", "applied"))
-        return {
-            name: Trajectory(select(values, case.steps), "float64", error, warned) for name, values in lists.items()
-        }
+        return source, setup, PROBES, mapped.note

@@ -30,15 +30,16 @@ class ContractError(Exception):
 def checked_run(result: Any, steps: int, plan: Plan) -> dict[str, Trajectory]:
     """``result`` as ``{probe: Trajectory}`` with float64 values, or :class:`ContractError`.
 
-    ``steps`` is the number of compared steps; the probes must be exactly ``plan.probes``.
+    ``steps`` is the number of compared steps; the probes must be exactly the plan's.
     """
     if not isinstance(result, Mapping):
         raise ContractError(f"run returned {type(result).__name__}, expected a mapping of probe name to Trajectory")
-    missing = [p for p in plan.probes if p not in result]
-    extra = sorted(str(p) for p in result if p not in plan.probes)
+    names = plan.probe_names
+    missing = [p for p in names if p not in result]
+    extra = sorted(str(p) for p in result if p not in names)
     if missing or extra:
-        raise ContractError(f"run returned probes {sorted(map(str, result))}, the plan has {list(plan.probes)}")
-    return {probe: _checked(probe, result[probe], steps) for probe in plan.probes}
+        raise ContractError(f"run returned probes {sorted(map(str, result))}, the plan has {list(names)}")
+    return {probe: _checked(probe, result[probe], steps) for probe in names}
 
 
 def _checked(probe: str, run: Any, steps: int) -> Trajectory:

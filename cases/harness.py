@@ -81,7 +81,7 @@ def build_targets(case: Case, runner: Runner, expectations: ExpectationSet) -> l
         return [target("schedule", None, str(exc), "not_expressible")]
     except AdapterFailure as exc:
         return [target("schedule", None, exc.reason, exc.outcome)]
-    return [target(probe, plan) for probe in plan.probes]
+    return [target(probe, plan) for probe in plan.probe_names]
 
 
 class Harness:

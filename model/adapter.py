@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
 from .case import Case
 from .hints import HintKeys
 
-__all__ = ["Adapter", "Code", "NotExpressible", "Plan", "Trajectory", "distribution_version", "py"]
+__all__ = ["Adapter", "Code", "NotExpressible", "Plan", "Probe", "Trajectory", "distribution_version", "py"]
 
 
 class NotExpressible(Exception):
@@ -43,22 +43,41 @@ def py(value: Any) -> str:
 
 
 @dataclass(frozen=True)
+class Probe:
+    """One trajectory a plan yields: its name (the test id's ``.<probe>``), how its values are indexed and
+    what dtype they are computed in.
+
+    ``per = "step"``: one value per compared step, in order; ``per = "update"``: one value per update
+    0, 1, ..., last step (a training loop's record), of which the compared steps are picked. ``dtype``
+    is what the framework computes in; with ``measured`` the dtype of the recorded values wins.
+    """
+
+    name: str
+    per: Literal["step", "update"] = "step"
+    dtype: str = "float64"
+    measured: bool = False
+
+
+@dataclass(frozen=True)
 class Plan:
     """Exactly what an adapter will call for a case.
 
     ``kwargs`` are JSON-serializable and exactly as passed (callables as source text);
     ``setup`` holds the rest needed to re-run the call (optimizer, its rate, mode, ...);
-    ``repro`` is a standalone program producing the same numbers; ``probes`` name the
-    trajectories the run yields (the first is the schedule itself).
+    ``repro`` is a standalone program producing the same numbers, defining one list or array per
+    probe; ``probes`` describe the trajectories the run yields (the first is the schedule itself).
     """
 
     api: str
     kwargs: Mapping[str, Any]
     setup: Mapping[str, Any]
     repro: str
-    probes: tuple[str, ...] = ("schedule",)
+    probes: tuple[Probe, ...] = (Probe("schedule"),)
     note: str = ""
-    private: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def probe_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.probes)
 
 
 @dataclass(frozen=True)
