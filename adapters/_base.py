@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import re
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 
 import reference
-from model.adapter import NotExpressible, Plan, Probe, Trajectory, py
+from model.adapter import NotExpressible, OtherVariant, Plan, Probe, Trajectory, py
 from model.case import Case
 from model.hints import HintError, HintKey, HintKeys, one_of
 
@@ -39,6 +40,7 @@ __all__ = [
     "first_fit",
     "import_problem",
     "picked",
+    "program_blocks",
     "run_program",
     "select",
     "steps_source",
@@ -133,15 +135,19 @@ def first_fit(
     if not choices:
         raise NotExpressible(f"no {what} for {formula!r} (mapped: {known})")
     reasons: list[str] = []
+    others: list[str] = []  # APIs for another variant of the formula: named only when no other reason is
     for name, fn in choices:
         try:
             found = apply(fn)
+        except OtherVariant as exc:
+            others.append(f"{name}: {exc}")
+            continue
         except NotExpressible as exc:
             reasons.append(f"{name}: {exc}")
             continue
         passed_over = f"closer APIs do not fit ({'; '.join(reasons)})" if reasons else ""
         return replace(found, note="; ".join(n for n in (passed_over, found.note) if n))
-    raise NotExpressible("; ".join(reasons))
+    raise NotExpressible("; ".join(reasons or others))
 
 
 def api_hint(bindings: Mapping[str, Sequence[tuple[str, object]]], about: str) -> HintKey:
@@ -198,6 +204,26 @@ def select(values: list[float], steps: np.ndarray) -> np.ndarray:
     table = np.full(int(steps[-1]) + 1, np.nan)
     table[: min(len(values), table.size)] = values[: table.size]
     return table[steps]
+
+
+#: A line that starts a block of a program: ``# probe "applied": ...`` or ``# probes "a" and "b": ...``.
+_BLOCK = re.compile(r'^# probes? ((?:"[\w.-]+"(?:, | and )?)+):', re.M)
+
+
+def program_blocks(source: str, probes: tuple[str, ...]) -> list[tuple[tuple[str, ...], str]]:
+    """(probes, source to run) per block of a program: a program whose probes come from separate blocks
+    (each after a ``# probe "name":`` line) runs each block after the shared preamble on its own, so that
+    a block that raises (TF-Addons' ``TypeError`` on an int64 step) does not hide the other probes'
+    numbers. A program without such lines is one block yielding every probe."""
+    marks = list(_BLOCK.finditer(source))
+    if not marks:
+        return [(probes, source)]
+    ends = [m.start() for m in marks[1:]] + [len(source)]
+    preamble = source[: marks[0].start()]
+    return [
+        (tuple(re.findall(r'"([\w.-]+)"', m.group(1))), preamble + source[m.start() : end])
+        for m, end in zip(marks, ends, strict=True)
+    ]
 
 
 def picked(
@@ -291,5 +317,8 @@ class ProgramAdapter:
         return Plan(self.qualified(mapped.call), self.record(mapped.call), setup, source, probes, note)
 
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
-        lists, error, warned = run_program(plan.repro, f"<{self.name} repro {case.id}>", plan.probe_names)
-        return {p.name: picked(p, lists[p.name], case.steps, error, warned) for p in plan.probes}
+        by_name, out = {p.name: p for p in plan.probes}, {}
+        for names, source in program_blocks(plan.repro, plan.probe_names):
+            lists, error, warned = run_program(source, f"<{self.name} repro {case.id}>", names)
+            out |= {name: picked(by_name[name], lists[name], case.steps, error, warned) for name in names}
+        return out

@@ -1,9 +1,9 @@
 """Program pieces shared by the TensorFlow-based adapters (``tfa``, ``keras-legacy``).
 
-A TensorFlow reproducer is a :class:`Program`: a preamble (imports, the schedule) and one
-block per group of probes. The recorded reproducer is the whole program; the harness runs
-the preamble with each block separately, so a block that raises (for instance TF-Addons'
-``TypeError`` on an int64 step) does not hide the numbers of the other probes.
+A TensorFlow reproducer is a preamble (imports, the schedule) and one block per group of probes,
+each starting with a ``# probe "name":`` line: the run executes the preamble with each block
+separately (:func:`adapters._base.program_blocks`), so a block that raises (for instance
+TF-Addons' ``TypeError`` on an int64 step) does not hide the numbers of the other probes.
 
 Per-update probes run the optimizer inside one ``tf.function`` (a ``tf.while_loop``): about
 15 us an update on 2 cores, against 1.2 ms in eager mode, so 93,700 updates take ~1.5 s.
@@ -11,46 +11,7 @@ Per-update probes run the optimizer inside one ``tf.function`` (a ``tf.while_loo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
-
-from model.adapter import Trajectory
-
-from ._base import at_steps, run_program, select
-
-__all__ = ["Program", "update_loop"]
-
-
-@dataclass(frozen=True)
-class Program:
-    """A preamble and blocks, each block producing the lists named by its probes.
-
-    A block is ``(probes, source, indexed_by_step)``: ``indexed_by_step`` is true when its lists
-    hold steps 0, 1, 2, ... (an :func:`update_loop`) and false when they were evaluated at the
-    case's steps themselves.
-    """
-
-    preamble: str
-    blocks: tuple[tuple[tuple[str, ...], str, bool], ...]
-
-    @property
-    def source(self) -> str:
-        return "\n".join([self.preamble, *(block for _, block, _ in self.blocks)])
-
-    @property
-    def probes(self) -> tuple[str, ...]:
-        return tuple(probe for probes, _, _ in self.blocks for probe in probes)
-
-    def run(self, label: str, steps: np.ndarray) -> dict[str, Trajectory]:
-        """Run each block after the preamble; float32 trajectories at ``steps``."""
-        out: dict[str, Trajectory] = {}
-        for probes, block, indexed_by_step in self.blocks:
-            lists, error, warned = run_program(self.preamble + "\n" + block, f"<{label}>", probes)
-            pick = select if indexed_by_step else at_steps
-            for probe in probes:
-                out[probe] = Trajectory(pick(lists[probe], steps), "float32", error, warned)
-        return out
+__all__ = ["update_loop"]
 
 
 _LOOP = """\

@@ -25,34 +25,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from model.adapter import NotExpressible, Plan, Trajectory, py
+import reference
+from model.adapter import NotExpressible, Probe, py
 from model.case import Case
 from model.hints import HintKeys
 
-from ._tf import Program, update_loop
+from ._base import Call, Ctx, Mapped, ProgramAdapter
+from ._tf import update_loop
 
 __all__ = ["KerasLegacyAdapter"]
 
-API = "tf.keras.optimizers.legacy.SGD"
+API = "SGD"
 REPLACEMENT = "tf.keras.optimizers.schedules.InverseTimeDecay"
 
 
-def optimizer_kwargs(formula: str, p: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
-    """``learning_rate`` and ``decay`` for a constant or continuous inverse-time case, and a mapping note."""
-    if formula == "constant":
-        return {"learning_rate": p["value"], "decay": 0.0}, ""
-    if formula != "inverse_time":
-        raise NotExpressible(
-            f"the legacy optimizer's own decay= is inverse-time decay only; {formula!r} needs a schedule object "
-            "as learning_rate (adapter keras)"
-        )
-    if p.get("staircase"):
+def constant_sgd(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    return Mapped(Call(API, {"learning_rate": p["value"], "decay": 0.0}))
+
+
+def inverse_time_sgd(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    """``learning_rate`` and ``decay`` for continuous inverse-time decay (decay counts single updates)."""
+    if p["staircase"]:
         raise NotExpressible("the legacy optimizer's decay= is continuous in the update count; a staircase is not")
     steps, rate = p["decay_steps"], p["decay_rate"]
     if steps == 1:
-        return {"learning_rate": p["init_lr"], "decay": rate}, ""
+        return Mapped(Call(API, {"learning_rate": p["init_lr"], "decay": rate}))
     note = f"decay = decay_rate / decay_steps = {rate!r} / {steps!r}: the optimizer's decay counts single updates"
-    return {"learning_rate": p["init_lr"], "decay": rate / steps}, note
+    return Mapped(Call(API, {"learning_rate": p["init_lr"], "decay": rate / steps}), note)
 
 
 _PREAMBLE = """\
@@ -68,47 +67,49 @@ _REPLACEMENT = """\
 # probe "inverse_time_decay": the documented replacement of decay=, in the new tf.keras optimizer
 """
 
+#: float32, one value per update.
+PROBES = tuple(Probe(name, per="update", dtype="float32") for name in ("schedule", "applied", "inverse_time_decay"))
 
-class KerasLegacyAdapter:
+
+class KerasLegacyAdapter(ProgramAdapter):
     """``tf.keras.optimizers.legacy.SGD(learning_rate, decay=...)`` (Keras 2, TensorFlow <= 2.15)."""
 
     name = "keras-legacy"
     distribution = "keras"
     module = "tensorflow"
+    namespace = "tf.keras.optimizers.legacy"
     kernels = None  # TensorFlow's element-wise kernels are compiled for AVX, with no runtime choice
     hint_keys: ClassVar[HintKeys] = {}  # reads no hints
+    what = "legacy optimizer decay"
+    bindings: ClassVar[Mapping[str, Any]] = {
+        "constant": ((API, constant_sgd),),
+        "inverse_time": ((API, inverse_time_sgd),),
+    }
+    unmapped: ClassVar[Mapping[str, str]] = {
+        formula: f"the legacy optimizer's own decay= is inverse-time decay only; {formula!r} needs a schedule object "
+        "as learning_rate (adapter keras)"
+        for formula in reference.FORMULAS
+        if formula not in ("constant", "inverse_time")
+    }
 
-    def plan(self, case: Case) -> Plan:
-        kwargs, note = optimizer_kwargs(case.formula, case.params)
-        lr, decay = kwargs["learning_rate"], kwargs["decay"]
-        count = int(case.steps[-1]) + 1
-        legacy = f"{API}(learning_rate={py(lr)}, decay={py(decay)})"
+    def render(self, call: Call, indent: str = "") -> str:
+        return f"{self.qualified(call)}({call.arguments()})"
+
+    def program(self, case: Case, mapped: Mapped, ctx: Ctx) -> tuple[str, dict[str, Any], tuple[Probe, ...], str]:
+        lr, decay, count = mapped.call.kwargs["learning_rate"], mapped.call.kwargs["decay"], ctx.last_step + 1
         migration = f"{REPLACEMENT}({py(lr)}, decay_steps=1, decay_rate={py(decay)})"
-        replacement = f"tf.keras.optimizers.SGD(learning_rate={migration})"
-        program = Program(
-            _PREAMBLE,
-            (
-                (
-                    ("schedule", "applied"),
-                    _LEGACY + update_loop(legacy, count, rate=("schedule", "optimizer._decayed_lr(tf.float32)")),
-                    True,
-                ),
-                (
-                    ("inverse_time_decay",),
-                    _REPLACEMENT + update_loop(replacement, count, applied="inverse_time_decay"),
-                    True,
-                ),
-            ),
+        legacy = _LEGACY + update_loop(
+            self.render(mapped.call), count, rate=("schedule", "optimizer._decayed_lr(tf.float32)")
+        )
+        replacement = _REPLACEMENT + update_loop(
+            f"tf.keras.optimizers.SGD(learning_rate={migration})", count, applied="inverse_time_decay"
         )
         setup = {
-            "optimizer": API,
-            "optimizer_kwargs": kwargs,
+            "optimizer": self.qualified(mapped.call),
+            "optimizer_kwargs": dict(mapped.call.kwargs),
             "parameter": "one float32 scalar, gradient 1, zeroed before each update",
             "read": "optimizer._decayed_lr(tf.float32) before each update; applied rate = -parameter after it; "
             "updates run in one tf.function",
             "replacement": f"tf.keras.optimizers.SGD({migration})",
         }
-        return Plan(API, kwargs, setup, program.source, program.probes, note=note, private=program)
-
-    def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
-        return plan.private.run(f"keras-legacy repro {case.id}", case.steps)
+        return "\n".join([_PREAMBLE, legacy, replacement]), setup, PROBES, mapped.note

@@ -24,16 +24,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from model.adapter import Code, NotExpressible, Plan, Trajectory, py
+import reference
+from model.adapter import Code, NotExpressible, OtherVariant, Probe, py
 from model.case import Case
 from model.hints import HintError, HintKey, HintKeys, one_of
 
-from ._base import steps_source
-from ._tf import Program, update_loop
+from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, steps_source
+from ._tf import update_loop
 
 __all__ = ["TfaAdapter"]
 
-MODULE = "tfa.optimizers"
 BASE = "CyclicalLearningRate"
 #: reference mode -> the TF-Addons subclass that fixes its scale_fn
 SUBCLASSES = {
@@ -51,35 +51,36 @@ SCALE_FN = {
 }
 
 
-def constructor(p: Mapping[str, Any], api: str) -> dict[str, Any]:
-    """The keyword arguments of TF-Addons class ``api`` for reference ``cyclic`` parameters."""
-    down = p.get("step_size_down")
-    if down is not None and down != p["step_size_up"]:
-        raise NotExpressible(
-            f"TF-Addons cycles are symmetric (one step_size for the rise and the fall); "
-            f"the case rises for {p['step_size_up']!r} steps and falls for {down!r}"
-        )
-    mode, gamma = p.get("mode", "triangular"), p.get("gamma", 1.0)
-    scale_mode = p.get("scale_mode") or DEFAULT_SCALE_MODE[mode]
-    kwargs: dict[str, Any] = {
-        "initial_learning_rate": p["base_lr"],
-        "maximal_learning_rate": p["max_lr"],
-        "step_size": p["step_size_up"],
-    }
-    if api == BASE:
-        kwargs["scale_fn"] = Code(SCALE_FN[mode].format(gamma=gamma))
-        default_scale_mode = "cycle"
-    elif api == SUBCLASSES[mode]:
-        default_scale_mode = DEFAULT_SCALE_MODE[mode]
-    else:
-        raise HintError(
-            "hints.tfa.api", f"{MODULE}.{api} does not compute mode {mode!r} (use {SUBCLASSES[mode]} or {BASE})"
-        )
-    if scale_mode != default_scale_mode:
-        kwargs["scale_mode"] = scale_mode
-    if mode == "exp_range" and api != BASE:
-        kwargs["gamma"] = gamma
-    return kwargs
+def binding(api: str) -> Binding:
+    """The binding of TF-Addons class ``api``: its keyword arguments for completed ``cyclic`` parameters."""
+
+    def bind(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+        mode, gamma = p["mode"], p["gamma"]
+        if api not in (BASE, SUBCLASSES[mode]):
+            problem = f"tfa.optimizers.{api} does not compute mode {mode!r} (use {SUBCLASSES[mode]} or {BASE})"
+            if ctx.hint.get("api") == api:
+                raise HintError("hints.tfa.api", problem)
+            raise OtherVariant(problem)
+        if p["step_size_down"] != p["step_size_up"]:
+            raise NotExpressible(
+                f"TF-Addons cycles are symmetric (one step_size for the rise and the fall); "
+                f"the case rises for {p['step_size_up']!r} steps and falls for {p['step_size_down']!r}"
+            )
+        kwargs: dict[str, Any] = {
+            "initial_learning_rate": p["base_lr"],
+            "maximal_learning_rate": p["max_lr"],
+            "step_size": p["step_size_up"],
+        }
+        if api == BASE:
+            kwargs["scale_fn"] = Code(SCALE_FN[mode].format(gamma=gamma))
+        scale_mode = p["scale_mode"] or DEFAULT_SCALE_MODE[mode]
+        if scale_mode != ("cycle" if api == BASE else DEFAULT_SCALE_MODE[mode]):
+            kwargs["scale_mode"] = scale_mode
+        if mode == "exp_range" and api != BASE:
+            kwargs["gamma"] = gamma
+        return Mapped(Call(api, kwargs))
+
+    return bind
 
 
 _PREAMBLE = """\
@@ -102,14 +103,28 @@ _APPLIED = """\
 # probe "applied": tf.keras.optimizers.SGD(clr), as seed 003 trains; it passes its int64 iterations
 """
 
+#: Both computed in float32: the schedule at the compared steps, the applied rate per update.
+PROBES = (Probe("schedule", dtype="float32"), Probe("applied", per="update", dtype="float32"))
 
-class TfaAdapter:
+
+class TfaAdapter(ProgramAdapter):
     """``tfa.optimizers.*CyclicalLearningRate`` (TF-Addons 0.23, Keras 2)."""
 
     name = "tfa"
     distribution = "tensorflow-addons"
     module = "tensorflow_addons"
+    namespace = "tfa.optimizers"
     kernels = None  # TensorFlow's element-wise kernels are compiled for AVX, with no runtime choice
+    what = "TF-Addons schedule"
+    bindings: ClassVar[Mapping[str, Any]] = {
+        "cyclic": tuple((api, binding(api)) for api in (*SUBCLASSES.values(), BASE))
+    }
+    hint_only = frozenset({("cyclic", BASE)})
+    unmapped: ClassVar[Mapping[str, str]] = {
+        formula: f"TF-Addons schedules only cyclical rates (CyclicalLearningRate), not {formula!r}"
+        for formula in reference.FORMULAS
+        if formula != "cyclic"
+    }
     hint_keys: ClassVar[HintKeys] = {
         "tfa": {
             "api": HintKey(
@@ -120,25 +135,13 @@ class TfaAdapter:
         }
     }
 
-    def plan(self, case: Case) -> Plan:
-        if case.formula != "cyclic":
-            raise NotExpressible(
-                f"TF-Addons schedules only cyclical rates (CyclicalLearningRate), not {case.formula!r}"
-            )
-        api = case.hint(self.name).get("api", SUBCLASSES[case.params.get("mode", "triangular")])
-        kwargs = constructor(case.params, api)
-        args = "\n".join(f"    {k}={py(v)}," for k, v in kwargs.items())
-        program = Program(
-            _PREAMBLE.format(cls=api, args=args),
-            (
-                (("schedule",), _SCHEDULE.format(steps=steps_source(case.steps)), False),
-                (
-                    ("applied",),
-                    _APPLIED + update_loop("tf.keras.optimizers.SGD(learning_rate=clr)", int(case.steps[-1]) + 1),
-                    True,
-                ),
-            ),
-        )
+    def render(self, call: Call, indent: str = "") -> str:
+        args = "\n".join(f"    {k}={py(v)}," for k, v in call.kwargs.items())
+        return _PREAMBLE.format(cls=call.api, args=args)
+
+    def program(self, case: Case, mapped: Mapped, ctx: Ctx) -> tuple[str, dict[str, Any], tuple[Probe, ...], str]:
+        schedule = _SCHEDULE.format(steps=steps_source(case.steps))
+        applied = _APPLIED + update_loop("tf.keras.optimizers.SGD(learning_rate=clr)", ctx.last_step + 1)
         setup = {
             "schedule": "clr(steps) once, steps a NumPy int64 array",
             "optimizer": "tf.keras.optimizers.SGD",
@@ -146,7 +149,4 @@ class TfaAdapter:
             "parameter": "one float32 scalar, gradient 1, zeroed before each update",
             "read": "applied rate = -parameter after each update, updates run in one tf.function",
         }
-        return Plan(f"{MODULE}.{api}", kwargs, setup, program.source, program.probes, private=program)
-
-    def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
-        return plan.private.run(f"tfa repro {case.id}", case.steps)
+        return "\n".join([self.render(mapped.call), schedule, applied]), setup, PROBES, mapped.note

@@ -25,6 +25,11 @@ class NotExpressible(Exception):
     """The framework has no API or parameter mapping for this case; the message says why."""
 
 
+class OtherVariant(NotExpressible):
+    """This API computes another variant of the formula (another mode): not a closer API that fails, so
+    a mapping that finds another API does not list it among the ones passed over."""
+
+
 class Code(str):
     """Source text passed where the framework expects a callable (a lambda or function).
 

@@ -140,8 +140,8 @@ def _values_moved(old: Mapping[str, Any], new: Mapping[str, Any], threshold: flo
         if old.get("params") != new.get("params"):
             return "", "the case's reference changed (its parameters changed)"
         return "", (
-            "the case's reference changed with the same parameters (NumPy's float64 log, exp and power round "
-            "differently, by an ulp, under other CPU kernels or NumPy versions)"
+            "the case's reference changed with the same parameters (the suite's reference formula changed, or "
+            "NumPy's float64 log, exp and power rounded differently under other CPU kernels or NumPy versions)"
         )
     with np.errstate(invalid="ignore"):
         moved = np.where(np.isnan(before) & np.isnan(after), 0.0, np.abs(after - before))

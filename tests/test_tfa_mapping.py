@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adapters._base import steps_source
-from adapters._tf import Program, update_loop
+from adapters._base import program_blocks, steps_source
+from adapters._tf import update_loop
 from adapters.keras_legacy_adapter import KerasLegacyAdapter
 from adapters.tfa_adapter import TfaAdapter
 from cases.catalogue import load_catalogue
-from model.adapter import NotExpressible
+from model.adapter import NotExpressible, Plan, Probe
 from model.case import Case
 from model.hints import HintError
 
@@ -37,7 +37,7 @@ def test_seed_case_uses_the_seeds_class_scale_fn_and_step_array() -> None:
         "step_size": 1874,
         "scale_fn": "lambda x: 1/(2.**(x-1))",
     }
-    assert plan.probes == ("schedule", "applied")
+    assert plan.probe_names == ("schedule", "applied")
     assert "steps = np.arange(0, 9380)\nschedule = clr(steps)" in plan.repro
     assert "optimizer = tf.keras.optimizers.SGD(learning_rate=clr)" in plan.repro
     assert "train(9380)" in plan.repro
@@ -117,7 +117,7 @@ def test_legacy_decay_is_inverse_time_with_one_update_per_decay_step(case_id: st
     assert plan.api == "tf.keras.optimizers.legacy.SGD"
     assert dict(plan.kwargs) == kwargs
     assert plan.note == note
-    assert plan.probes == ("schedule", "applied", "inverse_time_decay")
+    assert plan.probe_names == ("schedule", "applied", "inverse_time_decay")
     lr, decay = kwargs["learning_rate"], kwargs["decay"]
     assert f"optimizer = tf.keras.optimizers.legacy.SGD(learning_rate={lr!r}, decay={decay!r})" in plan.repro
     assert f"InverseTimeDecay({lr!r}, decay_steps=1, decay_rate={decay!r})" in plan.repro
@@ -170,19 +170,29 @@ def test_update_loop_records_the_rate_before_and_the_update_after() -> None:
         compile(source, "loop", "exec")
 
 
+PROGRAM = """\
+base = 0.5
+# probe "direct": evaluated at the compared steps
+direct = [base, base * 2]
+# probes "looped" and "twice": one value per update; the block raises after "twice" is whole
+looped = [1.0]
+twice = [2.0, 3.0]
+raise TypeError("int64 step")
+"""
+
+
 def test_program_runs_each_block_separately_so_an_error_stays_with_its_probes() -> None:
-    program = Program(
-        "base = 0.5\n",
-        (
-            (("direct",), "direct = [base, base * 2]", False),
-            (("looped", "twice"), "looped = [1.0]\ntwice = [2.0, 3.0]\nraise TypeError('int64 step')", True),
-        ),
-    )
-    assert program.probes == ("direct", "looped", "twice")
-    steps = np.array([0, 1])
-    runs = program.run("test", steps)
+    probes = (Probe("direct", dtype="float32"), Probe("looped", per="update"), Probe("twice", per="update"))
+    assert [names for names, _ in program_blocks(PROGRAM, ("direct", "looped", "twice"))] == [
+        ("direct",),
+        ("looped", "twice"),
+    ]
+    plan = Plan("test", {}, {}, PROGRAM, probes)
+    case = Case("t", "constant", {"value": 0.5}, np.array([0, 1]), "test")
+    runs = TfaAdapter().run(case, plan)
     np.testing.assert_array_equal(runs["direct"].values, [0.5, 1.0])
     assert runs["direct"].error is None and runs["direct"].dtype == "float32"
     np.testing.assert_array_equal(runs["looped"].values, [1.0, np.nan])
+    assert runs["looped"].error == "TypeError: int64 step"  # it stopped early: the error is its
     np.testing.assert_array_equal(runs["twice"].values, [2.0, 3.0])
-    assert runs["looped"].error == runs["twice"].error == "TypeError: int64 step"
+    assert runs["twice"].error is None  # whole before the block raised

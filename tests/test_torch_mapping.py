@@ -31,7 +31,7 @@ def test_every_plan_is_a_runnable_program_with_json_kwargs(case_id: str) -> None
         return
     compile(p.repro, case_id, "exec")
     json.dumps({"kwargs": p.kwargs, "setup": p.setup})
-    assert p.api.startswith("torch.optim.lr_scheduler.") and p.probes == ("schedule", "applied")
+    assert p.api.startswith("torch.optim.lr_scheduler.") and p.probe_names == ("schedule", "applied")
 
 
 def lambda_cases() -> list[str]:
