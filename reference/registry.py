@@ -9,13 +9,16 @@ from typing import Any
 from ._types import Schedule
 from ._validate import short_repr
 from .constant import constant
-from .cosine import cosine, cosine_restarts, warmup_cosine
-from .cyclic import cyclic, interpolate, one_cycle
+from .cosine import cosine, warmup_cosine
+from .cyclic import cyclic
 from .epoch import per_epoch
-from .exponential import exponential, factor_decay, inverse_time, natural_exp
+from .exponential import exponential, inverse_time, natural_exp
+from .factor import factor_decay
+from .interpolate import interpolate, one_cycle
 from .join import product, sequential
 from .plateau import reduce_on_plateau
 from .polynomial import inverse_sqrt, linear, linear_warmup, polynomial
+from .restarts import cosine_restarts
 from .step import multi_step, piecewise_constant, step_decay
 
 __all__ = ["FORMULAS", "build", "parameters"]
