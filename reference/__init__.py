@@ -5,13 +5,15 @@ parameter and value) and returns a pure function from an array of 0-based steps 
 learning rates. No module here imports a framework.
 
 Case data names a formula and its parameters, ``{"formula": name, **params}``: :func:`build`
-makes the schedule and :func:`complete` fills in every default.
+makes the schedule, :func:`complete` fills in every default, and :mod:`reference.identities` and
+:mod:`reference.unrolled` rewrite a spec into an equivalent one of other formulas.
 """
 
 from __future__ import annotations
 
+from . import identities, unrolled
 from ._types import Schedule
 from .join import join
 from .registry import FORMULAS, build, complete, parameters
 
-__all__ = ["FORMULAS", "Schedule", "build", "complete", "join", "parameters"]
+__all__ = ["FORMULAS", "Schedule", "build", "complete", "identities", "join", "parameters", "unrolled"]
