@@ -1,4 +1,4 @@
-"""Cosine families: single cosine decay, cosine with linear warm-up, cosine with warm restarts."""
+"""Cosine families: single cosine decay and cosine with linear warm-up."""
 
 from __future__ import annotations
 
@@ -7,17 +7,26 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from ._numeric import power_rise, ramp
 from ._types import Schedule, as_steps
 from ._validate import check_choice, check_lr, check_non_negative, check_positive
 from .join import join
 from .polynomial import linear
 
-__all__ = ["cosine", "cosine_restarts", "warmup_cosine"]
+__all__ = ["cosine", "half_cosine", "half_cosine_rise", "warmup_cosine"]
 
 
-def _half_cosine(fraction: np.ndarray) -> np.ndarray:
+def half_cosine(fraction: np.ndarray) -> np.ndarray:
     """``(1 + cos(pi * fraction)) / 2``: 1 at fraction 0, 0 at fraction 1."""
     return 0.5 * (1.0 + np.cos(np.pi * fraction))
+
+
+def half_cosine_rise(fraction: np.ndarray, exponent: float) -> np.ndarray:
+    """``1 - half_cosine(fraction) ** exponent`` without cancelling near fraction 0.
+
+    ``1 - half_cosine(f) = sin(pi f / 2) ** 2``, then :func:`reference._numeric.power_rise`.
+    """
+    return power_rise(np.sin(np.pi * fraction / 2.0) ** 2, exponent)
 
 
 def cosine(
@@ -36,7 +45,8 @@ def cosine(
 
     with :math:`c = \min(t, D)` for ``past_end="clamp"`` (hold ``final_lr`` after the
     decay) or :math:`c = t` for ``past_end="periodic"`` (climb back to ``init_lr`` at
-    :math:`2D`, period :math:`2D`).
+    :math:`2D`, period :math:`2D`). ``init_lr`` and ``final_lr`` come out exactly, also when the
+    cosine rises (``final_lr > init_lr``).
 
     Args:
       init_lr: :math:`\eta_0` (>= 0).
@@ -69,7 +79,7 @@ def cosine(
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
         t = as_steps(steps)
         c = np.minimum(t, d) if mode == "clamp" else t
-        return eta_min + (eta0 - eta_min) * _half_cosine(c / d) ** e
+        return ramp(eta0, eta_min, half_cosine(c / d) ** e, half_cosine_rise(c / d, e))
 
     return schedule
 
@@ -116,81 +126,3 @@ def warmup_cosine(
     if w == 0:
         return decay
     return join([linear(init_lr=eta0, end_lr=peak, transition_steps=w), decay], [w])
-
-
-def cosine_restarts(
-    *,
-    init_lr: float,
-    first_period: float,
-    final_lr: float = 0.0,
-    t_mult: float = 1.0,
-    m_mul: float = 1.0,
-) -> Schedule:
-    r"""Cosine annealing with warm restarts (SGDR).
-
-    Cycle :math:`i` lasts :math:`P_i = T_0\, t_{\mathrm{mult}}^{\,i}` steps and starts at
-    :math:`S_i = \sum_{j<i} P_j`. Inside it, with :math:`f = (t - S_i)/P_i \in [0, 1)`:
-
-    .. math:: \eta_t = \eta_{\min} + (\eta_0 - \eta_{\min})\, m^{i}\, \tfrac12 (1 + \cos \pi f)
-
-    Args:
-      init_lr: :math:`\eta_0` (>= 0).
-      first_period: :math:`T_0` (> 0).
-      final_lr: :math:`\eta_{\min}` (>= 0); never reached at integer steps.
-      t_mult: :math:`t_{\mathrm{mult}}` (>= 1), period growth per restart.
-      m_mul: :math:`m` (>= 0), peak decay per restart; ``final_lr`` is not scaled.
-
-    Documented as: torch ``CosineAnnealingWarmRestarts(T_0, T_mult=1, eta_min)`` (integer
-    ``T_mult``, no ``m_mul``); Keras ``CosineDecayRestarts(initial_learning_rate,
-    first_decay_steps, t_mul=2.0, m_mul=1.0, alpha)``.
-
-    Examples:
-      >>> cosine_restarts(init_lr=1.0, first_period=2, t_mult=2.0, m_mul=0.5)([0, 1, 2, 4, 6]).tolist()
-      [1.0, 0.5, 0.5, 0.25, 0.25]
-    """
-    name = "cosine_restarts"
-    eta0 = check_lr(name, "init_lr", init_lr)
-    t0 = check_positive(name, "first_period", first_period)
-    eta_min = check_lr(name, "final_lr", final_lr)
-    growth = check_positive(name, "t_mult", t_mult)
-    if growth < 1:
-        raise ValueError(f"{name}: t_mult must be >= 1, got t_mult={t_mult!r}")
-    m = check_non_negative(name, "m_mul", m_mul)
-
-    def schedule(steps: npt.ArrayLike) -> np.ndarray:
-        t = as_steps(steps)
-        starts, periods = _cycle_table(t0, growth, float(np.max(t, initial=0.0)))
-        i = np.searchsorted(starts, t, side="right") - 1
-        f = (t - starts[i]) / periods[i]
-        return eta_min + (eta0 - eta_min) * m**i * _half_cosine(f)
-
-    return schedule
-
-
-#: The most restart cycles a trajectory may pass through: each is a table entry (and one loop
-#: iteration), so a tiny ``first_period`` must fail rather than exhaust memory or time.
-MAX_CYCLES = 1_000_000
-
-
-def _cycle_table(first: float, growth: float, last_step: float) -> tuple[np.ndarray, np.ndarray]:
-    """Start step and length of every cycle up to ``last_step``, accumulated exactly in order.
-
-    An integer loop rather than a logarithm: ``log(243, 3)`` is 4.999..., which puts an
-    exact restart step in the previous cycle.
-    """
-    too_many = ValueError(
-        f"cosine_restarts: first_period and t_mult must give at most {MAX_CYCLES:,} cycles up to step "
-        f"{last_step:g}, got first_period={first!r}, t_mult={growth!r}"
-    )
-    if growth == 1.0:
-        if last_step // first >= MAX_CYCLES:
-            raise too_many
-        count = int(last_step // first) + 1
-        return np.arange(count) * first, np.full(count, first)
-    starts, periods = [0.0], [first]
-    while starts[-1] + periods[-1] <= last_step:
-        if len(starts) >= MAX_CYCLES:
-            raise too_many
-        starts.append(starts[-1] + periods[-1])
-        periods.append(periods[-1] * growth)
-    return np.array(starts), np.array(periods)

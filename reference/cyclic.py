@@ -1,27 +1,39 @@
-"""Cyclical rates, piecewise interpolation between knots, and the one-cycle policy."""
+"""Cyclical learning rates (Smith 2017)."""
 
 from __future__ import annotations
 
-from itertools import pairwise
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from ._types import Schedule, as_steps
-from ._validate import (
-    check_bool,
-    check_choice,
-    check_count,
-    check_increasing,
-    check_lr,
-    check_positive,
-    check_same_length,
-)
+from ._validate import check_choice, check_lr, check_positive
 
-__all__ = ["cyclic", "interpolate", "one_cycle"]
+__all__ = ["amplitude", "cyclic", "cyclic_implied"]
 
-_DEFAULT_SCALE_MODE = {"triangular": "cycle", "triangular2": "cycle", "exp_range": "iterations"}
+#: What ``scale_mode=None`` stands for, per mode (torch forces these for its built-in modes).
+DEFAULT_SCALE_MODE = {"triangular": "cycle", "triangular2": "cycle", "exp_range": "iterations"}
+
+
+def cyclic_implied(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The values ``step_size_down=None`` and ``scale_mode=None`` stand for, given ``step_size_up`` and ``mode``.
+
+    Examples:
+      >>> cyclic_implied({"step_size_up": 5, "mode": "exp_range"})
+      {'step_size_down': 5, 'scale_mode': 'iterations'}
+    """
+    return {"step_size_down": params["step_size_up"], "scale_mode": DEFAULT_SCALE_MODE[params["mode"]]}
+
+
+def amplitude(mode: str, gamma: float, k: np.ndarray) -> np.ndarray:
+    """The amplitude factor of ``mode`` at cycle number or step ``k``: 1, ``1 / 2**(k - 1)`` or ``gamma**k``."""
+    if mode == "triangular":
+        return np.ones_like(k)
+    if mode == "triangular2":
+        return 1.0 / 2.0 ** (k - 1.0)
+    return gamma**k
 
 
 def cyclic(
@@ -72,113 +84,21 @@ def cyclic(
     lo = check_lr(name, "base_lr", base_lr)
     hi = check_lr(name, "max_lr", max_lr)
     up = check_positive(name, "step_size_up", step_size_up)
-    down = up if step_size_down is None else check_positive(name, "step_size_down", step_size_down)
-    check_choice(name, "mode", mode, tuple(_DEFAULT_SCALE_MODE))
+    check_choice(name, "mode", mode, tuple(DEFAULT_SCALE_MODE))
+    implied = cyclic_implied({"step_size_up": up, "mode": mode})
+    down = (
+        implied["step_size_down"] if step_size_down is None else check_positive(name, "step_size_down", step_size_down)
+    )
     g = check_positive(name, "gamma", gamma)
-    by = _DEFAULT_SCALE_MODE[mode] if scale_mode is None else scale_mode
+    by = implied["scale_mode"] if scale_mode is None else scale_mode
     check_choice(name, "scale_mode", by, ("cycle", "iterations"))
     length, ratio = up + down, up / (up + down)
-
-    def amplitude(k: np.ndarray) -> np.ndarray:
-        if mode == "triangular":
-            return np.ones_like(k)
-        if mode == "triangular2":
-            return 1.0 / 2.0 ** (k - 1.0)
-        return g**k
 
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
         t = as_steps(steps)
         c = np.floor(1.0 + t / length)
         x = 1.0 + t / length - c
         s = np.where(x <= ratio, x / ratio, (x - 1.0) / (ratio - 1.0))
-        return lo + (hi - lo) * s * amplitude(c if by == "cycle" else t)
+        return lo + (hi - lo) * s * amplitude(mode, g, c if by == "cycle" else t)
 
     return schedule
-
-
-def interpolate(*, knots: list[float], values: list[float], kind: Literal["linear", "cos"] = "linear") -> Schedule:
-    r"""Interpolate between ``(knot, value)`` points; hold the first and last values outside.
-
-    For :math:`k_i \le t \le k_{i+1}`, with :math:`p = (t - k_i)/(k_{i+1} - k_i)`:
-
-    .. math::
-       \eta_t = v_i + (v_{i+1} - v_i)\,p \;\;(\text{linear}), \qquad
-       \eta_t = v_{i+1} + \tfrac12 (v_i - v_{i+1})(1 + \cos \pi p) \;\;(\text{cos})
-
-    Documented as: optax ``piecewise_interpolate_schedule(interpolate_type, init_value,
-    boundaries_and_scales)`` (knots are its boundaries, values the running products of
-    its scales); the phases of torch ``OneCycleLR``.
-
-    Examples:
-      >>> interpolate(knots=[0, 4, 8], values=[1.0, 0.1, 0.01])([0, 2, 4, 6, 8, 10]).tolist()
-      [1.0, 0.55, 0.1, 0.055, 0.01, 0.01]
-    """
-    name = "interpolate"
-    ks = np.array(check_increasing(name, "knots", knots))
-    values = check_same_length(name, "values", values, len(ks))
-    vs = np.array([check_lr(name, f"values[{i}]", v) for i, v in enumerate(values)])
-    check_choice(name, "kind", kind, ("linear", "cos"))
-
-    if len(ks) < 2:
-        raise ValueError(f"{name}: knots must have at least 2 entries, got knots={knots!r}")
-
-    def schedule(steps: npt.ArrayLike) -> np.ndarray:
-        t = np.clip(as_steps(steps), ks[0], ks[-1])
-        i = np.clip(np.searchsorted(ks, t, side="right") - 1, 0, len(ks) - 2)
-        p = (t - ks[i]) / (ks[i + 1] - ks[i])
-        start, end = vs[i], vs[i + 1]
-        if kind == "linear":
-            return start + (end - start) * p
-        return end + (start - end) / 2.0 * (1.0 + np.cos(np.pi * p))
-
-    return schedule
-
-
-def one_cycle(
-    *,
-    max_lr: float,
-    total_steps: int,
-    pct_start: float = 0.3,
-    anneal: Literal["cos", "linear"] = "cos",
-    div_factor: float = 25.0,
-    final_div_factor: float = 1e4,
-    three_phase: bool = False,
-) -> Schedule:
-    r"""The 1cycle policy as torch documents it, holding the minimum after the last step.
-
-    With :math:`\eta_i = \eta_{\max}/\text{div}`, :math:`\eta_{\min} = \eta_i/\text{final\_div}`,
-    :math:`T` total steps and :math:`P = \text{pct\_start}\cdot T`, :func:`interpolate`
-    (``kind = anneal``) through the knots
-
-    * two-phase: :math:`(0, \eta_i), (P - 1, \eta_{\max}), (T - 1, \eta_{\min})`
-    * three-phase: :math:`(0, \eta_i), (P - 1, \eta_{\max}), (2P - 2, \eta_i), (T - 1, \eta_{\min})`
-
-    Note :math:`\eta_{\min} = \eta_{\max} / (\text{div} \cdot \text{final\_div})`.
-
-    Documented as: torch ``OneCycleLR(max_lr, total_steps, pct_start, anneal_strategy,
-    div_factor, final_div_factor, three_phase)``.
-
-    Examples:
-      >>> one_cycle(max_lr=1.0, total_steps=4, pct_start=0.5, anneal="linear",
-      ...           div_factor=4.0, final_div_factor=2.0)([0, 1, 2, 3, 4]).tolist()
-      [0.25, 1.0, 0.5625, 0.125, 0.125]
-    """
-    name = "one_cycle"
-    peak = check_lr(name, "max_lr", max_lr)
-    total = check_count(name, "total_steps", check_positive(name, "total_steps", total_steps))
-    pct = check_positive(name, "pct_start", pct_start)
-    check_choice(name, "anneal", anneal, ("cos", "linear"))
-    start = peak / check_positive(name, "div_factor", div_factor)
-    low = start / check_positive(name, "final_div_factor", final_div_factor)
-    three_phase = check_bool(name, "three_phase", three_phase)
-    up_end = pct * total - 1.0
-    if three_phase:
-        knots, values = [0.0, up_end, 2 * up_end, total - 1.0], [start, peak, start, low]
-    else:
-        knots, values = [0.0, up_end, total - 1.0], [start, peak, low]
-    if any(b <= a for a, b in pairwise(knots)):
-        raise ValueError(
-            f"{name}: pct_start*total_steps - 1 must split the run into non-empty phases, "
-            f"got pct_start={pct_start!r}, total_steps={total_steps!r} (phase ends {knots[1:]})"
-        )
-    return interpolate(knots=knots, values=values, kind=anneal)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
 
@@ -14,13 +11,14 @@ from ._validate import check_count, check_positive
 __all__ = ["per_epoch"]
 
 
-def per_epoch(*, steps_per_epoch: int, schedule: Mapping[str, Any]) -> Schedule:
+def per_epoch(*, steps_per_epoch: int, schedule: Schedule) -> Schedule:
     r"""Evaluate a schedule at the epoch index: constant within each epoch.
 
     .. math:: \eta_t = s\left(\left\lfloor t / S \right\rfloor\right)
 
-    ``schedule`` is ``{"formula": name, **params}`` whose step unit is the epoch: its
-    ``decay_steps``, ``warmup_steps``, ... count epochs.
+    ``schedule``'s step unit is the epoch: its ``decay_steps``, ``warmup_steps``, ... count
+    epochs. In a case it is a table ``{"formula": name, **params}``, which
+    :func:`reference.build` builds before calling this.
 
     Args:
       steps_per_epoch: :math:`S`, an integer (> 0).
@@ -32,17 +30,15 @@ def per_epoch(*, steps_per_epoch: int, schedule: Mapping[str, Any]) -> Schedule:
     stepped once per epoch.
 
     Examples:
-      >>> halve = {"formula": "step_decay", "init_lr": 1.0, "step_size": 1, "gamma": 0.5}
+      >>> from reference.step import step_decay
+      >>> halve = step_decay(init_lr=1.0, step_size=1, gamma=0.5)
       >>> per_epoch(steps_per_epoch=2, schedule=halve)([0, 1, 2, 3, 4]).tolist()
       [1.0, 1.0, 0.5, 0.5, 0.25]
     """
-    from .registry import build  # late import: the registry imports this module
-
     name = "per_epoch"
     size = check_count(name, "steps_per_epoch", check_positive(name, "steps_per_epoch", steps_per_epoch))
-    inner = build(schedule, where=f"{name}: schedule")
 
     def evaluate(steps: npt.ArrayLike) -> np.ndarray:
-        return inner(np.floor(as_steps(steps) / size))
+        return schedule(np.floor(as_steps(steps) / size))
 
     return evaluate

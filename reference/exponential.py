@@ -1,14 +1,15 @@
-"""Exponential families: exponential, natural-exponential, inverse-time, factor decay."""
+"""Exponential families: exponential, natural-exponential, inverse-time."""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
 
+from ._numeric import scaled_power
 from ._types import Schedule, as_steps
-from ._validate import check_bool, check_count, check_lr, check_non_negative, check_positive
+from ._validate import check_bool, check_lr, check_non_negative, check_positive
 
-__all__ = ["exponential", "factor_decay", "inverse_time", "natural_exp"]
+__all__ = ["exponential", "inverse_time", "natural_exp"]
 
 
 def _progress(steps: np.ndarray, decay_steps: float, staircase: bool) -> np.ndarray:
@@ -63,7 +64,7 @@ def exponential(
 
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
         t = np.maximum(as_steps(steps) - begin, 0.0)
-        lr = eta0 * r ** _progress(t, d, staircase)
+        lr = scaled_power(eta0, r, _progress(t, d, staircase))
         if end is None:
             return lr
         return np.maximum(lr, end) if r < 1 else np.minimum(lr, end)
@@ -129,37 +130,5 @@ def inverse_time(*, init_lr: float, decay_steps: float, decay_rate: float, stair
 
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
         return eta0 / (1.0 + r * _progress(as_steps(steps), d, staircase))
-
-    return schedule
-
-
-def factor_decay(*, init_lr: float, factor: float, min_lr: float = 0.0, offset: int = 0) -> Schedule:
-    r"""Multiply by ``factor`` every step, never going below ``min_lr``.
-
-    .. math:: \eta_t = \max(\eta_{\min},\; \eta_0\, f^{\,t + o})
-
-    Args:
-      init_lr: :math:`\eta_0` (>= 0).
-      factor: :math:`f` (> 0).
-      min_lr: :math:`\eta_{\min}` (>= 0).
-      offset: :math:`o`, decays already applied at step 0 (>= 0). The d2l chapter's
-        ``FactorScheduler`` multiplies before returning its first value, so ``o = 1``.
-
-    Documented as: d2l chapter 12.11 ``FactorScheduler(factor, stop_factor_lr, base_lr)``,
-    :math:`\eta_{t+1} \leftarrow \max(\eta_{\min}, \eta_t \cdot \alpha)`; MXNet
-    ``FactorScheduler`` with ``step=1``.
-
-    Examples:
-      >>> factor_decay(init_lr=2.0, factor=0.5, min_lr=0.3, offset=1)([0, 1, 2, 3]).tolist()
-      [1.0, 0.5, 0.3, 0.3]
-    """
-    name = "factor_decay"
-    eta0 = check_lr(name, "init_lr", init_lr)
-    f = check_positive(name, "factor", factor)
-    floor = check_lr(name, "min_lr", min_lr)
-    o = check_count(name, "offset", offset)
-
-    def schedule(steps: npt.ArrayLike) -> np.ndarray:
-        return np.maximum(floor, eta0 * f ** (as_steps(steps) + o))
 
     return schedule

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from ._numeric import power_rise, ramp
 from ._types import Schedule, as_steps
 from ._validate import check_bool, check_lr, check_non_negative, check_positive
 
@@ -28,7 +29,8 @@ def polynomial(
     with :math:`s = \max(t - B, 0)`. Without cycling :math:`c = \min(s, D)` and :math:`D' = D`:
     the rate holds at ``end_lr`` after the decay. With ``cycle=True`` :math:`c = s` and
     :math:`D' = D \max(1, \lceil s/D \rceil)`: a saw-tooth that returns to ``end_lr`` at every
-    multiple of :math:`D` and jumps back up (to a lower peak) right after.
+    multiple of :math:`D` and jumps back up (to a lower peak) right after. ``init_lr`` and
+    ``end_lr`` come out exactly, whichever is larger (:func:`reference._numeric.ramp`).
 
     Args:
       init_lr: :math:`\eta_0` (>= 0).
@@ -60,12 +62,8 @@ def polynomial(
 
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
         s = np.maximum(as_steps(steps) - begin, 0.0)
-        if cycle:
-            horizon = d * np.maximum(1.0, np.ceil(s / d))
-            frac = 1.0 - s / horizon
-        else:
-            frac = 1.0 - np.minimum(s, d) / d
-        return (eta0 - eta_e) * frac**p + eta_e
+        done = s / (d * np.maximum(1.0, np.ceil(s / d))) if cycle else np.minimum(s, d) / d
+        return ramp(eta0, eta_e, (1.0 - done) ** p, power_rise(done, p))
 
     return schedule
 
@@ -82,6 +80,8 @@ def linear(*, init_lr: float, end_lr: float, transition_steps: float, transition
     Examples:
       >>> linear(init_lr=0.0, end_lr=1.0, transition_steps=4)([0, 1, 4, 9]).tolist()
       [0.0, 0.25, 1.0, 1.0]
+      >>> linear(init_lr=1e-5, end_lr=0.1, transition_steps=4)([0, 4]).tolist()
+      [1e-05, 0.1]
     """
     name = "linear"
     return polynomial(

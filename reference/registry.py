@@ -1,4 +1,9 @@
-"""Name -> factory table for every reference formula, and construction from case data."""
+"""Name -> factory table for every reference formula; building and completing case specs.
+
+A spec is case data: ``{"formula": name, **params}``. :func:`build` turns it into a schedule,
+:func:`complete` into the same spec with every parameter present, so that code mapping a case
+onto a framework reads each value, default or not, from the reference rather than restating it.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,22 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._types import Schedule
+from ._types import Schedule, Spec
 from ._validate import short_repr
 from .constant import constant
-from .cosine import cosine, cosine_restarts, warmup_cosine
-from .cyclic import cyclic, interpolate, one_cycle
+from .cosine import cosine, warmup_cosine
+from .cyclic import cyclic, cyclic_implied
 from .epoch import per_epoch
-from .exponential import exponential, factor_decay, inverse_time, natural_exp
+from .exponential import exponential, inverse_time, natural_exp
+from .factor import factor_decay
+from .interpolate import interpolate, one_cycle
 from .join import product, sequential
 from .plateau import reduce_on_plateau
 from .polynomial import inverse_sqrt, linear, linear_warmup, polynomial
+from .restarts import cosine_restarts
 from .step import multi_step, piecewise_constant, step_decay
 
-__all__ = ["FORMULAS", "build", "parameters"]
+__all__ = ["FORMULAS", "IMPLIED", "NESTED", "build", "complete", "parameters"]
 
 #: Every formula a case may name, by the name cases use.
 FORMULAS: dict[str, Callable[..., Schedule]] = {
@@ -49,6 +57,17 @@ FORMULAS: dict[str, Callable[..., Schedule]] = {
     )
 }
 
+#: The parameters that hold nested specs, built into schedules before the factory is called:
+#: formula -> (parameter, True when it is a list of specs).
+NESTED: dict[str, tuple[str, bool]] = {
+    "sequential": ("schedules", True),
+    "product": ("factors", True),
+    "per_epoch": ("schedule", False),
+}
+
+#: formula -> the values its ``None`` defaults stand for, from its other (completed) parameters.
+IMPLIED: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {"cyclic": cyclic_implied}
+
 
 def parameters(formula: str) -> dict[str, inspect.Parameter]:
     """The keyword parameters a formula accepts (``KeyError`` for an unknown formula)."""
@@ -61,6 +80,28 @@ def build(spec: Mapping[str, Any], *, where: str = "") -> Schedule:
     Every problem becomes one ``ValueError`` that starts with ``where`` and names the
     formula and parameter, e.g. ``"sequential: schedules[1]: cosine: decay_steps must be > 0"``.
     """
+    return _resolve(spec, where)[0]
+
+
+def complete(spec: Mapping[str, Any], *, where: str = "") -> Spec:
+    """``spec`` checked as :func:`build` checks it (the same ``ValueError``), with every parameter present.
+
+    Absent parameters take the factory's default; a ``None`` default that stands for another
+    value takes that value (:data:`IMPLIED`: cyclic's ``step_size_down`` and ``scale_mode``);
+    one that means "none" stays ``None`` (exponential's ``end_lr``: no bound). Nested specs
+    (:data:`NESTED`) are completed too. ``build(complete(spec))`` computes what ``build(spec)`` does.
+
+    Examples:
+      >>> complete({"formula": "cosine", "init_lr": 0.1, "decay_steps": 10})
+      {'formula': 'cosine', 'init_lr': 0.1, 'decay_steps': 10, 'final_lr': 0.0, 'exponent': 1.0, 'past_end': 'clamp'}
+      >>> complete({"formula": "per_epoch", "steps_per_epoch": 2, "schedule": {"formula": "constant", "value": 1.0}})
+      {'formula': 'per_epoch', 'steps_per_epoch': 2, 'schedule': {'formula': 'constant', 'value': 1.0}}
+    """
+    return _resolve(spec, where)[1]
+
+
+def _resolve(spec: Mapping[str, Any], where: str) -> tuple[Schedule, Spec]:
+    """The schedule and the completed spec, or the ``ValueError`` naming what is wrong."""
     prefix = f"{where}: " if where else ""
     if not isinstance(spec, Mapping) or "formula" not in spec:
         raise ValueError(f"{prefix}expected a table with a 'formula' key, got {short_repr(spec)}")
@@ -75,7 +116,24 @@ def build(spec: Mapping[str, Any], *, where: str = "") -> Schedule:
     missing = sorted(n for n, p in accepted.items() if p.default is p.empty and n not in params)
     if missing:
         raise ValueError(f"{prefix}{formula}: missing required parameter(s) {missing}")
+    completed = {n: params.get(n, p.default) for n, p in accepted.items()}
     try:
-        return FORMULAS[formula](**params)
+        if formula in NESTED:
+            name, many = NESTED[formula]
+            params[name], completed[name] = _resolve_nested(formula, name, many, params[name])
+        schedule = FORMULAS[formula](**params)
     except ValueError as exc:
         raise ValueError(f"{prefix}{exc}") from None
+    implied = IMPLIED[formula](completed) if formula in IMPLIED else {}
+    completed |= {k: v for k, v in implied.items() if completed[k] is None}
+    return schedule, {"formula": formula, **completed}
+
+
+def _resolve_nested(formula: str, name: str, many: bool, value: Any) -> tuple[Any, Any]:
+    """The schedule(s) and completed spec(s) of a parameter holding one nested spec or a list of them."""
+    if not many:
+        return _resolve(value, f"{formula}: {name}")
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ValueError(f"{formula}: {name} must be a non-empty list of tables, got {name}={short_repr(value)}")
+    pairs = [_resolve(part, f"{formula}: {name}[{i}]") for i, part in enumerate(value)]
+    return [schedule for schedule, _ in pairs], [part for _, part in pairs]

@@ -7,6 +7,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from ._numeric import scaled_power
 from ._types import Schedule, as_steps
 from ._validate import (
     check_choice,
@@ -49,7 +50,7 @@ def step_decay(*, init_lr: float, step_size: float, gamma: float, offset: float 
     o = check_non_negative("step_decay", "offset", offset)
 
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
-        return eta0 * g ** np.floor((as_steps(steps) + o) / k)
+        return scaled_power(eta0, g, np.floor((as_steps(steps) + o) / k))
 
     return schedule
 
@@ -78,7 +79,7 @@ def multi_step(*, init_lr: float, milestones: list[int], gamma: float) -> Schedu
 
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
         count = np.searchsorted(marks, as_steps(steps), side="right")
-        return eta0 * g**count
+        return scaled_power(eta0, g, count)
 
     return schedule
 

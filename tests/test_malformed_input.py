@@ -139,8 +139,8 @@ def case_variants() -> list[Variant]:
         changed("zero-decay", "params", "decay_steps must be > 0", params=with_params(decay_steps=0)),
         changed("deep-params", "params", "nest more than 16 levels", params=with_params(extra=nested("x", 20))),
         changed("reference-inf", "params", "the reference is inf at step 2 (first of 9 non-finite steps)", params=with_params(init_lr=1e300, decay_rate=1e100)),
-        changed("reference-nan", "params", "the reference is nan at step 2", formula="factor_decay", family="f",
-                params={"init_lr": 0.0, "factor": 1e300}),
+        changed("reference-nan", "params", "the reference is nan at step 2", formula="cyclic", family="c",
+                params={"base_lr": 0.1, "max_lr": 0.2, "step_size_up": 1, "mode": "exp_range", "gamma": 1e300}),
         changed("sequential-deep", "params", "nest more than 16 levels", formula="sequential", family="s",
                 params={"boundaries": [], "schedules": [nested("schedules", 18)]}),
     ]  # fmt: skip

@@ -47,6 +47,15 @@ def test_mindspore_polynomial_decay_lr_at_step_2_as_printed() -> None:
     assert_printed(got, ["0.0736396"])
 
 
+def test_mindspore_polynomial_decay_with_update_decay_steps_restarts_lower() -> None:
+    # PolynomialDecayLR(0.1, 0.01, 4, 0.5, update_decay_steps=True), as cases/catalogue/mindspore.toml says:
+    # 0.01 + 0.09 * sqrt(1 - t / H) with H = 4 * max(ceil(t / 4), 1): 0.01 at every multiple of 4, then
+    # sqrt(3/8) at t = 5, sqrt(1/4) = 0.5 at t = 6 and t = 9, sqrt(3/16) at t = 13; 0.0736396 only at t = 2.
+    got = evaluate("polynomial", list(range(100)), init_lr=0.1, end_lr=0.01, decay_steps=4, power=0.5, cycle=True)
+    assert_printed(got[[4, 5, 6, 8, 9, 13]], ["0.01", "0.0651135", "0.055", "0.01", "0.055", "0.0489711"])
+    assert np.flatnonzero(np.abs(got - 0.0736396) < 5e-8).tolist() == [2]
+
+
 # --- seed 002: d2l chapter "Learning rate scheduling" ---------------------------------------
 
 

@@ -134,8 +134,9 @@ WRONG_TYPES = {
 
 
 def kind_of(annotation: str) -> str:
-    """The kind of a factory parameter from its annotation (e.g. ``"float | None"`` is a number)."""
-    for prefix, kind in (("bool", "bool"), ("list[Mapping", "tables"), ("list", "list"), ("Mapping", "table"),
+    """The kind of a factory parameter in case data from its annotation (e.g. ``"float | None"`` is a number;
+    a ``Schedule`` is a nested table, which the registry builds)."""
+    for prefix, kind in (("bool", "bool"), ("list[Schedule", "tables"), ("list", "list"), ("Schedule", "table"),
                          ("Literal", "choice"), ("float", "number"), ("int", "number")):  # fmt: skip
         if annotation.startswith(prefix):
             return kind
