@@ -100,18 +100,27 @@ class Conformance:
         self.adapters = list(adapters)
         self.catalogue_dir = catalogue_dir
         self.collected = False
-        self.targets: dict[str, list[Target]] = {name: [] for name in adapters}
-        try:  # planning is pure and fast; doing it here reports an ambiguous expectation cleanly
-            for runner in runners.values():
-                self.targets[runner.name] += [
-                    t
-                    for case in self.cases
-                    if case.applies_to(runner.name)
-                    for t in build_targets(case, runner, self.expectations[runner.name])
-                ]
-        except CaseFileError as exc:
-            self.close()
-            raise pytest.UsageError(str(exc)) from None
+        self.problem = ""
+        self._targets: dict[str, list[Target]] | None = None
+
+    @property
+    def targets(self) -> dict[str, list[Target]]:
+        """Every generated test, by adapter: planned (in the adapters' workers) when first asked for, so a
+        session that collects no conformance test (``pytest tests``) starts no worker."""
+        if self._targets is None:
+            targets: dict[str, list[Target]] = {name: [] for name in self.adapters}
+            try:
+                for runner in self.harness.runners.values():
+                    targets[runner.name] += [
+                        t
+                        for case in self.cases
+                        if case.applies_to(runner.name)
+                        for t in build_targets(case, runner, self.expectations[runner.name])
+                    ]
+            except CaseFileError as exc:  # a hint that does not fit its case, or an ambiguous expectation
+                self.problem, targets = str(exc), {}  # a usage error once collection ends (not a module's error)
+            self._targets = targets
+        return self._targets
 
     def close(self) -> None:
         self.harness.close()
@@ -144,9 +153,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     state = config.stash[STATE]
     lines = [f"lrconform: {len(state.cases)} cases from {state.catalogue_dir}; results -> {state.json_path}"]
-    for name, info in state.harness.adapter_info().items():
-        status = info["problem"] or "available"
-        lines.append(f"lrconform adapter {name}: {info['version'] or 'not installed'} ({status})")
+    for key, runner in state.harness.runners.items():  # whether each imports shows in the summary, once it ran
+        version = distribution_version(runner.adapter.distribution) or "not installed"
+        lines.append(f"lrconform adapter {key}: {runner.adapter.distribution} {version}")
     lines += [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("LRCONFORM_")]
     return lines
 
@@ -201,6 +210,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the journal once the tests to run are known (not for --collect-only: nothing runs)."""
     state = session.config.stash.get(STATE, None)
+    if state is not None and state.problem:
+        raise pytest.UsageError(state.problem)
     if state is None or not state.collected or session.config.option.collectonly:
         return
     run = {"name": state.run_name, "frameworks": state.adapters, "argv": list(session.config.args)}
@@ -225,6 +236,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for record in state.harness.records:
         counts[record["outcome"]] = counts.get(record["outcome"], 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    for key, info in state.harness.adapter_info().items():
+        terminalreporter.write_line(f"lrconform adapter {key}: {info['problem'] or 'available'}")
     terminalreporter.write_line(f"lrconform: {summary}; results written to {state.json_path}")
     for found in kernel_dependent(state.harness.records):
         outcomes = ", ".join(f"{kernel} {outcome}" for kernel, outcome in found["outcomes"].items())

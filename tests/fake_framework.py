@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from adapters._base import run_program, select
-from model.adapter import NotExpressible, Plan, Trajectory
+from model.adapter import NotExpressible, Plan, Probe, Trajectory
 from model.case import Case
 from model.hints import HintError, HintKey, HintKeys, one_of
 
@@ -89,7 +89,11 @@ class FakeAdapter:
         kwargs.update({k: hint[k] for k in ("bug", "raise_at") if k in hint})
         program = _PROGRAM.format(kwargs=kwargs, count=int(case.steps[-1]) + 1)
         return Plan(
-            api="tests.fake_framework.Scheduler", kwargs=kwargs, setup={}, repro=program, probes=("schedule", "twice")
+            api="tests.fake_framework.Scheduler",
+            kwargs=kwargs,
+            setup={},
+            repro=program,
+            probes=(Probe("schedule"), Probe("twice")),
         )
 
     def run(self, case: Case, plan: Plan) -> Mapping[str, Trajectory]:
@@ -98,7 +102,7 @@ class FakeAdapter:
             raise RuntimeError("the framework crashed")
         lists, error, warned = run_program(plan.repro, f"<fake {case.id}>", ("schedule",))
         values = select(lists["schedule"], case.steps)
-        return {probe: Trajectory(values, "float64", error, warned) for probe in plan.probes}
+        return {probe: Trajectory(values, "float64", error, warned) for probe in plan.probe_names}
 
 
 class MissingAdapter(FakeAdapter):

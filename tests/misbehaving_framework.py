@@ -108,7 +108,7 @@ class MisbehavingAdapter(FakeAdapter):
             if what == "plan_none":
                 return None  # type: ignore[return-value]
             if what == "plan_unpicklable":
-                return replace(super().plan(case), private=threading.Lock())
+                return replace(super().plan(case), setup={"lock": threading.Lock()})
             PROCESS[what.removeprefix("plan_")]()
         return super().plan(case)
 

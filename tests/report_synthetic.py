@@ -25,7 +25,7 @@ from cases.catalogue import load_catalogue, load_tolerances
 from cases.expectations import Expectation, ExpectationSet
 from cases.harness import Harness, build_targets
 from cases.isolation import InProcess
-from model.adapter import NotExpressible, Plan, Trajectory
+from model.adapter import NotExpressible, Plan, Probe, Trajectory
 from model.case import Case
 from reports.results import write_results
 
@@ -78,13 +78,17 @@ class SyntheticAdapter:
         repro = f"# {self.name}: the reference of {case.id}, {behaviour}\nimport numpy\n"
         kwargs = {"params": dict(case.params), "behaviour": behaviour}
         return Plan(
-            api=f"synthetic.{self.name}.{case.formula}", kwargs=kwargs, setup={}, repro=repro, probes=self.probes
+            api=f"synthetic.{self.name}.{case.formula}",
+            kwargs=kwargs,
+            setup={},
+            repro=repro,
+            probes=tuple(Probe(name) for name in self.probes),
         )
 
     def run(self, case: Case, plan: Plan) -> Mapping[str, Trajectory]:
         behaviour = plan.kwargs["behaviour"]
         error = FAILURE if behaviour == "raise" else None
-        return {p: Trajectory(BEHAVIOURS[behaviour](case), "float64", error) for p in plan.probes}
+        return {p: Trajectory(BEHAVIOURS[behaviour](case), "float64", error) for p in plan.probe_names}
 
 
 def synthetic_run(
