@@ -1,38 +1,35 @@
 """MindSpore: ``nn.learning_rate_schedule`` Cells, ``nn.dynamic_lr`` lists, and the optimizers applying them.
 
-Two adapters (two columns: a case can run through both APIs), one mapping. Their names carry no
-dot, which separates the probe in test ids (``<case>-<adapter>[.<probe>]``); ``only =
-["mindspore"]`` selects both:
+Two adapters, two columns (``only = ["mindspore"]`` selects both; their names carry no dot, which
+separates the probe in test ids), one set of bindings: each is written for a Cell, and in a list
+context (:class:`MsCtx`) calls the ``dynamic_lr`` function of the same family, whose counts are epochs.
 
-- ``mindspore`` builds a ``LearningRateSchedule`` Cell (``ExponentialDecayLR``, ...,
-  ``WarmUpLR``). The Cells are elementwise, so probe ``schedule`` is one PYNATIVE call on a
-  vector Tensor of steps 0..last (the program checks that scalar calls at the first, middle and
-  last step give the same numbers, and raises if not); probe ``graph`` is the same call in
-  GRAPH mode. Cells compute in float32.
-- ``mindspore-dynamic`` builds a ``dynamic_lr`` list (``piecewise_constant_lr``, ...,
-  ``warmup_lr``; sequential schedules are lists concatenated, as MindSpore users do). Probe
-  ``schedule`` is the list itself (Python floats). Its ``step_per_epoch`` comes from a
-  ``per_epoch`` case: every list function is constant within an epoch.
+- ``mindspore`` builds a ``LearningRateSchedule`` Cell (``ExponentialDecayLR``, ..., ``WarmUpLR``),
+  which computes in float32 and elementwise: probe ``schedule`` is one PYNATIVE call on a vector
+  Tensor of steps 0..last (the program raises if scalar calls at the first, middle and last step
+  give other numbers); probe ``graph`` is the same call in GRAPH mode.
+- ``mindspore-dynamic`` builds a ``dynamic_lr`` list (``piecewise_constant_lr``, ..., ``warmup_lr``;
+  sequential schedules are lists concatenated, as MindSpore users do). Probe ``schedule`` is the list
+  itself (Python floats); a ``per_epoch`` case gives its ``step_per_epoch`` (every list function is
+  constant within an epoch); ``hints."mindspore-dynamic".length`` sets the list's length (default:
+  every step of the case), to train past its end.
 
-Both have probe ``applied``: the rate an optimizer really uses. By default ``nn.SGD`` without
-momentum on one float32 parameter whose gradient is 1, zeroed before every update, so the
-update is exactly ``-lr``. ``hints.mindspore`` may ask for parameter groups and another
-optimizer (seed 004's ``nn.Momentum`` example)::
+Both have probe ``applied``: the rate an optimizer really uses. By default ``nn.SGD`` without momentum
+on one float32 parameter whose gradient is 1, zeroed before every update, so the update is exactly
+``-lr``. ``hints.mindspore`` may ask for parameter groups and another optimizer (seed 004's example)::
 
     hints.mindspore.optimizer = { api = "Momentum", learning_rate = 0.1, momentum = 0.9 }
     hints.mindspore.groups = [ { lr = "case", weight_decay = 0.01 }, { lr = { formula = ... } } ]
 
-``lr = "case"`` marks the group whose rate is measured; the other groups' rates are schedule
-tables mapped the same way (a ``constant`` is a fixed float rate; a case whose own rate is fixed
-has only probe ``applied``). The optimizer's ``learning_rate`` is its default for groups, so it
-is only allowed with ``groups``. With ``nn.Momentum`` the
-update is ``lr * moment`` (``moment = momentum * moment + gradient``), so the rate is the
-update divided by the optimizer's own moment. ``hints."mindspore-dynamic".length`` sets the
-list length (default: every step of the case), to run past the end of the list.
+``lr = "case"`` marks the group whose rate is measured; the other groups' rates are schedule tables
+mapped the same way. A ``constant`` is a fixed float rate (a case whose own rate is fixed has only
+probe ``applied``). The optimizer's ``learning_rate`` is its default for groups, so it is only allowed
+with ``groups``. ``nn.Momentum`` updates by ``lr * moment`` (``moment = momentum * moment +
+gradient``): the rate is the update divided by the optimizer's own moment.
 
 Step convention: ``Optimizer.get_lr()`` reads ``lr(global_step)`` / ``lr[global_step]`` with
-``global_step`` starting at 0 and incremented after the read, so update ``t`` uses the
-reference at step ``t``.
+``global_step`` starting at 0 and incremented after the read, so update ``t`` uses the reference at
+step ``t``.
 """
 
 from __future__ import annotations
@@ -42,20 +39,17 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import reference
-from model.adapter import Code, NotExpressible, Plan, Trajectory, py
+from model.adapter import Code, NotExpressible, Probe, py
 from model.case import MAX_STEP, Case
 from model.errors import kind_problem, short_repr
 from model.hints import HintError, HintKey, HintKeys, one_of
+from reference import identities, unrolled
 
-from ._base import as_int, at_steps, run_program, select, steps_source
+from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Rewrite, as_int, steps_source
 
 __all__ = ["MindSporeAdapter", "MindSporeDynamicAdapter"]
 
-CELLS = "mindspore.nn.learning_rate_schedule"
-LISTS = "mindspore.nn.dynamic_lr"
-
-#: Cell -> dynamic_lr function computing the same family, and the Cell's step-count
-#: arguments renamed for the list function (which counts epochs).
+#: Cell -> the dynamic_lr function computing the same family.
 LIST_OF = {
     "ExponentialDecayLR": "exponential_decay_lr",
     "NaturalExpDecayLR": "natural_exp_decay_lr",
@@ -64,272 +58,230 @@ LIST_OF = {
     "PolynomialDecayLR": "polynomial_decay_lr",
     "WarmUpLR": "warmup_lr",
 }
+#: The Cells' step counts, and their arguments renamed for the list functions (which count epochs).
+STEP_COUNTS = ("decay_steps", "warmup_steps")
 EPOCH_NAMES = {"decay_steps": "decay_epoch", "warmup_steps": "warmup_epoch", "update_decay_steps": "update_decay_epoch"}
+#: The optimizers that may apply the rate, and how the rate is read from their update.
+OPTIMIZERS = {"SGD": "the update is -lr", "Momentum": "the update is -lr * moment: divided by optimizer.moments"}
+#: The pseudo-APIs of lists built in Python: a repeated float, lists joined by ``+``.
+REPEAT, CONCATENATION = "[value] * count", "list concatenation"
+CELL, ONLY = "LearningRateSchedule Cell", "only a dynamic_lr list"
+MULTI_STEP = "learning_rates = init_lr * gamma**k, computed here: MindSpore has no multi-step decay"
 
 
 @dataclass(frozen=True)
-class Call:
-    """One MindSpore call, ``<module>.<api>(**kwargs)``, or a literal list ``[value] * count``."""
+class MsCtx(Ctx):
+    """Besides the last step (or epoch, in a per-epoch list): whether the rate is a Cell or a list, the
+    list's length and steps per epoch, and the optimizer a fixed rate is the ``learning_rate`` of."""
 
-    module: str
-    api: str
-    kwargs: Mapping[str, Any]
-
-    @property
-    def qualified(self) -> str:
-        return f"{self.module}.{self.api}" if self.module else "[value] * count"
-
-    def source(self) -> str:
-        if not self.module:
-            return f"[{self.kwargs['value']!r}] * {self.kwargs['count']}"
-        args = ", ".join(f"{k}={py(v)}" for k, v in self.kwargs.items())
-        return f"nn.{self.module.rsplit('.', 1)[1]}.{self.api}({args})"
-
-    def record(self) -> dict[str, Any]:
-        return {"api": self.qualified, "kwargs": dict(self.kwargs)}
-
-
-@dataclass(frozen=True)
-class Rate:
-    """A learning rate as MindSpore takes it: a fixed float, or Cell/list calls (lists concatenate)."""
-
-    calls: tuple[Call, ...] = ()
-    fixed: float | None = None
-    note: str = ""
-
-    def source(self) -> str:
-        return repr(self.fixed) if self.fixed is not None else " + ".join(c.source() for c in self.calls)
-
-    @property
-    def api(self) -> str:
-        return "float" if self.fixed is not None else " + ".join(c.qualified for c in self.calls)
-
-    def kwargs(self) -> dict[str, Any]:
-        """The arguments exactly as passed (a concatenation lists each call)."""
-        if self.fixed is not None:
-            return {"learning_rate": self.fixed}
-        if len(self.calls) == 1:
-            return dict(self.calls[0].kwargs)
-        return {"concatenated": [c.record() for c in self.calls]}
-
-    def record(self) -> Any:
-        return self.fixed if self.fixed is not None else {"api": self.api, "kwargs": self.kwargs()}
-
-
-@dataclass(frozen=True)
-class Form:
-    """What the rate must be: a Cell, or a list of ``total_step`` entries with ``step_per_epoch``."""
-
-    cells: bool
-    last: int  # last step (Cells) or epoch (lists) the rate is needed at
+    cells: bool = True
     total_step: int = 0
     step_per_epoch: int = 1
+    optimizer: str = "SGD"
 
-    def name(self, cell: str) -> str:
-        """The API this form uses for a Cell's family."""
-        return cell if self.cells else LIST_OF[cell]
-
-    def schedule(self, cell: str, **kwargs: Any) -> Rate:
-        """``cell(**kwargs)``, or the dynamic_lr function of the same family with epoch arguments."""
+    def call(self, cell: str, **kwargs: Any) -> Mapped:
+        """``cell(**kwargs)``, or the dynamic_lr function of the same family with epoch arguments (the list's
+        length and steps per epoch first); step counts are integers."""
+        api = cell if self.cells else LIST_OF[cell]
+        kwargs = {key: as_int(value, api, key) if key in STEP_COUNTS else value for key, value in kwargs.items()}
         if self.cells:
-            return Rate((Call(CELLS, cell, kwargs),))
+            return Mapped(Call(api, kwargs))
         listed: dict[str, Any] = {}
         for key, value in kwargs.items():
-            if key in ("decay_steps", "warmup_steps"):
+            if key in STEP_COUNTS:
                 listed.update(total_step=self.total_step, step_per_epoch=self.step_per_epoch)
             listed[EPOCH_NAMES.get(key, key)] = value
-        return Rate((Call(LISTS, LIST_OF[cell], listed),))
+        return Mapped(Call(api, listed))
 
     def per_step_list(self, what: str) -> None:
-        """Only lists without epochs can express ``what``."""
-        if self.cells:
-            raise NotExpressible(f"no LearningRateSchedule Cell computes {what} (only a dynamic_lr list)")
+        """Only lists without epochs can express ``what`` (Cells have no binding for it)."""
         if self.step_per_epoch != 1:
             raise NotExpressible(f"{what} has no step_per_epoch argument")
 
 
-# --- one function per formula; each raises NotExpressible with the reason it cannot --------
+# --- one binding per API; each raises NotExpressible with the reason it cannot -------------
 
 
-def _lr(value: float, api: str, name: str = "learning_rate") -> float:
+def _lr(value: float, name: str = "learning_rate") -> float:
     """A rate MindSpore documents as a float > 0 (ExponentialDecayLR, PolynomialDecayLR, ...)."""
     if value <= 0:
-        raise NotExpressible(f"{api} needs {name} > 0 (documented), the case has {value!r}")
+        raise NotExpressible(f"needs {name} > 0 (documented), the case has {value!r}")
     return float(value)
 
 
-def _absent(p: Mapping[str, Any], what: str, **defaults: Any) -> None:
-    for key, default in defaults.items():
-        if p.get(key, default) != default:
-            raise NotExpressible(f"{what} has no {key} (the case has {key}={p[key]!r})")
+def _without(p: Mapping[str, Any], **computed: Any) -> None:
+    """Parameters the API does not have: the case must leave them at the value the API computes with."""
+    for key, value in computed.items():
+        if p[key] != value:
+            raise NotExpressible(f"has no {key} (the case has {key}={p[key]!r})")
 
 
-def constant(p: Mapping[str, Any], form: Form) -> Rate:
-    return Rate(fixed=float(p["value"]))
+def fixed(p: Mapping[str, Any], ctx: MsCtx) -> Mapped:
+    """A constant is a fixed float rate: the optimizer's ``learning_rate``."""
+    return Mapped(Call(ctx.optimizer, {"learning_rate": float(p["value"])}))
 
 
-def _decay(cell: str, p: Mapping[str, Any], form: Form, decay_rate: float) -> Rate:
+def _decay(cell: str, p: Mapping[str, Any], ctx: MsCtx, decay_rate: float, note: str = "") -> Mapped:
     """The families taking (learning_rate, decay_rate, decay_steps, is_stair)."""
-    api = form.name(cell)
-    return form.schedule(
-        cell,
-        learning_rate=_lr(p["init_lr"], api),
-        decay_rate=_lr(decay_rate, api, "decay_rate"),
-        decay_steps=as_int(p["decay_steps"], api, "decay_steps"),
-        is_stair=bool(p.get("staircase", False)),
-    )
+    mapped = ctx.call(cell, learning_rate=_lr(p["init_lr"]), decay_rate=_lr(decay_rate, "decay_rate"),
+                      decay_steps=p["decay_steps"], is_stair=bool(p["staircase"]))  # fmt: skip
+    return replace(mapped, note=note)
 
 
-def exponential(p: Mapping[str, Any], form: Form) -> Rate:
-    _absent(p, form.name("ExponentialDecayLR"), transition_begin=0, end_lr=None)
-    return _decay("ExponentialDecayLR", p, form, p["decay_rate"])
+def exponential(p: Mapping[str, Any], ctx: MsCtx) -> Mapped:
+    _without(p, transition_begin=0, end_lr=None)
+    return _decay("ExponentialDecayLR", p, ctx, p["decay_rate"])
 
 
-def step_decay(p: Mapping[str, Any], form: Form) -> Rate:
-    if p.get("offset", 0):
-        raise NotExpressible(f"{form.name('ExponentialDecayLR')} counts its staircase from step 0 (offset)")
-    return exponential({"init_lr": p["init_lr"], "decay_rate": p["gamma"], "decay_steps": p["step_size"],
-                        "staircase": True}, form)  # fmt: skip
-
-
-def factor_decay(p: Mapping[str, Any], form: Form) -> Rate:
-    start = p["init_lr"] * p["factor"] ** p.get("offset", 0)
-    if min(start, start * p["factor"] ** form.last) < p.get("min_lr", 0.0):
-        raise NotExpressible("MindSpore's exponential decay has no floor, and the case reaches min_lr")
-    return exponential({"init_lr": start, "decay_rate": p["factor"], "decay_steps": 1}, form)
-
-
-def natural_exp(p: Mapping[str, Any], form: Form) -> Rate:
+def natural_exp(p: Mapping[str, Any], ctx: MsCtx) -> Mapped:
     """Each API mapped by its own documentation, which differ.
 
     NaturalExpDecayLR documents ``lr * e^(-decay_rate * current_step / decay_steps)``;
     natural_exp_decay_lr documents ``lr * e^(-decay_rate * current_epoch)``: no decay_epoch,
     which only sets the stair width (its code: ``floor(epoch / decay_epoch) * decay_epoch``).
     """
-    rate = p["decay_rate"] if form.cells else p["decay_rate"] / p["decay_steps"]
-    mapped = _decay("NaturalExpDecayLR", p, form, rate)
-    if form.cells:
-        return replace(mapped, note="mapped by the documented formula: p = current_step / decay_steps")
-    return replace(mapped, note="decay_rate = r / decay_epoch: documented as e^(-decay_rate * current_epoch)")
+    if ctx.cells:
+        note = "mapped by the documented formula: p = current_step / decay_steps"
+        return _decay("NaturalExpDecayLR", p, ctx, p["decay_rate"], note)
+    note = "decay_rate = r / decay_epoch: documented as e^(-decay_rate * current_epoch)"
+    return _decay("NaturalExpDecayLR", p, ctx, p["decay_rate"] / p["decay_steps"], note)
 
 
-def inverse_time(p: Mapping[str, Any], form: Form) -> Rate:
-    return _decay("InverseDecayLR", p, form, p["decay_rate"])
+def inverse_time(p: Mapping[str, Any], ctx: MsCtx) -> Mapped:
+    return _decay("InverseDecayLR", p, ctx, p["decay_rate"])
 
 
-def cosine(p: Mapping[str, Any], form: Form) -> Rate:
-    api = form.name("CosineDecayLR")
-    _absent(p, api, exponent=1.0)
-    d = as_int(p["decay_steps"], api, "decay_steps")
-    if p.get("past_end", "clamp") == "periodic" and form.last > d:
-        raise NotExpressible(f"{api} holds min_lr after the decay; the case's cosine climbs again")
-    init, final = p["init_lr"], p.get("final_lr", 0.0)
+def cosine(p: Mapping[str, Any], ctx: MsCtx) -> Mapped:
+    _without(p, exponent=1.0)
+    init, final = p["init_lr"], p["final_lr"]
+    mapped = ctx.call("CosineDecayLR", min_lr=float(final), max_lr=float(init), decay_steps=p["decay_steps"])
+    if p["past_end"] == "periodic" and ctx.last_step > p["decay_steps"]:
+        raise NotExpressible("holds min_lr after the decay; the case's cosine climbs again")
     if not final < init:
-        raise NotExpressible(f"{api} needs min_lr < max_lr (documented), the case has {final!r} -> {init!r}")
-    return form.schedule("CosineDecayLR", min_lr=float(final), max_lr=float(init), decay_steps=d)
+        raise NotExpressible(f"needs min_lr < max_lr (documented), the case has {final!r} -> {init!r}")
+    return mapped
 
 
-def polynomial(p: Mapping[str, Any], form: Form) -> Rate:
-    api = form.name("PolynomialDecayLR")
-    _absent(p, api, transition_begin=0)
-    return form.schedule(
+def polynomial(p: Mapping[str, Any], ctx: MsCtx) -> Mapped:
+    _without(p, transition_begin=0)
+    return ctx.call(
         "PolynomialDecayLR",
-        learning_rate=_lr(p["init_lr"], api),
-        end_learning_rate=float(p.get("end_lr", 0.0)),
-        decay_steps=as_int(p["decay_steps"], api, "decay_steps"),
-        power=float(p.get("power", 1.0)),
-        update_decay_steps=bool(p.get("cycle", False)),
+        learning_rate=_lr(p["init_lr"]),
+        end_learning_rate=float(p["end_lr"]),
+        decay_steps=p["decay_steps"],
+        power=float(p["power"]),
+        update_decay_steps=bool(p["cycle"]),
     )
 
 
-def linear(p: Mapping[str, Any], form: Form) -> Rate:
-    return polynomial({"init_lr": p["init_lr"], "end_lr": p["end_lr"], "decay_steps": p["transition_steps"],
-                       "transition_begin": p.get("transition_begin", 0)}, form)  # fmt: skip
+def warmup(p: Mapping[str, Any], ctx: MsCtx) -> Mapped:
+    if p["init_lr"]:
+        raise NotExpressible(f"starts at 0, the case's warm-up at init_lr={p['init_lr']!r}")
+    return ctx.call("WarmUpLR", learning_rate=float(p["peak_lr"]), warmup_steps=p["warmup_steps"])
 
 
-def linear_warmup(p: Mapping[str, Any], form: Form) -> Rate:
-    """WarmUpLR / warmup_lr start at 0; a warm-up from a non-zero rate is an increasing polynomial."""
-    warmup = as_int(p["warmup_steps"], form.name("WarmUpLR"), "warmup_steps")
-    if p.get("init_lr", 0.0) == 0:
-        return form.schedule("WarmUpLR", learning_rate=float(p["peak_lr"]), warmup_steps=warmup)
-    mapped = linear({"init_lr": p["init_lr"], "end_lr": p["peak_lr"], "transition_steps": warmup}, form)
-    return replace(mapped, note=f"{form.name('WarmUpLR')} starts at 0: an increasing polynomial of power 1")
-
-
-def piecewise_constant(p: Mapping[str, Any], form: Form) -> Rate:
-    """piecewise_constant_lr uses ``learning_rates[k]`` for list indices in ``[M_{k-1}, M_k)``."""
-    form.per_step_list("piecewise constant rates")
-    shift = 1 if p.get("at_boundary", "next") == "previous" else 0
-    marks = [as_int(b, "piecewise_constant_lr", "milestone") + shift for b in p["boundaries"]]
-    milestone = [min(m, form.total_step) for m in marks] + [form.total_step]
+def piecewise_constant_lr(p: Mapping[str, Any], ctx: MsCtx) -> Mapped:
+    """piecewise_constant_lr uses ``learning_rates[k]`` for list indices in ``[M_{k-1}, M_k)``: "next" boundaries."""
+    ctx.per_step_list("piecewise constant rates")
+    spec = identities.piecewise_at_boundary({"formula": "piecewise_constant", **p}, "next")
+    if spec is None:
+        raise NotExpressible(f"needs increasing milestones, the boundaries {p['boundaries']} share a step")
+    marks = [as_int(b, "piecewise_constant_lr", "milestone") for b in spec["boundaries"]]
+    milestone = [min(m, ctx.total_step) for m in marks] + [ctx.total_step]
     if milestone[0] <= 0:
-        raise NotExpressible(f"piecewise_constant_lr needs milestones > 0, the case has boundaries {p['boundaries']}")
+        raise NotExpressible(f"needs milestones > 0, the case has boundaries {p['boundaries']}")
     rates = [float(v) for v in p["values"]]
-    return Rate((Call(LISTS, "piecewise_constant_lr", {"milestone": milestone, "learning_rates": rates}),))
+    return Mapped(Call("piecewise_constant_lr", {"milestone": milestone, "learning_rates": rates}))
 
 
-def multi_step(p: Mapping[str, Any], form: Form) -> Rate:
-    values = [p["init_lr"] * p["gamma"] ** k for k in range(len(p["milestones"]) + 1)]
-    mapped = piecewise_constant({"boundaries": p["milestones"], "values": values}, form)
-    return replace(mapped, note="learning_rates = init_lr * gamma**k, computed here: MindSpore has no multi-step decay")
-
-
-def sequential(p: Mapping[str, Any], form: Form) -> Rate:
-    """Lists concatenated: each part restarts at its own step 0, as ``join`` does."""
-    form.per_step_list("a sequence of schedules")
-    starts = [0] + [as_int(b, "list concatenation", "boundary") for b in p["boundaries"]]
-    ends = [*starts[1:], form.total_step]
-    calls: list[Call] = []
+def concatenation(p: Mapping[str, Any], ctx: MsCtx) -> Mapped:
+    """Lists concatenated: each part restarts at its own step 0, as ``join`` does; a constant part is a
+    repeated float."""
+    ctx.per_step_list("a sequence of schedules")
+    starts = [0] + [as_int(b, CONCATENATION, "boundary") for b in p["boundaries"]]
+    ends = [*starts[1:], ctx.total_step]
+    parts: list[Call] = []
     for part, start, end in zip(p["schedules"], starts, ends, strict=True):
-        length = min(end, form.total_step) - start
+        length = min(end, ctx.total_step) - start
         if length <= 0:
             continue
-        part_form = Form(False, length - 1, length)
-        calls.extend((constant_part(part, part_form) if part["formula"] == "constant" else _map(part, part_form)).calls)
-    return Rate(tuple(calls), note="no dynamic_lr function joins schedules: their lists are concatenated")
+        call = ctx.nested(part, last_step=length - 1, total_step=length).call
+        if call.api in OPTIMIZERS:
+            call = Call(REPEAT, {"value": call.kwargs["learning_rate"], "count": length})
+        parts.extend(call.parts if call.api == CONCATENATION else [call])
+    call = parts[0] if len(parts) == 1 else Call(CONCATENATION, {}, tuple(parts))
+    return Mapped(call, "no dynamic_lr function joins schedules: their lists are concatenated")
 
 
-def constant_part(p: Mapping[str, Any], form: Form) -> Rate:
-    """A constant inside a concatenation is a repeated Python float."""
-    return Rate((Call("", "repeat", {"value": float(p["value"]), "count": form.total_step}),))
+def step_per_epoch(p: Mapping[str, Any], ctx: MsCtx) -> Mapped:
+    """The list functions' ``step_per_epoch``: the schedule's arguments count epochs (nested epochs multiply)."""
+    spe = ctx.step_per_epoch * as_int(p["steps_per_epoch"], "dynamic_lr", "step_per_epoch")
+    return ctx.nested(p["schedule"], last_step=(ctx.total_step - 1) // spe, step_per_epoch=spe)
 
 
-def warmup_cosine(p: Mapping[str, Any], form: Form) -> Rate:
-    cos = {"formula": "cosine", "init_lr": p["peak_lr"], "decay_steps": p["decay_steps"],
-           "final_lr": p.get("final_lr", 0.0), "exponent": p.get("exponent", 1.0)}  # fmt: skip
-    warm = {"formula": "linear_warmup", "peak_lr": p["peak_lr"], "warmup_steps": p["warmup_steps"],
-            "init_lr": p.get("init_lr", 0.0)}  # fmt: skip
-    return sequential({"schedules": [warm, cos], "boundaries": [p["warmup_steps"]]}, form)
+def via(formula: str, identity: Callable[[Mapping[str, Any]], Mapping[str, Any] | None], note: str = "") -> Binding:
+    """A binding through a reference identity: the case rewritten into a formula this adapter binds."""
+    return lambda p, ctx: replace(ctx.nested(identity({"formula": formula, **p})), note=note)
 
 
-Mapper = Callable[[Mapping[str, Any], Form], Rate]
-MAPPINGS: dict[str, Mapper] = {
-    "constant": constant,
-    "exponential": exponential,
-    "step_decay": step_decay,
-    "factor_decay": factor_decay,
-    "natural_exp": natural_exp,
-    "inverse_time": inverse_time,
-    "cosine": cosine,
-    "polynomial": polynomial,
-    "linear": linear,
-    "linear_warmup": linear_warmup,
-    "piecewise_constant": piecewise_constant,
-    "multi_step": multi_step,
-    "sequential": sequential,
-    "warmup_cosine": warmup_cosine,
+#: formula -> the Cells expressing it, closest first (a list context calls the same family's list).
+BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
+    "constant": (("float", fixed),),
+    "exponential": (("ExponentialDecayLR", exponential),),
+    "natural_exp": (("NaturalExpDecayLR", natural_exp),),
+    "inverse_time": (("InverseDecayLR", inverse_time),),
+    "cosine": (("CosineDecayLR", cosine),),
+    "polynomial": (("PolynomialDecayLR", polynomial),),
+    "linear_warmup": (
+        ("WarmUpLR", warmup),
+        ("PolynomialDecayLR", via("linear_warmup", identities.linear_warmup_as_polynomial)),
+    ),
+}
+#: The lists: the Cells' families, and what only lists express.
+LIST_BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
+    formula: tuple((LIST_OF.get(api, api), fn) for api, fn in pairs) for formula, pairs in BINDINGS.items()
+} | {
+    "piecewise_constant": (("piecewise_constant_lr", piecewise_constant_lr),),
+    "multi_step": (("piecewise_constant_lr", via("multi_step", identities.multi_step_as_piecewise, MULTI_STEP)),),
+    "sequential": ((CONCATENATION, concatenation),),
+    "per_epoch": (("step_per_epoch", step_per_epoch),),
 }
 
 
-def _map(spec: Mapping[str, Any], form: Form) -> Rate:
-    formula = spec["formula"]
-    params = {k: v for k, v in spec.items() if k != "formula"}
-    if formula not in MAPPINGS:
-        raise NotExpressible(f"MindSpore has no {'Cell' if form.cells else 'dynamic_lr list'} for {formula!r}")
-    return MAPPINGS[formula](params, form)
+def _floor_not_reached(spec: Mapping[str, Any], ctx: MsCtx) -> Mapping[str, Any] | None:
+    """factor_decay as exponential decay from its step-0 rate while its floor is not reached by the last step."""
+    rewritten = unrolled.factor_decay_as_exponential(spec, last_step=ctx.last_step)
+    return rewritten if rewritten is not None and rewritten["end_lr"] is None else None
 
 
-# --- the program: rates, probes, optimizer ----------------------------------------------
+def _warmup_cosine(spec: Mapping[str, Any], ctx: MsCtx) -> Mapping[str, Any]:
+    """The warm-up's list and the cosine's, concatenated; without a warm-up still a sequence (of the cosine alone),
+    so that it stays a list only, as it has been (CosineDecayLR could compute it)."""
+    joined = identities.warmup_cosine_as_sequential(spec)
+    if joined["formula"] != "sequential":
+        return {"formula": "sequential", "schedules": [joined], "boundaries": []}
+    return joined
+
+
+REWRITES: dict[str, Rewrite] = {
+    "linear": lambda spec, ctx: identities.linear_as_polynomial(spec),
+    "step_decay": lambda spec, ctx: identities.step_decay_as_exponential(spec),
+    "factor_decay": _floor_not_reached,
+    "warmup_cosine": _warmup_cosine,
+}
+
+
+def unmapped(what: str, bindings: Mapping[str, Any], **reasons: str) -> dict[str, str]:
+    """Why a formula has no binding, or why its rewrite did not apply."""
+    return {
+        **{f: f"MindSpore has no {what} for {f!r}" for f in reference.FORMULAS if f not in {*bindings, *REWRITES}},
+        "step_decay": "MindSpore's exponential decay counts its staircase from step 0 (no offset), decay_rate > 0",
+        "factor_decay": "MindSpore's exponential decay has no floor, and the case reaches min_lr",
+        **reasons,
+    }
+
+
+# --- the program: rate, probes, optimizer ----------------------------------------------------
 
 _HEADER = """\
 import numpy as np
@@ -373,47 +325,11 @@ for step in {steps}:  # the compared steps
     expected = step + 1
 """
 
+#: The rate the optimizer applied, one value per compared step (float32 parameters and rates).
+APPLIED = Probe("applied", dtype="float32")
+
 _GROUP_KEYS = {"lr", "weight_decay"}
 _OPTIMIZER_KEYS = {"api", "learning_rate", "momentum", "weight_decay"}
-_OPTIMIZERS = {"SGD": "the update is -lr", "Momentum": "the update is -lr * moment: divided by optimizer.moments"}
-
-
-@dataclass(frozen=True)
-class Optimizer:
-    """The optimizer that applies the rate: its API, keyword arguments and parameter groups."""
-
-    api: str
-    kwargs: Mapping[str, Any]
-    groups: tuple[tuple[Rate | None, Mapping[str, Any]], ...]  # (rate, options); None: the case's
-
-    @property
-    def measured(self) -> int:
-        return next(i for i, (rate, _) in enumerate(self.groups) if rate is None)
-
-    def source(self) -> str:
-        kwargs = dict(self.kwargs)
-        if len(self.groups) == 1 and not self.groups[0][1]:
-            args = ", ".join(f"{k}={py(v)}" for k, v in {"learning_rate": Code("lr"), **kwargs}.items())
-            return f"nn.{self.api}(params, {args})"
-        rows = []
-        for index, (rate, options) in enumerate(self.groups):
-            entries = [f'"params": [params[{index}]]', f'"lr": {"lr" if rate is None else rate.source()}']
-            entries += [f'"{k}": {py(v)}' for k, v in options.items()]
-            rows.append("        {" + ", ".join(entries) + "},\n")
-        rows.append('        {"order_params": params},\n')
-        tail = ", ".join(f"{k}={py(v)}" for k, v in kwargs.items())
-        return f"nn.{self.api}(\n    [\n{''.join(rows)}    ],\n    {tail},\n)"
-
-    def read(self) -> str:
-        update = f"-float(params[{self.measured}].asnumpy()[0])"
-        if self.api == "Momentum":
-            return f"{update} / float(optimizer.moments[{self.measured}].asnumpy()[0])"
-        return update
-
-    def record(self) -> dict[str, Any]:
-        groups = [{"lr": "the case's rate" if r is None else r.record(), **options} for r, options in self.groups]
-        return {"optimizer": f"mindspore.nn.{self.api}", "optimizer_kwargs": dict(self.kwargs), "groups": groups,
-                "measured_group": self.measured}  # fmt: skip
 
 
 def _optimizer_problem(options: dict[str, Any]) -> str:
@@ -421,7 +337,7 @@ def _optimizer_problem(options: dict[str, Any]) -> str:
     unknown = sorted(set(options) - _OPTIMIZER_KEYS)
     if unknown:
         return f"unknown key {unknown[0]!r}; keys: {sorted(_OPTIMIZER_KEYS)}"
-    if problem := one_of(_OPTIMIZERS)(options.get("api", "SGD")):
+    if problem := one_of(OPTIMIZERS)(options.get("api", "SGD")):
         return f"api {problem}"
     return next(
         (f"{k} {p}" for k, v in options.items() if k != "api" and (p := kind_problem(v, "a finite number"))), ""
@@ -449,7 +365,7 @@ def _groups_problem(groups: list[dict[str, Any]]) -> str:
 OPTIMIZER_HINTS = {
     "optimizer": HintKey(
         "a table",
-        f"the optimizer: api ({' or '.join(_OPTIMIZERS)}), momentum, weight_decay, learning_rate (with groups only)",
+        f"the optimizer: api ({' or '.join(OPTIMIZERS)}), momentum, weight_decay, learning_rate (with groups only)",
         _optimizer_problem,
     ),
     "groups": HintKey(
@@ -459,97 +375,125 @@ OPTIMIZER_HINTS = {
     ),
 }
 
-
-def _optimizer(case: Case, form: Form) -> Optimizer:
-    """The optimizer asked for by ``hints.mindspore`` (default: plain SGD, one parameter)."""
-    hint = case.hint("mindspore")
-    options = dict(hint.get("optimizer", {}))
-    if "learning_rate" in options and "groups" not in hint:
-        raise HintError("hints.mindspore.optimizer", "learning_rate is the groups' default rate: only with groups")
-    api = options.pop("api", "SGD")
-    groups: list[tuple[Rate | None, Mapping[str, Any]]] = []
-    for group in hint.get("groups", [{"lr": "case"}]):
-        rest = {k: float(v) for k, v in group.items() if k != "lr"}
-        groups.append((None, rest) if group["lr"] == "case" else (_map(group["lr"], form), rest))
-    return Optimizer(api, {k: float(v) for k, v in options.items()}, tuple(groups))
+Group = tuple[Call | None, dict[str, float]]  # (rate, options); None: the case's
 
 
-def _form(case: Case, cells: bool, length: int) -> tuple[Form, Mapping[str, Any]]:
-    """The form the case's rate takes, and the schedule spec to map (unwrapping ``per_epoch``)."""
-    spec: Mapping[str, Any] = {"formula": case.formula, **case.params}
-    if spec["formula"] != "per_epoch":
-        return Form(cells, length - 1, length), spec
-    if cells:
-        raise NotExpressible("a LearningRateSchedule Cell takes the global step: it has no epochs")
-    spe = as_int(spec["steps_per_epoch"], "dynamic_lr", "step_per_epoch")
-    return Form(False, (length - 1) // spe, length, spe), spec["schedule"]
-
-
-def _plan(case: Case, cells: bool, length: int) -> Plan:
-    form, spec = _form(case, cells, length)
-    rate = _map(spec, form)
-    optimizer = _optimizer(case, Form(cells, length - 1, length))  # other groups' rates are per step
-    rates = [rate, *(other for other, _ in optimizer.groups if other is not None)]
-    if not cells and all(r.fixed is not None for r in rates):
-        raise NotExpressible("no dynamic_lr list: fixed rates are floats (the mindspore column applies them)")
-    count = int(case.steps[-1]) + 1
-    program = _HEADER.format(rate=rate.source())
-    probes: tuple[str, ...] = ("applied",)
-    if rate.fixed is None:
-        sample = sorted({0, count // 2, count - 1})
-        program += _CELL_PROBES.format(count=count, sample=sample) if cells else _LIST_PROBES
-        probes = ("schedule", "graph", "applied") if cells else ("schedule", "applied")
-    program += _APPLIED.format(groups=len(optimizer.groups), optimizer=optimizer.source(),
-                               steps=steps_source(case.steps), read=optimizer.read())  # fmt: skip
-    setup = {
-        **optimizer.record(),
-        "parameter": "one float32 parameter of shape [1] per group, gradient 1, zeroed before each update",
-        "read": f"{_OPTIMIZERS[optimizer.api]}; mode PYNATIVE (the optimizer's construct is jit-compiled); "
-        "one update per compared step, global_step set where sparse steps jump",
-    }
-    if cells and rate.fixed is None:
-        setup["schedule"] = "one call on Tensor(np.arange(count), int32); probe 'graph': the same in GRAPH mode"
-    return Plan(
-        api=rate.api if rate.fixed is None else f"mindspore.nn.{optimizer.api}",
-        kwargs=rate.kwargs(),
-        setup=setup,
-        repro=program,
-        probes=probes,
-        note=rate.note,
-    )
-
-
-class MindSporeAdapter:
+class MindSporeAdapter(ProgramAdapter):
     """``mindspore.nn.learning_rate_schedule`` Cells, applied by ``nn.SGD`` (or the hinted optimizer)."""
 
     name = "mindspore"
     distribution = "mindspore"
     module = "mindspore"
+    namespace = "mindspore.nn.learning_rate_schedule"
     kernels = None  # nnacl's kernels are one AVX2+FMA path with no switch (AVX-512 changes nothing)
+    what = "Cell"
+    hint_section = "mindspore"
     hint_keys: ClassVar[HintKeys] = {"mindspore": OPTIMIZER_HINTS}
+    parts_key = "concatenated"
+    bindings = BINDINGS
+    rewrites: ClassVar[Mapping[str, Rewrite]] = REWRITES
+    unmapped: ClassVar[Mapping[str, str]] = unmapped(
+        "Cell",
+        BINDINGS,
+        **dict.fromkeys(["piecewise_constant", "multi_step"], f"no {CELL} computes piecewise constant rates ({ONLY})"),
+        sequential=f"no {CELL} computes a sequence of schedules ({ONLY})",
+        per_epoch=f"a {CELL} takes the global step: it has no epochs",
+    )
     cells = True
-    schedule_dtype = "float32"  # Cells compute in float32; optimizers keep float32 rates and parameters
+    #: Probes of a schedule (not a fixed rate) before ``applied``: Cells compute in float32.
+    schedule_probes = (Probe("schedule", per="update", dtype="float32"), Probe("graph", per="update", dtype="float32"))
+    schedule_source = _CELL_PROBES
+    schedule_setup: ClassVar[Mapping[str, str]] = {
+        "schedule": "one call on Tensor(np.arange(count), int32); probe 'graph': the same in GRAPH mode"
+    }
 
-    def plan(self, case: Case) -> Plan:
-        return _plan(case, self.cells, self._length(case))
-
-    def _length(self, case: Case) -> int:
+    def length(self, case: Case) -> int:
+        """The steps the rate is computed for: every step of the case."""
         return int(case.steps[-1]) + 1
 
-    def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
-        lists, error, warned = run_program(plan.repro, f"<{self.name} repro {case.id}>", plan.probes)
-        dtypes = {"schedule": self.schedule_dtype, "graph": "float32", "applied": "float32"}
-        return {
-            p: Trajectory(at_steps(values, case.steps) if p == "applied" else select(values, case.steps), dtypes[p],
-                          error, warned)
-            for p, values in lists.items()
-        }  # fmt: skip
+    def context(self, case: Case) -> MsCtx:
+        hint, length = self.hint(case), self.length(case)
+        optimizer = hint.get("optimizer", {}).get("api", "SGD")
+        return MsCtx(length - 1, hint, self, cells=self.cells, total_step=length, optimizer=optimizer)
+
+    def qualified(self, call: Call) -> str:
+        if call.api in OPTIMIZERS:
+            return f"mindspore.nn.{call.api}"
+        if call.parts:
+            return " + ".join(self.qualified(part) for part in call.parts)
+        return REPEAT if call.api == REPEAT else f"{self.namespace}.{call.api}"
+
+    def render(self, call: Call, indent: str = "") -> str:
+        if call.api in OPTIMIZERS:
+            return py(call.kwargs["learning_rate"])
+        if call.parts:
+            return " + ".join(self.render(part) for part in call.parts)
+        if call.api == REPEAT:
+            return f"[{call.kwargs['value']!r}] * {call.kwargs['count']}"
+        return f"nn.{self.namespace.rsplit('.', 1)[1]}.{call.api}({call.arguments()})"
+
+    def optimizer(self, api: str, kwargs: Mapping[str, float], groups: list[Group]) -> str:
+        """The optimizer's source: on all parameters, or on parameter groups with their own rates."""
+        if len(groups) == 1 and not groups[0][1]:
+            return f"nn.{api}(params, {Call(api, {'learning_rate': Code('lr'), **kwargs}).arguments()})"
+        rows = []
+        for index, (rate, options) in enumerate(groups):
+            entries = [f'"params": [params[{index}]]', f'"lr": {"lr" if rate is None else self.render(rate)}']
+            entries += [f'"{k}": {py(v)}' for k, v in options.items()]
+            rows.append("        {" + ", ".join(entries) + "},\n")
+        rows.append('        {"order_params": params},\n')
+        return f"nn.{api}(\n    [\n{''.join(rows)}    ],\n    {Call(api, kwargs).arguments()},\n)"
+
+    def program(self, case: Case, mapped: Mapped, ctx: Ctx) -> tuple[str, dict[str, Any], tuple[Probe, ...], str]:
+        options = dict(ctx.hint.get("optimizer", {}))
+        if "learning_rate" in options and "groups" not in ctx.hint:
+            raise HintError("hints.mindspore.optimizer", "learning_rate is the groups' default rate: only with groups")
+        api, kwargs = options.pop("api", "SGD"), {k: float(v) for k, v in options.items()}
+        groups: list[Group] = [
+            (None if group["lr"] == "case" else ctx.nested(reference.complete(group["lr"])).call,
+             {k: float(v) for k, v in group.items() if k != "lr"})
+            for group in ctx.hint.get("groups", [{"lr": "case"}])
+        ]  # fmt: skip
+        fixed = mapped.call.api in OPTIMIZERS
+        if not self.cells and fixed and all(rate is None or rate.api in OPTIMIZERS for rate, _ in groups):
+            raise NotExpressible("no dynamic_lr list: fixed rates are floats (the mindspore column applies them)")
+        measured = next(index for index, (rate, _) in enumerate(groups) if rate is None)
+        read = f"-float(params[{measured}].asnumpy()[0])"
+        if api == "Momentum":
+            read += f" / float(optimizer.moments[{measured}].asnumpy()[0])"
+        source, probes, count = _HEADER.format(rate=self.render(mapped.call)), (APPLIED,), int(case.steps[-1]) + 1
+        if not fixed:
+            source += self.schedule_source.format(count=count, sample=sorted({0, count // 2, count - 1}))
+            probes = (*self.schedule_probes, APPLIED)
+        source += _APPLIED.format(groups=len(groups), optimizer=self.optimizer(api, kwargs, groups),
+                                  steps=steps_source(case.steps), read=read)  # fmt: skip
+        setup = {
+            "optimizer": f"mindspore.nn.{api}",
+            "optimizer_kwargs": kwargs,
+            "groups": [
+                {"lr": "the case's rate" if rate is None else self.rate_record(rate), **group_options}
+                for rate, group_options in groups
+            ],
+            "measured_group": measured,
+            "parameter": "one float32 parameter of shape [1] per group, gradient 1, zeroed before each update",
+            "read": f"{OPTIMIZERS[api]}; mode PYNATIVE (the optimizer's construct is jit-compiled); "
+            "one update per compared step, global_step set where sparse steps jump",
+            **({} if fixed else self.schedule_setup),
+        }
+        return source, setup, probes, mapped.note
+
+    def rate_record(self, call: Call) -> Any:
+        """A group's rate as records show it: the float, or the call."""
+        fixed = call.api in OPTIMIZERS
+        return call.kwargs["learning_rate"] if fixed else {"api": self.qualified(call), "kwargs": self.record(call)}
 
 
 class MindSporeDynamicAdapter(MindSporeAdapter):
     """``mindspore.nn.dynamic_lr`` lists (Python floats), applied by ``nn.SGD`` (float32)."""
 
     name = "mindspore-dynamic"
+    namespace = "mindspore.nn.dynamic_lr"
+    what = "dynamic_lr list"
     hint_keys: ClassVar[HintKeys] = {
         "mindspore": OPTIMIZER_HINTS,
         "mindspore-dynamic": {
@@ -560,8 +504,12 @@ class MindSporeDynamicAdapter(MindSporeAdapter):
             )
         },
     }
+    bindings = LIST_BINDINGS
+    unmapped: ClassVar[Mapping[str, str]] = unmapped("dynamic_lr list", LIST_BINDINGS)
     cells = False
-    schedule_dtype = "float64"  # the lists hold Python floats; the optimizer casts them to float32
+    schedule_probes = (Probe("schedule", per="update", dtype="float64"),)  # Python floats; the optimizer's are float32
+    schedule_source = _LIST_PROBES
+    schedule_setup: ClassVar[Mapping[str, str]] = {}
 
-    def _length(self, case: Case) -> int:
+    def length(self, case: Case) -> int:
         return case.hint(self.name).get("length", int(case.steps[-1]) + 1)

@@ -47,7 +47,7 @@ def test_seed_polynomial_becomes_the_seed_cell_with_exact_python_types(cases: di
                            "update_decay_steps": False}  # fmt: skip
     assert exact_types(dict(plan.kwargs)) == {"learning_rate": float, "end_learning_rate": float, "decay_steps": int,
                                               "power": float, "update_decay_steps": bool}  # fmt: skip
-    assert plan.probes == ("schedule", "graph", "applied")
+    assert plan.probe_names == ("schedule", "graph", "applied")
 
 
 def test_integers_in_case_data_are_passed_as_floats_where_mindspore_requires_floats() -> None:
@@ -60,7 +60,7 @@ def test_seed_piecewise_list_ends_at_the_last_milestone(cases: dict[str, Case]) 
     plan = LISTS.plan(cases["ms_piecewise[2,5,10-0.1,0.05,0.01]"])
     assert plan.api == "mindspore.nn.dynamic_lr.piecewise_constant_lr"
     assert plan.kwargs == {"milestone": [2, 5, 10], "learning_rates": [0.1, 0.05, 0.01]}
-    assert plan.probes == ("schedule", "applied")
+    assert plan.probe_names == ("schedule", "applied")
 
 
 def test_keras_boundary_convention_moves_milestones_by_one() -> None:
@@ -126,7 +126,7 @@ def test_seed_groups_measure_one_group_of_one_momentum(cases: dict[str, Case]) -
 
 def test_fixed_rate_has_only_the_applied_probe(cases: dict[str, Case]) -> None:
     plan = CELLS.plan(cases["ms_groups[fixed0.01-with-poly]"])
-    assert plan.probes == ("applied",)
+    assert plan.probe_names == ("applied",)
     assert "nn.learning_rate_schedule.PolynomialDecayLR(" in plan.repro  # the other group stays a Cell
     assert "nn.dynamic_lr.polynomial_decay_lr(" in LISTS.plan(cases["ms_groups[fixed0.01-with-poly]"]).repro
 
