@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+import reference
 from adapters import REGISTRY, load_adapter
 from adapters.mindspore_adapter import MindSporeAdapter, MindSporeDynamicAdapter
 from cases.catalogue import load_catalogue
@@ -86,6 +88,72 @@ def test_natural_exp_follows_each_apis_own_documentation() -> None:
     assert CELLS.plan(case).kwargs["decay_rate"] == 0.9
     listed = LISTS.plan(case).kwargs
     assert (listed["decay_rate"], listed["decay_epoch"]) == (0.9 / 4, 4)
+
+
+def documented_exponential(api: str, kwargs: dict[str, Any], steps: np.ndarray) -> np.ndarray:
+    """ExponentialDecayLR / exponential_decay_lr as their docstrings define them, from a plan's arguments."""
+    if api == "mindspore.nn.learning_rate_schedule.ExponentialDecayLR":
+        p = steps / kwargs["decay_steps"]
+    else:
+        assert api == "mindspore.nn.dynamic_lr.exponential_decay_lr" and steps[-1] < kwargs["total_step"]
+        p = (steps // kwargs["step_per_epoch"]) / kwargs["decay_epoch"]
+    return kwargs["learning_rate"] * kwargs["decay_rate"] ** (np.floor(p) if kwargs["is_stair"] else p)
+
+
+def exponential_family() -> list[Any]:
+    """Every catalogue case of a formula MindSpore maps onto exponential decay (per epoch too), through each
+    adapter, and a factor decay whose floor the steps would reach but the epochs do not."""
+    family = {"exponential", "step_decay", "factor_decay"}
+    per_epoch = {"steps_per_epoch": 4, "schedule": {"formula": "factor_decay", "init_lr": 1.0, "factor": 0.5,
+                                                    "min_lr": 0.05}}  # fmt: skip
+    by_epoch = replace(make("per_epoch", per_epoch, stop=20, only=("mindspore-dynamic",)), id="factor-floor-per-epoch")
+    cases = [*load_catalogue(CATALOGUE), by_epoch]
+    return [
+        pytest.param(case, adapter, id=f"{case.id}-{adapter.name}")
+        for case in cases
+        for adapter in (CELLS, LISTS)
+        if case.applies_to(adapter.name) and (case.params.get("schedule", {}).get("formula") or case.formula) in family
+    ]
+
+
+def without_floor(spec: dict[str, Any]) -> dict[str, Any]:
+    """A factor decay's spec (per epoch too) with its floor at 0, where it never binds; other specs unchanged."""
+    if spec["formula"] == "per_epoch":
+        return {**spec, "schedule": without_floor(spec["schedule"])}
+    return {**spec, "min_lr": 0.0} if spec["formula"] == "factor_decay" else spec
+
+
+@pytest.mark.parametrize(("case", "adapter"), exponential_family())
+def test_exponential_decay_is_planned_exactly_where_it_computes_the_case(case: Case, adapter: MindSporeAdapter) -> None:
+    """MindSpore's exponential decay has no floor: a factor decay is refused only when its floor is reached by
+    the last step (or epoch) the rate is computed for, and every plan computes the reference at every step."""
+    steps = np.arange(int(case.steps[-1]) + 1)
+    want = case.reference(steps)
+    try:
+        plan = adapter.plan(case)
+    except NotExpressible as exc:
+        spec = {"formula": case.formula, **case.params}
+        if without_floor(spec) != spec:  # a factor decay: refused for its floor only
+            unbounded = reference.build(without_floor(spec))(steps)
+            assert not np.array_equal(unbounded, want), f"refused although its floor is not reached: {exc}"
+        return
+    np.testing.assert_allclose(documented_exponential(plan.api, dict(plan.kwargs), steps), want, rtol=1e-13, atol=0)
+
+
+def test_epochs_of_epochs_multiply_and_a_part_of_a_sequence_has_its_own() -> None:
+    inner = {"formula": "exponential", "init_lr": 0.1, "decay_steps": 2, "decay_rate": 0.5}
+    case = make("per_epoch", {"steps_per_epoch": 2, "schedule": {"formula": "per_epoch", "steps_per_epoch": 3,
+                                                                 "schedule": inner}}, stop=30)  # fmt: skip
+    plan = LISTS.plan(case)
+    assert (plan.kwargs["step_per_epoch"], plan.kwargs["total_step"]) == (6, 30)
+    np.testing.assert_allclose(documented_exponential(plan.api, dict(plan.kwargs), case.steps), case.reference(),
+                               rtol=1e-15)  # fmt: skip
+    by_epoch = {"formula": "per_epoch", "steps_per_epoch": 4, "schedule": inner}
+    parts = [{"formula": "constant", "value": 0.1}, by_epoch]
+    plan = LISTS.plan(make("sequential", {"schedules": parts, "boundaries": [5]}, stop=30))
+    _, listed = plan.kwargs["concatenated"]
+    assert listed["api"] == "mindspore.nn.dynamic_lr.exponential_decay_lr"
+    assert (listed["kwargs"]["total_step"], listed["kwargs"]["step_per_epoch"]) == (25, 4)
 
 
 def test_cosine_that_climbs_again_is_not_expressible() -> None:
