@@ -55,14 +55,24 @@ import importlib
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from model.adapter import Plan, Trajectory, py
+from model.adapter import Plan, Probe, Trajectory, py
 from model.case import Case
 from model.hints import HintKeys
 
-from ._base import at_steps, run_program, select, steps_source
-from .keras_schedules import HINT_KEYS, KerasCall, keras_call
+from ._base import Call, Ctx, Mapped, ProgramAdapter, steps_source
+from .keras_schedules import (
+    BINDINGS,
+    CALLBACKS,
+    HINT_KEYS,
+    HINT_ONLY,
+    REWRITES,
+    UNMAPPED,
+    learning_rate_scheduler,
+    qualified_name,
+    with_hints,
+)
 
 __all__ = ["Backend", "KerasAdapter", "KerasJaxAdapter", "KerasTorchAdapter"]
 
@@ -75,7 +85,6 @@ class Backend:
     """What differs between Keras backends in the programs."""
 
     name: str  # the KERAS_BACKEND value
-    adapter: str  # the adapter's name
     imports: str
     counter_dtype: str  # expression: the dtype of optimizer.iterations, as NumPy takes it
     compiled_probe: str | None  # probe name of the compiled call; None when not probed
@@ -96,7 +105,6 @@ for step in steps:
 
 TENSORFLOW = Backend(
     name="tensorflow",
-    adapter="keras",
     imports="import tensorflow as tf",
     counter_dtype="tf.as_dtype(optimizer.iterations.dtype).as_numpy_dtype",
     compiled_probe="tf_function",
@@ -125,7 +133,6 @@ applied = train(tf.constant(steps)).numpy().tolist()
 )
 JAX = Backend(
     name="jax",
-    adapter="keras-jax",
     imports="import jax\nimport jax.numpy as jnp",
     stdlib=("tempfile",),
     setup="""
@@ -161,7 +168,6 @@ update = jax.jit(optimizer.stateless_apply)  # model.fit updates with a jitted s
 )
 TORCH = Backend(
     name="torch",
-    adapter="keras-torch",
     imports="import torch",
     counter_dtype="optimizer.iterations.dtype",
     compiled_probe=None,
@@ -195,7 +201,7 @@ assert keras.backend.backend() == "{backend}", f"keras runs on {{keras.backend.b
 """
 
 _SCHEDULE = """
-lr_schedule = keras.optimizers.schedules.{api}({kwargs})
+lr_schedule = {call}
 optimizer = keras.optimizers.SGD(learning_rate=lr_schedule)  # no momentum
 steps = np.asarray({steps}, dtype={counter_dtype})  # the step counter's dtype
 
@@ -218,7 +224,7 @@ _COMPILED = """compiled_schedule = {compile}  # one compiled function: traced fo
 """
 
 _OPTIMIZER = """
-optimizer = keras.optimizers.SGD({kwargs})  # no momentum
+optimizer = {call}  # no momentum
 steps = np.asarray({steps}, dtype={counter_dtype})
 schedule = []
 for step in steps:
@@ -249,7 +255,7 @@ class Recorder(keras.callbacks.Callback):
 {callback}"""
 
 _SCHEDULER = """
-callback = keras.callbacks.LearningRateScheduler({kwargs})
+callback = {call}
 model.fit(x, y, batch_size=1, steps_per_epoch=1, epochs={epochs}, shuffle=False, verbose=0,
           callbacks=[callback, Recorder()])
 """
@@ -265,7 +271,7 @@ class ScriptedMetric(keras.callbacks.Callback):
         logs["scripted"] = metrics[epoch]
 
 
-callback = keras.callbacks.ReduceLROnPlateau({kwargs})
+callback = {call}
 model.fit(x, y, batch_size=1, steps_per_epoch=1, epochs={observed}, shuffle=False, verbose=0,
           callbacks=[ScriptedMetric(), callback, Recorder()])
 """
@@ -277,106 +283,104 @@ model.fit(x, y, batch_size=1, steps_per_epoch=1, initial_epoch={observed}, epoch
 """
 
 
-def _arguments(kwargs: Mapping[str, object]) -> str:
-    return ", ".join(f"{k}={py(v)}" for k, v in kwargs.items())
+def _kind(call: Call) -> str:
+    """How the program drives the call: a ``schedule`` object, ``SGD``'s own arguments, or a ``callback``."""
+    return "callback" if call.api in CALLBACKS else "optimizer" if call.api == "SGD" else "schedule"
 
 
-class KerasAdapter:
+class KerasAdapter(ProgramAdapter):
     """Keras on TensorFlow (``KERAS_BACKEND=tensorflow``)."""
 
-    backend: Backend = TENSORFLOW
+    backend: ClassVar[Backend] = TENSORFLOW
+    name = "keras"
     distribution = "keras"
     module = "keras"
-    kernels: str | None = None  # TensorFlow's element-wise kernels are compiled for AVX, with no runtime choice
-    hint_keys: ClassVar[HintKeys] = {"keras": HINT_KEYS}  # every backend reads hints.keras
+    namespace = "keras.optimizers.schedules"
+    kernels = None  # TensorFlow's element-wise kernels are compiled for AVX, with no runtime choice
+    what = "Keras API"
+    hint_section = "keras"  # every backend reads hints.keras
+    hint_keys: ClassVar[HintKeys] = {"keras": HINT_KEYS}
+    bindings = BINDINGS
+    hint_only = HINT_ONLY
+    rewrites = REWRITES
+    unmapped = UNMAPPED
 
-    @property
-    def name(self) -> str:
-        return self.backend.adapter
+    def qualified(self, call: Call) -> str:
+        return qualified_name(call.api)
 
-    def plan(self, case: Case) -> Plan:
-        call = keras_call(case.formula, case.params, int(case.steps[-1]), case.hint("keras"))
-        b = self.backend
-        modules = {*b.stdlib, "warnings"} if call.kind == "schedule" else set(b.stdlib)
+    def render(self, call: Call, indent: str = "") -> str:
+        return f"{self.qualified(call)}({call.arguments()})"
+
+    def map(self, spec: Mapping[str, Any], ctx: Any, api: str | None = None) -> Mapped:
+        if api == "LearningRateScheduler":  # any formula: the case brings the per-epoch function
+            return learning_rate_scheduler(spec, ctx)
+        return super().map(spec, ctx, api)
+
+    def hinted(self, mapped: Mapped, ctx: Ctx) -> Mapped:
+        return with_hints(mapped, ctx.hint)
+
+    def program(self, case: Case, mapped: Mapped, ctx: Ctx) -> tuple[str, dict[str, Any], tuple[Probe, ...], str]:
+        b, kind = self.backend, _kind(mapped.call)
+        modules = {*b.stdlib, "warnings"} if kind == "schedule" else set(b.stdlib)
         stdlib = "".join(f"import {m}\n" for m in sorted(modules))
         header = _HEADER.format(backend=b.name, stdlib=stdlib, imports=b.imports, setup=b.setup)
-        program = header + self._body(call, case)
-        probes = ["schedule", "applied"]
-        if call.kind == "schedule" and b.compiled_probe:
-            probes.insert(1, b.compiled_probe)
-        return Plan(
-            api=call.qualified,
-            kwargs=dict(call.kwargs),
-            setup=self._setup(call),
-            repro=program,
-            probes=tuple(probes),
-            note=call.note,
-            private=call.kind,
-        )
+        names = ("schedule", b.compiled_probe, "applied") if kind == "schedule" and b.compiled_probe else ()
+        per = "update" if kind == "callback" else "step"  # callbacks record epochs 0, 1, 2, ...
+        probes = tuple(Probe(n, per=per, dtype="float32") for n in names or ("schedule", "applied"))
+        return header + self._body(kind, mapped, case), self._setup(kind, mapped), probes, mapped.note
 
-    def _body(self, call: KerasCall, case: Case) -> str:
-        steps, b = steps_source(case.steps), self.backend
-        if call.kind == "schedule":
+    def _body(self, kind: str, mapped: Mapped, case: Case) -> str:
+        steps, b, call = steps_source(case.steps), self.backend, self.render(mapped.call)
+        if kind == "schedule":
             compiled = ""
             if b.compiled_probe:
                 compiled = _COMPILED.format(probe=b.compiled_probe, compile=b.compiled, call=b.compiled_call)
-            head = _SCHEDULE.format(
-                api=call.api,
-                kwargs=_arguments(call.kwargs),
-                steps=steps,
-                counter_dtype=b.counter_dtype,
-                step_by_step=textwrap.indent(b.step_by_step, " " * 8),
-                compiled=compiled,
+            step_by_step = textwrap.indent(b.step_by_step, " " * 8)
+            return (
+                _SCHEDULE.format(
+                    call=call, steps=steps, counter_dtype=b.counter_dtype, step_by_step=step_by_step, compiled=compiled
+                )
+                + b.updates
             )
-            return head + b.updates
-        if call.kind == "optimizer":
-            head = _OPTIMIZER.format(kwargs=_arguments(call.kwargs), steps=steps, counter_dtype=b.counter_dtype)
-            return head + b.updates
-        return self._fit(call, int(case.steps[-1]) + 1)
-
-    def _fit(self, call: KerasCall, epochs: int) -> str:
-        if call.api == "LearningRateScheduler":
-            callback = _SCHEDULER.format(kwargs=_arguments(call.kwargs), epochs=epochs)
+        if kind == "optimizer":
+            return _OPTIMIZER.format(call=call, steps=steps, counter_dtype=b.counter_dtype) + b.updates
+        epochs = int(case.steps[-1]) + 1
+        if mapped.call.api == "LearningRateScheduler":
+            callback = _SCHEDULER.format(call=call, epochs=epochs)
         else:
-            observed = min(epochs, len(call.metrics))
-            callback = _PLATEAU.format(
-                metrics=py(list(call.metrics)), kwargs=_arguments(call.kwargs), observed=observed
-            )
+            metrics = mapped.extra["metrics"]
+            observed = min(epochs, len(metrics))
+            callback = _PLATEAU.format(metrics=py(list(metrics)), call=call, observed=observed)
             if epochs > observed:  # the epoch after the last metric
                 callback += _LAST_EPOCH.format(observed=observed, epochs=epochs)
-        source = f"\n{call.source}\n" if call.source else ""
-        return source + _FIT.format(epochs=epochs, lr=py(call.lr), callback=callback, detach=self.backend.detach)
+        source = mapped.extra.get("source")
+        fit = _FIT.format(epochs=epochs, lr=py(mapped.extra["lr"]), callback=callback, detach=b.detach)
+        return (f"\n{source}\n" if source else "") + fit
 
-    def _setup(self, call: KerasCall) -> dict[str, object]:
-        setup: dict[str, object] = {
+    def _setup(self, kind: str, mapped: Mapped) -> dict[str, Any]:
+        setup: dict[str, Any] = {
             "backend": self.backend.name,
             "dtype": "float32 (keras.config.floatx())",
             "optimizer": "keras.optimizers.SGD",
         }
-        if call.kind == "callback":
+        if kind == "callback":
             setup.update(
-                optimizer_kwargs={"learning_rate": call.lr},
+                optimizer_kwargs={"learning_rate": mapped.extra["lr"]},
                 model="Dense(1) on zero inputs, mean absolute error against -1: bias gradient 1, one update per epoch",
                 read="optimizer.learning_rate at the epoch's update; the zeroed bias after it",
             )
-            if call.metrics:
-                setup["metrics"] = list(call.metrics)
+            if "metrics" in mapped.extra:
+                setup["metrics"] = list(mapped.extra["metrics"])
             return setup
         setup.update(
             parameter="one float32 scalar, gradient 1, zeroed before each update",
             read="counter set to the step, then one update; the schedule on the whole step array",
         )
-        if call.kind == "schedule":
+        if kind == "schedule":
             setup["compiled"] = self.backend.compiled
         return setup
 
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
-        self._check_backend()
-        lists, error, warned = run_program(plan.repro, f"<{self.name} repro {case.id}>", plan.probes)
-        pick = select if plan.private == "callback" else at_steps  # callbacks record epochs 0, 1, 2, ...
-        return {p: Trajectory(pick(v, case.steps), "float32", error, warned) for p, v in lists.items()}
-
-    def _check_backend(self) -> None:
         keras = importlib.import_module("keras")
         actual = keras.backend.backend()
         if actual != self.backend.name:
@@ -384,12 +388,14 @@ class KerasAdapter:
                 f"the {self.name} adapter needs keras on {self.backend.name!r} but keras runs on {actual!r}: "
                 f"set KERAS_BACKEND={self.backend.name} before keras is first imported (tox -e {self.name} does)"
             )
+        return super().run(case, plan)
 
 
 class KerasJaxAdapter(KerasAdapter):
     """Keras on JAX (``KERAS_BACKEND=jax``)."""
 
     backend = JAX
+    name = "keras-jax"
     kernels = "jax"
 
 
@@ -397,4 +403,5 @@ class KerasTorchAdapter(KerasAdapter):
     """Keras on torch (``KERAS_BACKEND=torch``)."""
 
     backend = TORCH
+    name = "keras-torch"
     kernels = "torch"
