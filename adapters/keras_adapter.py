@@ -5,7 +5,7 @@ One adapter per Keras backend; they differ only in the backend (:class:`Backend`
 update are written. Each case becomes one standalone program (the reproducer, run by the
 harness):
 
-- a schedule (``kind == "schedule"``) yields up to three probes.
+- a schedule object yields up to three probes, at the compared steps.
 
   ``schedule``: the whole step array in one eager call, as a user calls the schedule. A
   schedule that takes only a scalar step (``CosineDecay`` with ``warmup_target`` branches with
@@ -36,12 +36,12 @@ harness):
   ``steps_per_execution > 1`` loops the same way: ``multi_step_on_iterator`` in
   ``keras/src/backend/tensorflow/trainer.py``); on JAX each is one call of a jitted
   ``stateless_apply``; on torch each is an eager ``apply_gradients``.
-- ``SGD``'s own arguments (``kind == "optimizer"``): ``schedule`` is
-  ``optimizer.learning_rate`` read eagerly with the counter at ``t``, ``applied`` as above.
-- a callback (``kind == "callback"``) runs a real ``model.fit``: a ``Dense(1)`` with a zero
-  kernel on zero inputs and a mean-absolute-error loss against -1, so the bias gradient is
-  exactly 1; one update per epoch. ``schedule`` is the optimizer's rate at the epoch's
-  update, ``applied`` how far that update moved the bias (zeroed each epoch).
+- ``SGD``'s own arguments: ``schedule`` is ``optimizer.learning_rate`` read eagerly with the
+  counter at ``t``, ``applied`` as above.
+- a callback runs a real ``model.fit``: a ``Dense(1)`` with a zero kernel on zero inputs and a
+  mean-absolute-error loss against -1, so the bias gradient is exactly 1; one update per epoch
+  (probes per update). ``schedule`` is the optimizer's rate at the epoch's update, ``applied``
+  how far that update moved the bias (zeroed each epoch).
   ``ReduceLROnPlateau`` reads the case's metric, put into the epoch's logs as ``scripted``.
 
 Step convention: step ``t`` is the update made after ``t`` updates (Keras' ``iterations``),
@@ -53,26 +53,14 @@ from __future__ import annotations
 
 import importlib
 import textwrap
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from model.adapter import Plan, Probe, Trajectory, py
 from model.case import Case
-from model.hints import HintKeys
 
-from ._base import Call, Ctx, Mapped, ProgramAdapter, steps_source
-from .keras_schedules import (
-    BINDINGS,
-    CALLBACKS,
-    HINT_KEYS,
-    HINT_ONLY,
-    REWRITES,
-    UNMAPPED,
-    learning_rate_scheduler,
-    qualified_name,
-    with_hints,
-)
+from ._base import Call, Ctx, Mapped, steps_source
+from .keras_schedules import CALLBACKS, KerasMapping
 
 __all__ = ["Backend", "KerasAdapter", "KerasJaxAdapter", "KerasTorchAdapter"]
 
@@ -283,41 +271,34 @@ model.fit(x, y, batch_size=1, steps_per_epoch=1, initial_epoch={observed}, epoch
 """
 
 
+#: What every program's setup records; the updates' or model.fit's
+_SETUP = {"dtype": "float32 (keras.config.floatx())", "optimizer": "keras.optimizers.SGD"}
+_UPDATES_SETUP = {
+    "parameter": "one float32 scalar, gradient 1, zeroed before each update",
+    "read": "counter set to the step, then one update; the schedule on the whole step array",
+}
+_FIT_SETUP = {
+    "model": "Dense(1) on zero inputs, mean absolute error against -1: bias gradient 1, one update per epoch",
+    "read": "optimizer.learning_rate at the epoch's update; the zeroed bias after it",
+}
+
+
 def _kind(call: Call) -> str:
     """How the program drives the call: a ``schedule`` object, ``SGD``'s own arguments, or a ``callback``."""
     return "callback" if call.api in CALLBACKS else "optimizer" if call.api == "SGD" else "schedule"
 
 
-class KerasAdapter(ProgramAdapter):
+class KerasAdapter(KerasMapping):
     """Keras on TensorFlow (``KERAS_BACKEND=tensorflow``)."""
 
     backend: ClassVar[Backend] = TENSORFLOW
     name = "keras"
     distribution = "keras"
     module = "keras"
-    namespace = "keras.optimizers.schedules"
     kernels = None  # TensorFlow's element-wise kernels are compiled for AVX, with no runtime choice
-    what = "Keras API"
-    hint_section = "keras"  # every backend reads hints.keras
-    hint_keys: ClassVar[HintKeys] = {"keras": HINT_KEYS}
-    bindings = BINDINGS
-    hint_only = HINT_ONLY
-    rewrites = REWRITES
-    unmapped = UNMAPPED
-
-    def qualified(self, call: Call) -> str:
-        return qualified_name(call.api)
 
     def render(self, call: Call, indent: str = "") -> str:
         return f"{self.qualified(call)}({call.arguments()})"
-
-    def map(self, spec: Mapping[str, Any], ctx: Any, api: str | None = None) -> Mapped:
-        if api == "LearningRateScheduler":  # any formula: the case brings the per-epoch function
-            return learning_rate_scheduler(spec, ctx)
-        return super().map(spec, ctx, api)
-
-    def hinted(self, mapped: Mapped, ctx: Ctx) -> Mapped:
-        return with_hints(mapped, ctx.hint)
 
     def program(self, case: Case, mapped: Mapped, ctx: Ctx) -> tuple[str, dict[str, Any], tuple[Probe, ...], str]:
         b, kind = self.backend, _kind(mapped.call)
@@ -330,55 +311,36 @@ class KerasAdapter(ProgramAdapter):
         return header + self._body(kind, mapped, case), self._setup(kind, mapped), probes, mapped.note
 
     def _body(self, kind: str, mapped: Mapped, case: Case) -> str:
-        steps, b, call = steps_source(case.steps), self.backend, self.render(mapped.call)
-        if kind == "schedule":
-            compiled = ""
-            if b.compiled_probe:
-                compiled = _COMPILED.format(probe=b.compiled_probe, compile=b.compiled, call=b.compiled_call)
-            step_by_step = textwrap.indent(b.step_by_step, " " * 8)
-            return (
-                _SCHEDULE.format(
-                    call=call, steps=steps, counter_dtype=b.counter_dtype, step_by_step=step_by_step, compiled=compiled
-                )
-                + b.updates
+        b, call, epochs = self.backend, self.render(mapped.call), int(case.steps[-1]) + 1
+        if kind != "callback":
+            compiled = _COMPILED.format(probe=b.compiled_probe, compile=b.compiled, call=b.compiled_call)
+            template = _SCHEDULE if kind == "schedule" else _OPTIMIZER
+            body = template.format(
+                call=call,
+                steps=steps_source(case.steps),
+                counter_dtype=b.counter_dtype,
+                step_by_step=textwrap.indent(b.step_by_step, " " * 8),
+                compiled=compiled if b.compiled_probe else "",
             )
-        if kind == "optimizer":
-            return _OPTIMIZER.format(call=call, steps=steps, counter_dtype=b.counter_dtype) + b.updates
-        epochs = int(case.steps[-1]) + 1
-        if mapped.call.api == "LearningRateScheduler":
-            callback = _SCHEDULER.format(call=call, epochs=epochs)
-        else:
+            return body + b.updates
+        if "metrics" in mapped.extra:  # ReduceLROnPlateau
             metrics = mapped.extra["metrics"]
             observed = min(epochs, len(metrics))
             callback = _PLATEAU.format(metrics=py(list(metrics)), call=call, observed=observed)
             if epochs > observed:  # the epoch after the last metric
                 callback += _LAST_EPOCH.format(observed=observed, epochs=epochs)
+        else:
+            callback = _SCHEDULER.format(call=call, epochs=epochs)
         source = mapped.extra.get("source")
         fit = _FIT.format(epochs=epochs, lr=py(mapped.extra["lr"]), callback=callback, detach=b.detach)
         return (f"\n{source}\n" if source else "") + fit
 
     def _setup(self, kind: str, mapped: Mapped) -> dict[str, Any]:
-        setup: dict[str, Any] = {
-            "backend": self.backend.name,
-            "dtype": "float32 (keras.config.floatx())",
-            "optimizer": "keras.optimizers.SGD",
-        }
-        if kind == "callback":
-            setup.update(
-                optimizer_kwargs={"learning_rate": mapped.extra["lr"]},
-                model="Dense(1) on zero inputs, mean absolute error against -1: bias gradient 1, one update per epoch",
-                read="optimizer.learning_rate at the epoch's update; the zeroed bias after it",
-            )
-            if "metrics" in mapped.extra:
-                setup["metrics"] = list(mapped.extra["metrics"])
-            return setup
-        setup.update(
-            parameter="one float32 scalar, gradient 1, zeroed before each update",
-            read="counter set to the step, then one update; the schedule on the whole step array",
-        )
-        if kind == "schedule":
-            setup["compiled"] = self.backend.compiled
-        return setup
+        setup = {"backend": self.backend.name, **_SETUP}
+        if kind != "callback":
+            return setup | _UPDATES_SETUP | ({"compiled": self.backend.compiled} if kind == "schedule" else {})
+        metrics = {"metrics": list(mapped.extra["metrics"])} if "metrics" in mapped.extra else {}
+        return setup | {"optimizer_kwargs": {"learning_rate": mapped.extra["lr"]}} | _FIT_SETUP | metrics
 
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
         keras = importlib.import_module("keras")

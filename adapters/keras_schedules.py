@@ -30,13 +30,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from model.adapter import Code, NotExpressible
 from model.hints import (
     CASES_DIR,
     HintError,
     HintKey,
+    HintKeys,
     call_expression,
     file_inside,
     keyword_arguments,
@@ -45,20 +46,9 @@ from model.hints import (
 )
 from reference import identities, unrolled
 
-from ._base import Binding, Call, Ctx, Mapped, Rewrite, as_int
+from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Rewrite, as_int
 
-__all__ = [
-    "BINDINGS",
-    "CALLBACKS",
-    "HINT_KEYS",
-    "HINT_ONLY",
-    "KEYWORDS",
-    "REWRITES",
-    "UNMAPPED",
-    "learning_rate_scheduler",
-    "qualified_name",
-    "with_hints",
-]
+__all__ = ["CALLBACKS", "HINT_KEYS", "KEYWORDS", "KerasMapping", "qualified_name"]
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The keyword parameters of every API a case can reach (Keras 3.15.1's signatures, without ``**kwargs``).
@@ -117,16 +107,20 @@ def _fraction(final: float, peak: float, api: str) -> float:
 # --- one function per Keras API; each raises NotExpressible with the reason it cannot -----
 
 
+def _decay(api: str, p: Mapping[str, Any]) -> Mapped:
+    """``ExponentialDecay`` and ``InverseTimeDecay`` take the same arguments."""
+    kwargs = {"initial_learning_rate": p["init_lr"], "decay_steps": p["decay_steps"], "decay_rate": p["decay_rate"]}
+    return Mapped(Call(api, {**kwargs, "staircase": bool(p["staircase"])}))
+
+
 def exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     if p["transition_begin"] or p["end_lr"] is not None:
         raise NotExpressible("ExponentialDecay decays from step 0 and has no floor (transition_begin, end_lr)")
-    kwargs = {"initial_learning_rate": p["init_lr"], "decay_steps": p["decay_steps"], "decay_rate": p["decay_rate"]}
-    return Mapped(Call("ExponentialDecay", {**kwargs, "staircase": bool(p["staircase"])}))
+    return _decay("ExponentialDecay", p)
 
 
 def inverse_time_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    kwargs = {"initial_learning_rate": p["init_lr"], "decay_steps": p["decay_steps"], "decay_rate": p["decay_rate"]}
-    return Mapped(Call("InverseTimeDecay", {**kwargs, "staircase": bool(p["staircase"])}))
+    return _decay("InverseTimeDecay", p)
 
 
 def sgd_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
@@ -230,37 +224,6 @@ def learning_rate_scheduler(spec: Mapping[str, Any], ctx: Ctx) -> Mapped:
     return Mapped(Call("LearningRateScheduler", {"schedule": Code(schedule)}), extra=extra)
 
 
-#: formula -> Keras APIs in order of preference. APIs in HINT_ONLY run only when a case asks;
-#: ``LearningRateScheduler`` (any formula) only when a case names it.
-BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
-    "exponential": (("ExponentialDecay", exponential_decay),),
-    "inverse_time": (("InverseTimeDecay", inverse_time_decay), ("SGD", sgd_decay)),
-    "piecewise_constant": (("PiecewiseConstantDecay", piecewise_constant_decay),),
-    "polynomial": (("PolynomialDecay", polynomial_decay),),
-    "cosine": (("CosineDecay", cosine_decay),),
-    "warmup_cosine": (("CosineDecay", warmup_cosine_decay),),
-    "cosine_restarts": (("CosineDecayRestarts", cosine_decay_restarts),),
-    "reduce_on_plateau": (("ReduceLROnPlateau", reduce_lr_on_plateau),),
-}
-HINT_ONLY = frozenset({("inverse_time", "SGD")})
-#: Formulas Keras has no class for, as the reference rewrites them into one it has.
-REWRITES: dict[str, Rewrite] = {
-    "step_decay": lambda spec, ctx: identities.step_decay_as_exponential(spec),
-    "natural_exp": lambda spec, ctx: identities.natural_exp_as_exponential(spec),
-    "factor_decay": lambda spec, ctx: unrolled.factor_decay_as_exponential(spec, last_step=ctx.last_step),
-    "multi_step": lambda spec, ctx: identities.multi_step_as_piecewise(spec),
-    "linear": lambda spec, ctx: identities.linear_as_polynomial(spec),
-    "linear_warmup": lambda spec, ctx: identities.linear_warmup_as_polynomial(spec),
-}
-#: Why a formula is not expressible when its rewrite does not apply.
-UNMAPPED = {
-    "step_decay": "ExponentialDecay(staircase=True) drops at multiples of decay_steps from step 0 (no offset), "
-    "by a rate > 0",
-    "natural_exp": "ExponentialDecay's decay_rate exp(-decay_rate) underflows to 0",
-    "factor_decay": "ExponentialDecay has no floor that lifts a growing rate or holds a start below it",
-}
-
-
 def with_hints(mapped: Mapped, hint: Mapping[str, Any]) -> Mapped:
     """The call with ``hints.keras.omit`` left out and ``hints.keras.kwargs`` added, each said in the note."""
     call, omit, extra = mapped.call, list(hint.get("omit", [])), dict(hint.get("kwargs", {}))
@@ -284,3 +247,52 @@ def with_hints(mapped: Mapped, hint: Mapping[str, Any]) -> Mapped:
     if extra:
         notes.append(f"passed as the case asks: {', '.join(sorted(extra))}")
     return replace(mapped, call=replace(call, kwargs={**kwargs, **extra}), note="; ".join(notes))
+
+
+class KerasMapping(ProgramAdapter):
+    """The mapping half of the Keras adapters (one per backend, :mod:`adapters.keras_adapter`): which API
+    expresses a case, with ``hints.keras`` applied."""
+
+    namespace = "keras.optimizers.schedules"
+    what = "Keras API"
+    hint_section = "keras"  # every backend reads hints.keras
+    hint_keys: ClassVar[HintKeys] = {"keras": HINT_KEYS}
+    #: formula -> Keras APIs in order of preference; ``LearningRateScheduler`` (any formula) when a case names it.
+    bindings: ClassVar[Mapping[str, tuple[tuple[str, Binding], ...]]] = {
+        "exponential": (("ExponentialDecay", exponential_decay),),
+        "inverse_time": (("InverseTimeDecay", inverse_time_decay), ("SGD", sgd_decay)),
+        "piecewise_constant": (("PiecewiseConstantDecay", piecewise_constant_decay),),
+        "polynomial": (("PolynomialDecay", polynomial_decay),),
+        "cosine": (("CosineDecay", cosine_decay),),
+        "warmup_cosine": (("CosineDecay", warmup_cosine_decay),),
+        "cosine_restarts": (("CosineDecayRestarts", cosine_decay_restarts),),
+        "reduce_on_plateau": (("ReduceLROnPlateau", reduce_lr_on_plateau),),
+    }
+    hint_only = frozenset({("inverse_time", "SGD")})
+    #: Formulas Keras has no class for, as the reference rewrites them into one it has.
+    rewrites: ClassVar[Mapping[str, Rewrite]] = {
+        "step_decay": lambda spec, ctx: identities.step_decay_as_exponential(spec),
+        "natural_exp": lambda spec, ctx: identities.natural_exp_as_exponential(spec),
+        "factor_decay": lambda spec, ctx: unrolled.factor_decay_as_exponential(spec, last_step=ctx.last_step),
+        "multi_step": lambda spec, ctx: identities.multi_step_as_piecewise(spec),
+        "linear": lambda spec, ctx: identities.linear_as_polynomial(spec),
+        "linear_warmup": lambda spec, ctx: identities.linear_warmup_as_polynomial(spec),
+    }
+    #: Why those are not expressible when their rewrite does not apply.
+    unmapped: ClassVar[Mapping[str, str]] = {
+        "step_decay": "ExponentialDecay(staircase=True) drops at multiples of decay_steps from step 0 (no offset), "
+        "by a rate > 0",
+        "natural_exp": "ExponentialDecay's decay_rate exp(-decay_rate) underflows to 0",
+        "factor_decay": "ExponentialDecay has no floor that lifts a growing rate or holds a start below it",
+    }
+
+    def qualified(self, call: Call) -> str:
+        return qualified_name(call.api)
+
+    def map(self, spec: Mapping[str, Any], ctx: Any, api: str | None = None) -> Mapped:
+        if api == "LearningRateScheduler":  # any formula: the case brings the per-epoch function
+            return learning_rate_scheduler(spec, ctx)
+        return super().map(spec, ctx, api)
+
+    def hinted(self, mapped: Mapped, ctx: Ctx) -> Mapped:
+        return with_hints(mapped, ctx.hint)
