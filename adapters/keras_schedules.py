@@ -1,6 +1,7 @@
 """Keras: which API expresses a case, and with which arguments (pure: no framework import).
 
-The bindings of :class:`adapters.keras_adapter.KerasAdapter` (see :mod:`adapters._base`). The
+:class:`KerasMapping` is the mapping half of the Keras adapters (:mod:`adapters.keras_adapter` adds
+the program per backend): its bindings, the reference rewrites it relies on, and the hints. The
 cross-framework differences live here, each passed explicitly rather than left to a default that
 differs from torch's:
 
