@@ -5,7 +5,7 @@ One adapter per Keras backend; they differ only in the backend (:class:`Backend`
 update are written. Each case becomes one standalone program (the reproducer, run by the
 harness):
 
-- a schedule (``kind == "schedule"``) yields up to three probes.
+- a schedule object yields up to three probes, at the compared steps.
 
   ``schedule``: the whole step array in one eager call, as a user calls the schedule. A
   schedule that takes only a scalar step (``CosineDecay`` with ``warmup_target`` branches with
@@ -36,12 +36,12 @@ harness):
   ``steps_per_execution > 1`` loops the same way: ``multi_step_on_iterator`` in
   ``keras/src/backend/tensorflow/trainer.py``); on JAX each is one call of a jitted
   ``stateless_apply``; on torch each is an eager ``apply_gradients``.
-- ``SGD``'s own arguments (``kind == "optimizer"``): ``schedule`` is
-  ``optimizer.learning_rate`` read eagerly with the counter at ``t``, ``applied`` as above.
-- a callback (``kind == "callback"``) runs a real ``model.fit``: a ``Dense(1)`` with a zero
-  kernel on zero inputs and a mean-absolute-error loss against -1, so the bias gradient is
-  exactly 1; one update per epoch. ``schedule`` is the optimizer's rate at the epoch's
-  update, ``applied`` how far that update moved the bias (zeroed each epoch).
+- ``SGD``'s own arguments: ``schedule`` is ``optimizer.learning_rate`` read eagerly with the
+  counter at ``t``, ``applied`` as above.
+- a callback runs a real ``model.fit``: a ``Dense(1)`` with a zero kernel on zero inputs and a
+  mean-absolute-error loss against -1, so the bias gradient is exactly 1; one update per epoch
+  (probes per update). ``schedule`` is the optimizer's rate at the epoch's update, ``applied``
+  how far that update moved the bias (zeroed each epoch).
   ``ReduceLROnPlateau`` reads the case's metric, put into the epoch's logs as ``scripted``.
 
 Step convention: step ``t`` is the update made after ``t`` updates (Keras' ``iterations``),
@@ -53,16 +53,14 @@ from __future__ import annotations
 
 import importlib
 import textwrap
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from model.adapter import Plan, Trajectory, py
+from model.adapter import Plan, Probe, Trajectory, py
 from model.case import Case
-from model.hints import HintKeys
 
-from ._base import at_steps, run_program, select, steps_source
-from .keras_schedules import HINT_KEYS, KerasCall, keras_call
+from ._base import Call, Ctx, Mapped, steps_source
+from .keras_schedules import CALLBACKS, KerasMapping
 
 __all__ = ["Backend", "KerasAdapter", "KerasJaxAdapter", "KerasTorchAdapter"]
 
@@ -75,7 +73,6 @@ class Backend:
     """What differs between Keras backends in the programs."""
 
     name: str  # the KERAS_BACKEND value
-    adapter: str  # the adapter's name
     imports: str
     counter_dtype: str  # expression: the dtype of optimizer.iterations, as NumPy takes it
     compiled_probe: str | None  # probe name of the compiled call; None when not probed
@@ -96,7 +93,6 @@ for step in steps:
 
 TENSORFLOW = Backend(
     name="tensorflow",
-    adapter="keras",
     imports="import tensorflow as tf",
     counter_dtype="tf.as_dtype(optimizer.iterations.dtype).as_numpy_dtype",
     compiled_probe="tf_function",
@@ -125,7 +121,6 @@ applied = train(tf.constant(steps)).numpy().tolist()
 )
 JAX = Backend(
     name="jax",
-    adapter="keras-jax",
     imports="import jax\nimport jax.numpy as jnp",
     stdlib=("tempfile",),
     setup="""
@@ -161,7 +156,6 @@ update = jax.jit(optimizer.stateless_apply)  # model.fit updates with a jitted s
 )
 TORCH = Backend(
     name="torch",
-    adapter="keras-torch",
     imports="import torch",
     counter_dtype="optimizer.iterations.dtype",
     compiled_probe=None,
@@ -195,7 +189,7 @@ assert keras.backend.backend() == "{backend}", f"keras runs on {{keras.backend.b
 """
 
 _SCHEDULE = """
-lr_schedule = keras.optimizers.schedules.{api}({kwargs})
+lr_schedule = {call}
 optimizer = keras.optimizers.SGD(learning_rate=lr_schedule)  # no momentum
 steps = np.asarray({steps}, dtype={counter_dtype})  # the step counter's dtype
 
@@ -218,7 +212,7 @@ _COMPILED = """compiled_schedule = {compile}  # one compiled function: traced fo
 """
 
 _OPTIMIZER = """
-optimizer = keras.optimizers.SGD({kwargs})  # no momentum
+optimizer = {call}  # no momentum
 steps = np.asarray({steps}, dtype={counter_dtype})
 schedule = []
 for step in steps:
@@ -249,7 +243,7 @@ class Recorder(keras.callbacks.Callback):
 {callback}"""
 
 _SCHEDULER = """
-callback = keras.callbacks.LearningRateScheduler({kwargs})
+callback = {call}
 model.fit(x, y, batch_size=1, steps_per_epoch=1, epochs={epochs}, shuffle=False, verbose=0,
           callbacks=[callback, Recorder()])
 """
@@ -265,7 +259,7 @@ class ScriptedMetric(keras.callbacks.Callback):
         logs["scripted"] = metrics[epoch]
 
 
-callback = keras.callbacks.ReduceLROnPlateau({kwargs})
+callback = {call}
 model.fit(x, y, batch_size=1, steps_per_epoch=1, epochs={observed}, shuffle=False, verbose=0,
           callbacks=[ScriptedMetric(), callback, Recorder()])
 """
@@ -277,106 +271,78 @@ model.fit(x, y, batch_size=1, steps_per_epoch=1, initial_epoch={observed}, epoch
 """
 
 
-def _arguments(kwargs: Mapping[str, object]) -> str:
-    return ", ".join(f"{k}={py(v)}" for k, v in kwargs.items())
+#: What every program's setup records; the updates' or model.fit's
+_SETUP = {"dtype": "float32 (keras.config.floatx())", "optimizer": "keras.optimizers.SGD"}
+_UPDATES_SETUP = {
+    "parameter": "one float32 scalar, gradient 1, zeroed before each update",
+    "read": "counter set to the step, then one update; the schedule on the whole step array",
+}
+_FIT_SETUP = {
+    "model": "Dense(1) on zero inputs, mean absolute error against -1: bias gradient 1, one update per epoch",
+    "read": "optimizer.learning_rate at the epoch's update; the zeroed bias after it",
+}
 
 
-class KerasAdapter:
+def _kind(call: Call) -> str:
+    """How the program drives the call: a ``schedule`` object, ``SGD``'s own arguments, or a ``callback``."""
+    return "callback" if call.api in CALLBACKS else "optimizer" if call.api == "SGD" else "schedule"
+
+
+class KerasAdapter(KerasMapping):
     """Keras on TensorFlow (``KERAS_BACKEND=tensorflow``)."""
 
-    backend: Backend = TENSORFLOW
+    backend: ClassVar[Backend] = TENSORFLOW
+    name = "keras"
     distribution = "keras"
     module = "keras"
-    kernels: str | None = None  # TensorFlow's element-wise kernels are compiled for AVX, with no runtime choice
-    hint_keys: ClassVar[HintKeys] = {"keras": HINT_KEYS}  # every backend reads hints.keras
+    kernels = None  # TensorFlow's element-wise kernels are compiled for AVX, with no runtime choice
 
-    @property
-    def name(self) -> str:
-        return self.backend.adapter
+    def render(self, call: Call, indent: str = "") -> str:
+        return f"{self.qualified(call)}({call.arguments()})"
 
-    def plan(self, case: Case) -> Plan:
-        call = keras_call(case.formula, case.params, int(case.steps[-1]), case.hint("keras"))
-        b = self.backend
-        modules = {*b.stdlib, "warnings"} if call.kind == "schedule" else set(b.stdlib)
+    def program(self, case: Case, mapped: Mapped, ctx: Ctx) -> tuple[str, dict[str, Any], tuple[Probe, ...], str]:
+        b, kind = self.backend, _kind(mapped.call)
+        modules = {*b.stdlib, "warnings"} if kind == "schedule" else set(b.stdlib)
         stdlib = "".join(f"import {m}\n" for m in sorted(modules))
         header = _HEADER.format(backend=b.name, stdlib=stdlib, imports=b.imports, setup=b.setup)
-        program = header + self._body(call, case)
-        probes = ["schedule", "applied"]
-        if call.kind == "schedule" and b.compiled_probe:
-            probes.insert(1, b.compiled_probe)
-        return Plan(
-            api=call.qualified,
-            kwargs=dict(call.kwargs),
-            setup=self._setup(call),
-            repro=program,
-            probes=tuple(probes),
-            note=call.note,
-            private=call.kind,
-        )
+        names = ("schedule", b.compiled_probe, "applied") if kind == "schedule" and b.compiled_probe else ()
+        per = "update" if kind == "callback" else "step"  # callbacks record epochs 0, 1, 2, ...
+        probes = tuple(Probe(n, per=per, dtype="float32") for n in names or ("schedule", "applied"))
+        return header + self._body(kind, mapped, case), self._setup(kind, mapped), probes, mapped.note
 
-    def _body(self, call: KerasCall, case: Case) -> str:
-        steps, b = steps_source(case.steps), self.backend
-        if call.kind == "schedule":
-            compiled = ""
-            if b.compiled_probe:
-                compiled = _COMPILED.format(probe=b.compiled_probe, compile=b.compiled, call=b.compiled_call)
-            head = _SCHEDULE.format(
-                api=call.api,
-                kwargs=_arguments(call.kwargs),
-                steps=steps,
+    def _body(self, kind: str, mapped: Mapped, case: Case) -> str:
+        b, call, epochs = self.backend, self.render(mapped.call), int(case.steps[-1]) + 1
+        if kind != "callback":
+            compiled = _COMPILED.format(probe=b.compiled_probe, compile=b.compiled, call=b.compiled_call)
+            template = _SCHEDULE if kind == "schedule" else _OPTIMIZER
+            body = template.format(
+                call=call,
+                steps=steps_source(case.steps),
                 counter_dtype=b.counter_dtype,
                 step_by_step=textwrap.indent(b.step_by_step, " " * 8),
-                compiled=compiled,
+                compiled=compiled if b.compiled_probe else "",
             )
-            return head + b.updates
-        if call.kind == "optimizer":
-            head = _OPTIMIZER.format(kwargs=_arguments(call.kwargs), steps=steps, counter_dtype=b.counter_dtype)
-            return head + b.updates
-        return self._fit(call, int(case.steps[-1]) + 1)
-
-    def _fit(self, call: KerasCall, epochs: int) -> str:
-        if call.api == "LearningRateScheduler":
-            callback = _SCHEDULER.format(kwargs=_arguments(call.kwargs), epochs=epochs)
-        else:
-            observed = min(epochs, len(call.metrics))
-            callback = _PLATEAU.format(
-                metrics=py(list(call.metrics)), kwargs=_arguments(call.kwargs), observed=observed
-            )
+            return body + b.updates
+        if "metrics" in mapped.extra:  # ReduceLROnPlateau
+            metrics = mapped.extra["metrics"]
+            observed = min(epochs, len(metrics))
+            callback = _PLATEAU.format(metrics=py(list(metrics)), call=call, observed=observed)
             if epochs > observed:  # the epoch after the last metric
                 callback += _LAST_EPOCH.format(observed=observed, epochs=epochs)
-        source = f"\n{call.source}\n" if call.source else ""
-        return source + _FIT.format(epochs=epochs, lr=py(call.lr), callback=callback, detach=self.backend.detach)
+        else:
+            callback = _SCHEDULER.format(call=call, epochs=epochs)
+        source = mapped.extra.get("source")
+        fit = _FIT.format(epochs=epochs, lr=py(mapped.extra["lr"]), callback=callback, detach=b.detach)
+        return (f"\n{source}\n" if source else "") + fit
 
-    def _setup(self, call: KerasCall) -> dict[str, object]:
-        setup: dict[str, object] = {
-            "backend": self.backend.name,
-            "dtype": "float32 (keras.config.floatx())",
-            "optimizer": "keras.optimizers.SGD",
-        }
-        if call.kind == "callback":
-            setup.update(
-                optimizer_kwargs={"learning_rate": call.lr},
-                model="Dense(1) on zero inputs, mean absolute error against -1: bias gradient 1, one update per epoch",
-                read="optimizer.learning_rate at the epoch's update; the zeroed bias after it",
-            )
-            if call.metrics:
-                setup["metrics"] = list(call.metrics)
-            return setup
-        setup.update(
-            parameter="one float32 scalar, gradient 1, zeroed before each update",
-            read="counter set to the step, then one update; the schedule on the whole step array",
-        )
-        if call.kind == "schedule":
-            setup["compiled"] = self.backend.compiled
-        return setup
+    def _setup(self, kind: str, mapped: Mapped) -> dict[str, Any]:
+        setup = {"backend": self.backend.name, **_SETUP}
+        if kind != "callback":
+            return setup | _UPDATES_SETUP | ({"compiled": self.backend.compiled} if kind == "schedule" else {})
+        metrics = {"metrics": list(mapped.extra["metrics"])} if "metrics" in mapped.extra else {}
+        return setup | {"optimizer_kwargs": {"learning_rate": mapped.extra["lr"]}} | _FIT_SETUP | metrics
 
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
-        self._check_backend()
-        lists, error, warned = run_program(plan.repro, f"<{self.name} repro {case.id}>", plan.probes)
-        pick = select if plan.private == "callback" else at_steps  # callbacks record epochs 0, 1, 2, ...
-        return {p: Trajectory(pick(v, case.steps), "float32", error, warned) for p, v in lists.items()}
-
-    def _check_backend(self) -> None:
         keras = importlib.import_module("keras")
         actual = keras.backend.backend()
         if actual != self.backend.name:
@@ -384,12 +350,14 @@ class KerasAdapter:
                 f"the {self.name} adapter needs keras on {self.backend.name!r} but keras runs on {actual!r}: "
                 f"set KERAS_BACKEND={self.backend.name} before keras is first imported (tox -e {self.name} does)"
             )
+        return super().run(case, plan)
 
 
 class KerasJaxAdapter(KerasAdapter):
     """Keras on JAX (``KERAS_BACKEND=jax``)."""
 
     backend = JAX
+    name = "keras-jax"
     kernels = "jax"
 
 
@@ -397,4 +365,5 @@ class KerasTorchAdapter(KerasAdapter):
     """Keras on torch (``KERAS_BACKEND=torch``)."""
 
     backend = TORCH
+    name = "keras-torch"
     kernels = "torch"

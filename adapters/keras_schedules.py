@@ -1,12 +1,13 @@
 """Keras: which API expresses a case, and with which arguments (pure: no framework import).
 
-One binding per (reference formula, Keras API). It returns the call, or raises
-:class:`NotExpressible` with the reason. The cross-framework differences live here, each
-passed explicitly rather than left to a default that differs from torch's:
+:class:`KerasMapping` is the mapping half of the Keras adapters (:mod:`adapters.keras_adapter` adds
+the program per backend): its bindings, the reference rewrites it relies on, and the hints. The
+cross-framework differences live here, each passed explicitly rather than left to a default that
+differs from torch's:
 
 - ``PiecewiseConstantDecay`` keeps the previous value *at* a boundary ("``values[0]`` when
   ``step <= boundaries[0]``"): reference boundaries with ``at_boundary="next"`` (torch
-  milestones) become ``boundaries - 1`` on integer steps.
+  milestones) move as :func:`reference.identities.piecewise_at_boundary` moves them.
 - ``PolynomialDecay``'s default ``end_learning_rate`` is ``1e-4`` (torch's ``PolynomialLR``
   ends at 0): always passed.
 - ``CosineDecay`` holds ``alpha * initial_learning_rate`` after ``decay_steps`` (torch's
@@ -20,34 +21,35 @@ passed explicitly rather than left to a default that differs from torch's:
 
 A case can steer the mapping with ``hints.keras`` (:data:`HINT_KEYS`): ``api`` (pick one of
 the APIs below), ``omit`` (arguments left at Keras' defaults), ``kwargs`` (extra arguments passed
-as they are: keywords of the API, :data:`KEYWORDS`), and for ``LearningRateScheduler``
-``schedule`` (the per-epoch function: a call such as ``StepDecay(factor=0.5)``) and ``source`` (a
-file under ``cases/`` with the definitions it needs).
+as they are: keywords of the API, :data:`KEYWORDS`), and for ``LearningRateScheduler``, which
+takes any formula, ``schedule`` (the per-epoch function: a call such as ``StepDecay(factor=0.5)``)
+and ``source`` (a file under ``cases/`` with the definitions it needs).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from model.adapter import Code, NotExpressible
 from model.hints import (
     CASES_DIR,
     HintError,
     HintKey,
+    HintKeys,
     call_expression,
     file_inside,
     keyword_arguments,
     keyword_table,
     one_of,
 )
+from reference import identities, unrolled
 
-from ._base import as_int, first_fit
+from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Rewrite, as_int
 
-__all__ = ["HINT_KEYS", "KEYWORDS", "KerasCall", "keras_call"]
+__all__ = ["CALLBACKS", "HINT_KEYS", "KEYWORDS", "KerasMapping", "qualified_name"]
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The keyword parameters of every API a case can reach (Keras 3.15.1's signatures, without ``**kwargs``).
@@ -83,36 +85,15 @@ HINT_KEYS = {
     ),
     "source": HintKey("a string", "a file under cases/ that defines what schedule calls", file_inside(CASES_DIR)),
 }
-_MODULES = {
-    "SGD": "keras.optimizers",
-    "LearningRateScheduler": "keras.callbacks",
-    "ReduceLROnPlateau": "keras.callbacks",
-}
+#: The callbacks: a real ``model.fit`` drives them, one update per epoch.
+CALLBACKS = frozenset({"LearningRateScheduler", "ReduceLROnPlateau"})
 
 
-@dataclass(frozen=True)
-class KerasCall:
-    """One Keras constructor call, what it runs in, and why closer APIs were not used.
-
-    ``kind`` says how the adapter drives it: ``schedule`` (a ``LearningRateSchedule``
-    called on steps and given to ``SGD``), ``optimizer`` (``SGD``'s own arguments) or
-    ``callback`` (a ``model.fit`` callback; ``lr`` is the optimizer's starting rate).
-    """
-
-    api: str
-    kwargs: Mapping[str, Any]
-    kind: str = "schedule"
-    lr: float | None = None
-    source: str = ""
-    note: str = ""
-    metrics: tuple[float, ...] = field(default=())
-
-    @property
-    def qualified(self) -> str:
-        return f"{_MODULES.get(self.api, 'keras.optimizers.schedules')}.{self.api}"
-
-
-Binding = Callable[[Mapping[str, Any], int], KerasCall]
+def qualified_name(api: str) -> str:
+    """The API's name as a user imports it (``keras.optimizers.schedules.CosineDecay``)."""
+    if api in CALLBACKS:
+        return f"keras.callbacks.{api}"
+    return f"keras.optimizers.{api}" if api == "SGD" else f"keras.optimizers.schedules.{api}"
 
 
 def _fraction(final: float, peak: float, api: str) -> float:
@@ -124,205 +105,129 @@ def _fraction(final: float, peak: float, api: str) -> float:
     return 0.0
 
 
-def _integer_boundaries(values: list[float], shift: int, api: str) -> list[int]:
-    return [as_int(b, api, "boundary") + shift for b in values]
-
-
 # --- one function per Keras API; each raises NotExpressible with the reason it cannot -----
 
 
-def exponential_decay(p: Mapping[str, Any], last: int) -> KerasCall:
-    if p.get("transition_begin", 0) or p.get("end_lr") is not None:
+def _decay(api: str, p: Mapping[str, Any]) -> Mapped:
+    """``ExponentialDecay`` and ``InverseTimeDecay`` take the same arguments."""
+    kwargs = {"initial_learning_rate": p["init_lr"], "decay_steps": p["decay_steps"], "decay_rate": p["decay_rate"]}
+    return Mapped(Call(api, {**kwargs, "staircase": bool(p["staircase"])}))
+
+
+def exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    if p["transition_begin"] or p["end_lr"] is not None:
         raise NotExpressible("ExponentialDecay decays from step 0 and has no floor (transition_begin, end_lr)")
-    kwargs = {"initial_learning_rate": p["init_lr"], "decay_steps": p["decay_steps"], "decay_rate": p["decay_rate"]}
-    return KerasCall("ExponentialDecay", {**kwargs, "staircase": bool(p.get("staircase", False))})
+    return _decay("ExponentialDecay", p)
 
 
-def staircase_exponential_decay(p: Mapping[str, Any], last: int) -> KerasCall:
-    if p.get("offset", 0):
-        raise NotExpressible(
-            "ExponentialDecay(staircase=True) drops at multiples of decay_steps from step 0 (no offset)"
-        )
-    params = {"init_lr": p["init_lr"], "decay_steps": p["step_size"], "decay_rate": p["gamma"], "staircase": True}
-    return exponential_decay(params, last)
+def inverse_time_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    return _decay("InverseTimeDecay", p)
 
 
-def natural_exponential_decay(p: Mapping[str, Any], last: int) -> KerasCall:
-    """``eta0 * exp(-r p)`` is ``eta0 * (exp(-r)) ** p``."""
-    params = {"init_lr": p["init_lr"], "decay_steps": p["decay_steps"], "decay_rate": math.exp(-p["decay_rate"])}
-    return exponential_decay({**params, "staircase": p.get("staircase", False)}, last)
-
-
-def factor_exponential_decay(p: Mapping[str, Any], last: int) -> KerasCall:
-    offset, factor = p.get("offset", 0), p["factor"]
-    start = p["init_lr"] * factor**offset
-    if min(start, start * factor**last) < p.get("min_lr", 0.0):
-        raise NotExpressible("ExponentialDecay has no floor; the case's min_lr is reached within its steps")
-    return exponential_decay({"init_lr": start, "decay_steps": 1, "decay_rate": factor}, last)
-
-
-def inverse_time_decay(p: Mapping[str, Any], last: int) -> KerasCall:
-    kwargs = {"initial_learning_rate": p["init_lr"], "decay_steps": p["decay_steps"], "decay_rate": p["decay_rate"]}
-    return KerasCall("InverseTimeDecay", {**kwargs, "staircase": bool(p.get("staircase", False))})
-
-
-def sgd_decay(p: Mapping[str, Any], last: int) -> KerasCall:
+def sgd_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     """The optimizer's own ``decay=d``: ``lr / (1 + d * iterations)`` in Keras 2's optimizers."""
-    if p["decay_steps"] != 1 or p.get("staircase"):
+    if p["decay_steps"] != 1 or p["staircase"]:
         raise NotExpressible("SGD(decay=d) divides by 1 + d * iterations: decay_steps 1, not staircase")
-    return KerasCall("SGD", {"learning_rate": p["init_lr"], "decay": p["decay_rate"]}, kind="optimizer")
+    return Mapped(Call("SGD", {"learning_rate": p["init_lr"], "decay": p["decay_rate"]}))
 
 
-def piecewise_constant_decay(p: Mapping[str, Any], last: int) -> KerasCall:
-    shift = -1 if p.get("at_boundary", "next") == "next" else 0
-    call = KerasCall(
-        "PiecewiseConstantDecay",
-        {
-            "boundaries": _integer_boundaries(p["boundaries"], shift, "PiecewiseConstantDecay"),
-            "values": list(p["values"]),
-        },
-    )
-    if shift:
-        return replace(
-            call, note="the boundary step keeps the previous value in Keras: boundaries - 1 on integer steps"
-        )
-    return call
+def piecewise_constant_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    kept = identities.piecewise_at_boundary({"formula": "piecewise_constant", **p}, "previous")
+    if kept is None:
+        raise NotExpressible("PiecewiseConstantDecay needs boundaries >= 0 that keep the previous value at each")
+    boundaries = [as_int(b, "PiecewiseConstantDecay", "boundary") for b in kept["boundaries"]]
+    call = Call("PiecewiseConstantDecay", {"boundaries": boundaries, "values": list(p["values"])})
+    if p["at_boundary"] == "next":
+        return Mapped(call, "the boundary step keeps the previous value in Keras: boundaries - 1 on integer steps")
+    return Mapped(call)
 
 
-def multi_step_decay(p: Mapping[str, Any], last: int) -> KerasCall:
-    values = [p["init_lr"] * p["gamma"] ** i for i in range(len(p["milestones"]) + 1)]
-    return piecewise_constant_decay({"boundaries": p["milestones"], "values": values}, last)
-
-
-def polynomial_decay(p: Mapping[str, Any], last: int) -> KerasCall:
-    if p.get("transition_begin", 0):
+def polynomial_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    if p["transition_begin"]:
         raise NotExpressible("PolynomialDecay decays from step 0 (no transition_begin)")
     kwargs = {
         "initial_learning_rate": p["init_lr"],
         "decay_steps": p["decay_steps"],
-        "end_learning_rate": p.get("end_lr", 0.0),
-        "power": p.get("power", 1.0),
-        "cycle": bool(p.get("cycle", False)),
+        "end_learning_rate": p["end_lr"],
+        "power": p["power"],
+        "cycle": bool(p["cycle"]),
     }
-    return KerasCall("PolynomialDecay", kwargs)
+    return Mapped(Call("PolynomialDecay", kwargs))
 
 
-def linear_decay(p: Mapping[str, Any], last: int) -> KerasCall:
-    params = {"init_lr": p["init_lr"], "end_lr": p["end_lr"], "decay_steps": p["transition_steps"]}
-    return polynomial_decay({**params, "transition_begin": p.get("transition_begin", 0)}, last)
-
-
-def linear_warmup_decay(p: Mapping[str, Any], last: int) -> KerasCall:
-    params = {"init_lr": p.get("init_lr", 0.0), "end_lr": p["peak_lr"], "decay_steps": p["warmup_steps"]}
-    return polynomial_decay(params, last)
-
-
-def cosine_decay(p: Mapping[str, Any], last: int) -> KerasCall:
-    if p.get("exponent", 1.0) != 1:
+def cosine_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    if p["exponent"] != 1:
         raise NotExpressible("CosineDecay has no exponent")
-    if p.get("past_end", "clamp") == "periodic" and last > p["decay_steps"]:
+    if p["past_end"] == "periodic" and ctx.last_step > p["decay_steps"]:
         raise NotExpressible("CosineDecay holds alpha * initial_learning_rate after decay_steps; the case climbs back")
-    alpha = _fraction(p.get("final_lr", 0.0), p["init_lr"], "CosineDecay")
-    return KerasCall(
-        "CosineDecay", {"initial_learning_rate": p["init_lr"], "decay_steps": p["decay_steps"], "alpha": alpha}
+    alpha = _fraction(p["final_lr"], p["init_lr"], "CosineDecay")
+    return Mapped(
+        Call("CosineDecay", {"initial_learning_rate": p["init_lr"], "decay_steps": p["decay_steps"], "alpha": alpha})
     )
 
 
-def warmup_cosine_decay(p: Mapping[str, Any], last: int) -> KerasCall:
-    """``CosineDecay(initial, D, alpha, warmup_target, warmup_steps)``; ``D`` counts the cosine part only."""
-    peak, warmup = p["peak_lr"], p["warmup_steps"]
-    if not warmup:
-        return cosine_decay({**p, "init_lr": peak}, last)
-    if p.get("exponent", 1.0) != 1:
-        raise NotExpressible("CosineDecay has no exponent")
-    kwargs = {
-        "initial_learning_rate": p.get("init_lr", 0.0),
-        "decay_steps": p["decay_steps"],
-        "alpha": _fraction(p.get("final_lr", 0.0), peak, "CosineDecay"),
-        "warmup_target": peak,
-        "warmup_steps": warmup,
-    }
-    return KerasCall("CosineDecay", kwargs)
+def warmup_cosine_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    """``CosineDecay(initial, D, alpha, warmup_target, warmup_steps)``: the reference's warm-up, then its cosine
+    from the peak (:func:`reference.identities.warmup_cosine_as_sequential`); ``D`` counts the cosine part only."""
+    joined = identities.warmup_cosine_as_sequential({"formula": "warmup_cosine", **p})
+    if joined["formula"] == "cosine":  # no warm-up
+        return cosine_decay(joined, ctx)
+    warmup, cosine = joined["schedules"]
+    call = cosine_decay(cosine, ctx).call
+    ramp = {"initial_learning_rate": warmup["init_lr"], "warmup_target": warmup["peak_lr"]}
+    return Mapped(replace(call, kwargs={**call.kwargs, **ramp, "warmup_steps": warmup["warmup_steps"]}))
 
 
-def cosine_decay_restarts(p: Mapping[str, Any], last: int) -> KerasCall:
+def cosine_decay_restarts(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     kwargs = {
         "initial_learning_rate": p["init_lr"],
         "first_decay_steps": p["first_period"],
-        "t_mul": float(p.get("t_mult", 1.0)),
-        "m_mul": float(p.get("m_mul", 1.0)),
-        "alpha": _fraction(p.get("final_lr", 0.0), p["init_lr"], "CosineDecayRestarts"),
+        "t_mul": float(p["t_mult"]),
+        "m_mul": float(p["m_mul"]),
+        "alpha": _fraction(p["final_lr"], p["init_lr"], "CosineDecayRestarts"),
     }
-    return KerasCall("CosineDecayRestarts", kwargs)
+    return Mapped(Call("CosineDecayRestarts", kwargs))
 
 
-def reduce_lr_on_plateau(p: Mapping[str, Any], last: int) -> KerasCall:
-    threshold = p.get("threshold", 1e-4)
-    if p.get("threshold_mode", "rel") == "rel" and threshold:
+def reduce_lr_on_plateau(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    """The callback, and what its ``model.fit`` needs: the starting rate and the metric of every epoch."""
+    threshold = p["threshold"]
+    if p["threshold_mode"] == "rel" and threshold:
         raise NotExpressible("ReduceLROnPlateau's min_delta is absolute: threshold_mode='rel' has no Keras equivalent")
-    patience = as_int(p.get("patience", 10), "ReduceLROnPlateau", "patience")
-    cooldown = as_int(p.get("cooldown", 0), "ReduceLROnPlateau", "cooldown")
     kwargs = {
         "monitor": "scripted",
-        "mode": p.get("mode", "min"),
-        "factor": p.get("factor", 0.1),
-        "patience": patience + 1,
+        "mode": p["mode"],
+        "factor": p["factor"],
+        "patience": as_int(p["patience"], "ReduceLROnPlateau", "patience") + 1,
         "min_delta": threshold,
-        "cooldown": cooldown + 1,
-        "min_lr": p.get("min_lr", 0.0),
+        "cooldown": as_int(p["cooldown"], "ReduceLROnPlateau", "cooldown") + 1,
+        "min_lr": p["min_lr"],
     }
     note = "torch patience p, cooldown c = Keras patience p + 1, cooldown c + 1"
-    if p.get("eps", 1e-8):
-        note += f"; Keras has no eps: it also applies reductions smaller than eps={p.get('eps', 1e-8)!r}"
-    return KerasCall(
-        "ReduceLROnPlateau", kwargs, kind="callback", lr=p["init_lr"], note=note, metrics=tuple(p["metrics"])
-    )
+    if p["eps"]:
+        note += f"; Keras has no eps: it also applies reductions smaller than eps={p['eps']!r}"
+    extra = {"lr": p["init_lr"], "metrics": tuple(p["metrics"])}
+    return Mapped(Call("ReduceLROnPlateau", kwargs), note, extra)
 
 
-def learning_rate_scheduler(p: Mapping[str, Any], hint: Mapping[str, Any]) -> KerasCall:
-    """A per-epoch Python function (``hints.keras.schedule``), set at the start of every epoch."""
-    schedule = hint.get("schedule")
+def learning_rate_scheduler(spec: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    """A per-epoch Python function (``hints.keras.schedule``), set at the start of every epoch: any formula."""
+    schedule = ctx.hint.get("schedule")
     if schedule is None:
         raise HintError("hints.keras.schedule", "LearningRateScheduler needs the per-epoch function, e.g. StepDecay()")
-    if "init_lr" not in p:
+    if "init_lr" not in spec:
         raise HintError(
             "hints.keras.api", "LearningRateScheduler starts the optimizer at init_lr, which the case lacks"
         )
-    source = hint.get("source")
+    source = ctx.hint.get("source")
     text = (ROOT / source).read_text(encoding="utf-8") if source else ""
-    return KerasCall(
-        "LearningRateScheduler", {"schedule": Code(schedule)}, kind="callback", lr=p["init_lr"], source=text
-    )
+    extra = {"lr": spec["init_lr"], "source": text}
+    return Mapped(Call("LearningRateScheduler", {"schedule": Code(schedule)}), extra=extra)
 
 
-#: formula -> Keras APIs in order of preference. APIs in HINT_ONLY run only when a case asks.
-BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
-    "exponential": (("ExponentialDecay", exponential_decay),),
-    "step_decay": (("ExponentialDecay", staircase_exponential_decay),),
-    "natural_exp": (("ExponentialDecay", natural_exponential_decay),),
-    "factor_decay": (("ExponentialDecay", factor_exponential_decay),),
-    "inverse_time": (("InverseTimeDecay", inverse_time_decay), ("SGD", sgd_decay)),
-    "piecewise_constant": (("PiecewiseConstantDecay", piecewise_constant_decay),),
-    "multi_step": (("PiecewiseConstantDecay", multi_step_decay),),
-    "polynomial": (("PolynomialDecay", polynomial_decay),),
-    "linear": (("PolynomialDecay", linear_decay),),
-    "linear_warmup": (("PolynomialDecay", linear_warmup_decay),),
-    "cosine": (("CosineDecay", cosine_decay),),
-    "warmup_cosine": (("CosineDecay", warmup_cosine_decay),),
-    "cosine_restarts": (("CosineDecayRestarts", cosine_decay_restarts),),
-    "reduce_on_plateau": (("ReduceLROnPlateau", reduce_lr_on_plateau),),
-}
-HINT_ONLY = {("inverse_time", "SGD")}
-
-
-def _bound(formula: str, params: Mapping[str, Any], last: int, api: str | None) -> KerasCall:
-    return first_fit(
-        BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, last), "Keras API", hint_field="hints.keras.api"
-    )
-
-
-def _with_hints(call: KerasCall, hint: Mapping[str, Any]) -> KerasCall:
-    omit, extra = list(hint.get("omit", [])), dict(hint.get("kwargs", {}))
+def with_hints(mapped: Mapped, hint: Mapping[str, Any]) -> Mapped:
+    """The call with ``hints.keras.omit`` left out and ``hints.keras.kwargs`` added, each said in the note."""
+    call, omit, extra = mapped.call, list(hint.get("omit", [])), dict(hint.get("kwargs", {}))
     kwargs = dict(call.kwargs)
     for name in omit:
         if name not in kwargs:
@@ -331,22 +236,64 @@ def _with_hints(call: KerasCall, hint: Mapping[str, Any]) -> KerasCall:
     foreign = sorted(set(extra) - KEYWORDS[call.api])
     if foreign:
         raise HintError(
-            "hints.keras.kwargs", f"{foreign} are no keywords of {call.qualified}: {sorted(KEYWORDS[call.api])}"
+            "hints.keras.kwargs",
+            f"{foreign} are no keywords of {qualified_name(call.api)}: {sorted(KEYWORDS[call.api])}",
         )
     clash = sorted(set(extra) & set(kwargs))
     if clash:
         raise HintError("hints.keras.kwargs", f"{clash} already come from the case parameters")
-    notes = [call.note] if call.note else []
+    notes = [mapped.note] if mapped.note else []
     if omit:
         notes.append(f"left at Keras' defaults: {', '.join(omit)}")
     if extra:
         notes.append(f"passed as the case asks: {', '.join(sorted(extra))}")
-    return replace(call, kwargs={**kwargs, **extra}, note="; ".join(notes))
+    return replace(mapped, call=replace(call, kwargs={**kwargs, **extra}), note="; ".join(notes))
 
 
-def keras_call(formula: str, params: Mapping[str, Any], last_step: int, hint: Mapping[str, Any]) -> KerasCall:
-    """The Keras call for a case (``last_step``: the last step it is compared at; ``hint``: ``hints.keras``,
-    checked against :data:`HINT_KEYS` by the catalogue)."""
-    if hint.get("api") == "LearningRateScheduler":
-        return _with_hints(learning_rate_scheduler(params, hint), hint)
-    return _with_hints(_bound(formula, params, last_step, hint.get("api")), hint)
+class KerasMapping(ProgramAdapter):
+    """The mapping half of the Keras adapters (one per backend, :mod:`adapters.keras_adapter`): which API
+    expresses a case, with ``hints.keras`` applied."""
+
+    namespace = "keras.optimizers.schedules"
+    what = "Keras API"
+    hint_section = "keras"  # every backend reads hints.keras
+    hint_keys: ClassVar[HintKeys] = {"keras": HINT_KEYS}
+    #: formula -> Keras APIs in order of preference; ``LearningRateScheduler`` (any formula) when a case names it.
+    bindings: ClassVar[Mapping[str, tuple[tuple[str, Binding], ...]]] = {
+        "exponential": (("ExponentialDecay", exponential_decay),),
+        "inverse_time": (("InverseTimeDecay", inverse_time_decay), ("SGD", sgd_decay)),
+        "piecewise_constant": (("PiecewiseConstantDecay", piecewise_constant_decay),),
+        "polynomial": (("PolynomialDecay", polynomial_decay),),
+        "cosine": (("CosineDecay", cosine_decay),),
+        "warmup_cosine": (("CosineDecay", warmup_cosine_decay),),
+        "cosine_restarts": (("CosineDecayRestarts", cosine_decay_restarts),),
+        "reduce_on_plateau": (("ReduceLROnPlateau", reduce_lr_on_plateau),),
+    }
+    hint_only = frozenset({("inverse_time", "SGD")})
+    #: Formulas Keras has no class for, as the reference rewrites them into one it has.
+    rewrites: ClassVar[Mapping[str, Rewrite]] = {
+        "step_decay": lambda spec, ctx: identities.step_decay_as_exponential(spec),
+        "natural_exp": lambda spec, ctx: identities.natural_exp_as_exponential(spec),
+        "factor_decay": lambda spec, ctx: unrolled.factor_decay_as_exponential(spec, last_step=ctx.last_step),
+        "multi_step": lambda spec, ctx: identities.multi_step_as_piecewise(spec),
+        "linear": lambda spec, ctx: identities.linear_as_polynomial(spec),
+        "linear_warmup": lambda spec, ctx: identities.linear_warmup_as_polynomial(spec),
+    }
+    #: Why those are not expressible when their rewrite does not apply.
+    unmapped: ClassVar[Mapping[str, str]] = {
+        "step_decay": "ExponentialDecay(staircase=True) drops at multiples of decay_steps from step 0 (no offset), "
+        "by a rate > 0",
+        "natural_exp": "ExponentialDecay's decay_rate exp(-decay_rate) underflows to 0",
+        "factor_decay": "ExponentialDecay has no floor that lifts a growing rate or holds a start below it",
+    }
+
+    def qualified(self, call: Call) -> str:
+        return qualified_name(call.api)
+
+    def map(self, spec: Mapping[str, Any], ctx: Any, api: str | None = None) -> Mapped:
+        if api == "LearningRateScheduler":  # any formula: the case brings the per-epoch function
+            return learning_rate_scheduler(spec, ctx)
+        return super().map(spec, ctx, api)
+
+    def hinted(self, mapped: Mapped, ctx: Ctx) -> Mapped:
+        return with_hints(mapped, ctx.hint)

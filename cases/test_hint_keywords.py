@@ -22,7 +22,7 @@ KEYWORD_KINDS = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYW
 
 def keras_api(keras: ModuleType, api: str) -> Any:
     """A Keras class by the name the adapter uses (``keras.optimizers.SGD``, ``keras.callbacks.*``, schedules)."""
-    module, _, _ = keras_schedules.KerasCall(api, {}).qualified.rpartition(".")
+    module, _, _ = keras_schedules.qualified_name(api).rpartition(".")
     return getattr(importlib.import_module(module), api)
 
 

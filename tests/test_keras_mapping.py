@@ -6,13 +6,14 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from adapters._base import as_int, first_fit
 from adapters.keras_adapter import KerasAdapter, KerasJaxAdapter, KerasTorchAdapter
-from adapters.keras_schedules import keras_call
 from cases.catalogue import load_catalogue
-from model.adapter import NotExpressible
+from model.adapter import NotExpressible, Plan
+from model.case import Case
 from model.hints import HintError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,17 +21,20 @@ CASES = {c.id: c for c in load_catalogue(ROOT / "cases" / "catalogue")}
 ADAPTERS = (KerasAdapter(), KerasJaxAdapter(), KerasTorchAdapter())
 
 
-def call(formula: str, last: int = 100, hint: dict | None = None, **params):
-    return keras_call(formula, params, last, hint or {})
+def call(formula: str, last: int = 100, hint: dict | None = None, **params) -> Plan:
+    """The Keras (TensorFlow) plan of a case with these parameters, compared up to step ``last``."""
+    case = Case(f"{formula}[t]", formula, params, np.arange(last + 1), "test.toml", hints={"keras": hint or {}})
+    return KerasAdapter().plan(case)
 
 
 def test_torch_milestones_become_keras_boundaries_one_step_earlier() -> None:
     # Keras keeps values[0] while step <= boundaries[0]: a change at step 10 is boundary 9.
     c = call("piecewise_constant", boundaries=[10, 20], values=[1.0, 0.5, 0.25])
-    assert c.api == "PiecewiseConstantDecay"
+    assert c.api == "keras.optimizers.schedules.PiecewiseConstantDecay"
     assert c.kwargs == {"boundaries": [9, 19], "values": [1.0, 0.5, 0.25]}
+    assert c.note == "the boundary step keeps the previous value in Keras: boundaries - 1 on integer steps"
     kept = call("piecewise_constant", boundaries=[10, 20], values=[1.0, 0.5, 0.25], at_boundary="previous")
-    assert kept.kwargs["boundaries"] == [10, 20]
+    assert (kept.kwargs["boundaries"], kept.note) == ([10, 20], "")
 
 
 def test_multi_step_is_piecewise_with_geometric_values() -> None:
@@ -38,13 +42,24 @@ def test_multi_step_is_piecewise_with_geometric_values() -> None:
     assert c.kwargs == {"boundaries": [14, 29], "values": [0.5, 0.25, 0.125]}
 
 
-def test_fractional_boundaries_are_not_expressible_on_integer_steps() -> None:
+def test_boundaries_between_integer_steps() -> None:
+    # a change from step 2.5 on is a change at step 3: boundary 2 keeps values[0] at step 2
+    assert call("piecewise_constant", boundaries=[2.5], values=[1.0, 0.5]).kwargs["boundaries"] == [2]
     with pytest.raises(NotExpressible, match="integer boundary"):
-        call("piecewise_constant", boundaries=[2.5], values=[1.0, 0.5])
+        call("piecewise_constant", boundaries=[2.5], values=[1.0, 0.5], at_boundary="previous")
+    with pytest.raises(NotExpressible, match="boundaries >= 0"):
+        call("piecewise_constant", boundaries=[0], values=[1.0, 0.5])
 
 
 def test_keras_defaults_that_differ_from_torch_are_always_passed() -> None:
     assert call("polynomial", init_lr=0.1, decay_steps=50).kwargs["end_learning_rate"] == 0.0
+    assert call("linear_warmup", peak_lr=0.1, warmup_steps=10).kwargs == {
+        "initial_learning_rate": 0.0,
+        "decay_steps": 10,
+        "end_learning_rate": 0.1,
+        "power": 1.0,
+        "cycle": False,
+    }
     restarts = call("cosine_restarts", init_lr=0.1, first_period=10).kwargs
     assert (restarts["t_mul"], restarts["m_mul"], restarts["alpha"]) == (1.0, 1.0, 0.0)
 
@@ -62,7 +77,12 @@ def test_alpha_is_the_floor_as_a_fraction_of_the_peak() -> None:
 def test_cosine_that_climbs_back_is_not_expressible_past_decay_steps() -> None:
     with pytest.raises(NotExpressible, match="climbs back"):
         call("cosine", last=101, init_lr=0.1, decay_steps=100, past_end="periodic")
-    assert call("cosine", last=100, init_lr=0.1, decay_steps=100, past_end="periodic").api == "CosineDecay"
+    assert call("cosine", last=100, init_lr=0.1, decay_steps=100, past_end="periodic").kwargs["alpha"] == 0.0
+
+
+def test_warmup_cosine_without_warm_up_is_the_cosine_from_the_peak() -> None:
+    c = call("warmup_cosine", peak_lr=0.2, warmup_steps=0, decay_steps=20, init_lr=0.01, final_lr=1e-3)
+    assert c.kwargs == pytest.approx({"initial_learning_rate": 0.2, "decay_steps": 20, "alpha": 0.005})
 
 
 def test_natural_exponential_is_exponential_with_rate_exp_minus_r() -> None:
@@ -71,6 +91,12 @@ def test_natural_exponential_is_exponential_with_rate_exp_minus_r() -> None:
 
 
 def test_step_decay_with_an_offset_needs_a_callback() -> None:
+    c = call("step_decay", init_lr=0.1, step_size=15, gamma=0.25)
+    assert (c.api, c.kwargs["decay_steps"], c.kwargs["staircase"]) == (
+        "keras.optimizers.schedules.ExponentialDecay",
+        15,
+        True,
+    )
     with pytest.raises(NotExpressible, match="no offset"):
         call("step_decay", init_lr=0.1, step_size=15, gamma=0.25, offset=1)
 
@@ -79,7 +105,7 @@ def test_factor_decay_floor_reached_within_the_steps_is_not_expressible() -> Non
     # step t is 2.0 * 0.9 ** (t + 1): 0.0103 at step 49, 0.0093 (below min_lr 0.01) at step 50.
     params = {"init_lr": 2.0, "factor": 0.9, "min_lr": 0.01, "offset": 1}
     assert call("factor_decay", last=49, **params).kwargs["initial_learning_rate"] == pytest.approx(1.8)
-    with pytest.raises(NotExpressible, match="min_lr"):
+    with pytest.raises(NotExpressible, match="no floor"):
         call("factor_decay", last=50, **params)
 
 
@@ -87,7 +113,8 @@ def test_plateau_maps_torch_patience_and_cooldown_one_higher() -> None:
     c = call(
         "reduce_on_plateau", init_lr=0.1, metrics=[1.0], patience=2, cooldown=0, threshold=0.05, threshold_mode="abs"
     )
-    assert c.kind == "callback"
+    assert c.api == "keras.callbacks.ReduceLROnPlateau"
+    assert {p.per for p in c.probes} == {"update"}  # one epoch per step: epochs 0, 1, 2, ...
     assert (c.kwargs["patience"], c.kwargs["cooldown"], c.kwargs["min_delta"]) == (3, 1, 0.05)
     assert "no eps" in c.note
 
@@ -100,9 +127,11 @@ def test_relative_plateau_threshold_is_not_expressible_unless_zero() -> None:
 
 def test_optimizer_decay_only_when_a_case_asks() -> None:
     params = {"init_lr": 0.01, "decay_steps": 1, "decay_rate": 2.5e-4}
-    assert call("inverse_time", **params).api == "InverseTimeDecay"
+    assert call("inverse_time", **params).api == "keras.optimizers.schedules.InverseTimeDecay"
     sgd = call("inverse_time", hint={"api": "SGD"}, **params)
-    assert (sgd.api, sgd.kind, sgd.kwargs) == ("SGD", "optimizer", {"learning_rate": 0.01, "decay": 2.5e-4})
+    assert (sgd.api, sgd.kwargs) == ("keras.optimizers.SGD", {"learning_rate": 0.01, "decay": 2.5e-4})
+    assert "optimizer = keras.optimizers.SGD(learning_rate=0.01, decay=0.00025)  # no momentum" in sgd.repro
+    assert sgd.probe_names == ("schedule", "applied") and {p.per for p in sgd.probes} == {"step"}
 
 
 def test_hints_leave_arguments_at_keras_defaults_or_add_them() -> None:
@@ -138,14 +167,18 @@ def test_hints_that_do_not_fit_the_case_are_hint_errors(hint: dict, message: str
 def test_learning_rate_scheduler_runs_the_hinted_function_with_its_source() -> None:
     hint = {"api": "LearningRateScheduler", "schedule": "StepDecay()", "source": "cases/seeds/seed_001_article.py"}
     c = call("step_decay", hint=hint, init_lr=0.01, step_size=10, gamma=0.25, offset=1)
-    assert (c.api, c.kind, c.lr, c.kwargs["schedule"]) == ("LearningRateScheduler", "callback", 0.01, "StepDecay()")
-    assert "class StepDecay" in c.source
+    assert (c.api, c.kwargs["schedule"]) == ("keras.callbacks.LearningRateScheduler", "StepDecay()")
+    assert c.setup["optimizer_kwargs"] == {"learning_rate": 0.01}
+    assert (
+        "class StepDecay" in c.repro
+        and "callback = keras.callbacks.LearningRateScheduler(schedule=StepDecay())" in c.repro
+    )
 
 
 def test_adapter_names_and_probes_follow_the_backend() -> None:
     case = CASES["cosine[T100-eta1e-3]"]
     assert [a.name for a in ADAPTERS] == ["keras", "keras-jax", "keras-torch"]
-    assert [a.plan(case).probes for a in ADAPTERS] == [
+    assert [a.plan(case).probe_names for a in ADAPTERS] == [
         ("schedule", "tf_function", "applied"),
         ("schedule", "jit", "applied"),
         ("schedule", "applied"),
@@ -177,7 +210,7 @@ def test_per_step_paths_compile_once_and_take_backend_tensors() -> None:
 
 def test_callback_cases_train_one_epoch_per_step() -> None:
     plan = KerasAdapter().plan(CASES["plateau[max-abs-p1-cooldown2-min0.02]"])
-    assert plan.probes == ("schedule", "applied")
+    assert plan.probe_names == ("schedule", "applied")
     assert plan.kwargs["patience"] == 2 and plan.kwargs["cooldown"] == 3
     # 20 metrics, 21 compared epochs: the last epoch runs after the last metric, only to be read
     assert "epochs=20," in plan.repro and "initial_epoch=20, epochs=21" in plan.repro
