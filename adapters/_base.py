@@ -302,6 +302,11 @@ class ProgramAdapter:
             hint_field=f"hints.{section}.api",
         )  # fmt: skip
 
+    def hinted(self, mapped: Mapped, ctx: Ctx) -> Mapped:
+        """The top-level call as the case's hints change it (arguments added, or left at the framework's
+        defaults); as mapped unless the adapter reads such hints. Nested calls are not hinted."""
+        return mapped
+
     def record(self, call: Call) -> dict[str, Any]:
         """The call's keyword arguments as records show them, nested calls under :attr:`parts_key`."""
         kwargs = dict(call.kwargs)
@@ -312,7 +317,7 @@ class ProgramAdapter:
     def plan(self, case: Case) -> Plan:
         ctx = self.context(case)
         spec = reference.complete({"formula": case.formula, **case.params})
-        mapped = self.map(spec, ctx, self.hint(case).get("api"))
+        mapped = self.hinted(self.map(spec, ctx, self.hint(case).get("api")), ctx)
         source, setup, probes, note = self.program(case, mapped, ctx)
         return Plan(self.qualified(mapped.call), self.record(mapped.call), setup, source, probes, note)
 
