@@ -369,8 +369,9 @@ def sgdr_of_warmup_cosines(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
 
 
 def cyclic_knots(spec: Mapping[str, Any], ctx: Ctx) -> Mapping[str, Any] | None:
-    """A cycle whose amplitude is constant is linear between its start, peak and end (reference.unrolled), one
-    cycle per :data:`MAX_PIECES` at most; ``exp_range`` (per-cycle peaks ``gamma**c``) is not unrolled."""
+    """A cycle whose amplitude is constant is linear between its start, peak and end (reference.unrolled), up to
+    :data:`MAX_PIECES` cycles. ``exp_range`` with ``scale_mode="cycle"`` (peaks ``gamma**c``) would unroll too but is
+    left unmapped: mapping it adds results, and its ``x64`` probe needs the expectation the other cycles have."""
     if spec["mode"] == "exp_range":
         return None
     _pieces(ctx.last_step // (spec["step_size_up"] + spec["step_size_down"]), "cyclic cycles")
