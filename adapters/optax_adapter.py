@@ -29,21 +29,27 @@ Each trajectory is compared in the dtype it came out in (recorded per probe).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
-import numpy as np
-
-from model.adapter import NotExpressible, Plan, Trajectory, py
+import reference
+from model.adapter import NotExpressible, Probe
 from model.case import Case
 from model.hints import HintError, HintKey, HintKeys, keyword_arguments, keyword_table
+from reference import identities, unrolled
 
-from ._base import api_hint, at_steps, first_fit, run_program, select, steps_source
+from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Rewrite, api_hint, steps_source
 
 __all__ = ["OptaxAdapter"]
 
-PROBES = ("schedule", "jit", "python", "x64", "applied", "injected")
+#: Each compared in the dtype it came out in (the one given here is reported when it recorded nothing);
+#: ``applied`` and ``injected`` are recorded per update 0..last, the others at the compared steps.
+PROBES = (
+    *(Probe(name, dtype="float32", measured=True) for name in ("schedule", "jit", "python")),
+    Probe("x64", dtype="float64", measured=True),
+    *(Probe(name, per="update", dtype="float32", measured=True) for name in ("applied", "injected")),
+)
 #: beyond this many steps the ``python`` probe (one eager call per step) is left out: seed 003's
 #: 93,700-step cyclic case, a 100-knot interpolation, took 510 s that way; every other probe still
 #: covers every step.
@@ -51,7 +57,6 @@ PYTHON_PROBE_MAX_STEPS = 2000
 #: The most pieces (boundaries, knots, restart cycles) a mapping writes into one schedule: more would not
 #: compile in reasonable time, and a tiny period would keep the loop that lists them running.
 MAX_PIECES = 10_000
-_PER_STEP = ("applied", "injected")  # recorded for updates 0..last, not at the case's steps
 #: The keyword parameters of every optax API a case can reach (optax 0.2.8's signatures; 0.2.6 has the
 #: same). ``hints.optax.kwargs`` may pass only these: its keys are pasted into the program. Checked
 #: against the installed optax by ``cases/test_hint_keywords.py``.
@@ -74,55 +79,8 @@ KEYWORDS = keyword_table(
         "transition_begin staircase end_value",
     }
 )
-
-
-@dataclass(frozen=True)
-class Call:
-    """One schedule constructor call; ``parts`` are ``join_schedules``' schedules."""
-
-    api: str
-    kwargs: Mapping[str, Any]
-    parts: tuple[Call, ...] = ()
-
-    def source(self, indent: str = "") -> str:
-        if self.api == "create_learning_rate_fn":
-            base, spe = self.kwargs["base_learning_rate"], self.kwargs["steps_per_epoch"]
-            return f"create_learning_rate_fn(config, {base!r}, {spe!r})"
-        args = ", ".join(f"{k}={py(v)}" for k, v in self.kwargs.items())
-        if not self.parts:
-            return f"optax.{self.api}({args})"
-        inner = "".join(f"{indent}        {p.source(indent + '    ')},\n" for p in self.parts)
-        return f"optax.{self.api}(\n{indent}    schedules=[\n{inner}{indent}    ],\n{indent}    {args},\n{indent})"
-
-    def record(self) -> dict[str, Any]:
-        kwargs = dict(self.kwargs)
-        if self.parts:
-            kwargs["schedules"] = [{"api": p.qualified, "kwargs": p.record()} for p in self.parts]
-        return kwargs
-
-    @property
-    def qualified(self) -> str:
-        return "flax guide create_learning_rate_fn" if self.api == "create_learning_rate_fn" else f"optax.{self.api}"
-
-
-@dataclass(frozen=True)
-class Mapped:
-    """A schedule call, source it needs defined first, and why closer APIs were not used."""
-
-    call: Call
-    note: str = ""
-    prelude: str = ""
-
-
-@dataclass(frozen=True)
-class Ctx:
-    """What a mapping may depend on besides the parameters."""
-
-    last_step: int  # last step this schedule is evaluated at (local to it)
-    hint: Mapping[str, Any] = field(default_factory=dict)  # hints.optax, top-level call only
-
-
-Binding = Callable[[Mapping[str, Any], Ctx], Mapped]
+#: The Flax guide's recipe, called where a case asks for it (``hints.optax.api``); see :data:`FLAX_GUIDE`.
+FLAX_GUIDE_API = "create_learning_rate_fn"
 
 
 def _ratio_scales(marks: list[float], values: list[float], api: str) -> dict[float, float]:
@@ -140,9 +98,18 @@ def _key(x: float) -> int | float:
     return int(x) if float(x).is_integer() else x
 
 
-def _optional(p: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
-    """optax keyword -> value for the case parameters that are present (``names``: reference -> optax)."""
-    return {keyword: p[name] for name, keyword in names.items() if p.get(name) is not None}
+def _pieces(count: float, what: str) -> int:
+    """``count`` pieces of a schedule as an int, or NotExpressible beyond :data:`MAX_PIECES`."""
+    if count > MAX_PIECES:
+        raise NotExpressible(f"{what}: {count:.0f} within the compared steps, more than the {MAX_PIECES:,} written out")
+    return int(count)
+
+
+def _unless_default(formula: str, p: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """optax keyword -> value for the parameters of ``formula`` (``names``: reference -> optax) that the case sets
+    to other than their default, which is optax's default too: the call passes what a user would write."""
+    defaults = reference.parameters(formula)
+    return {keyword: p[name] for name, keyword in names.items() if p[name] != defaults[name].default}
 
 
 # --- one function per optax API; each raises NotExpressible with the reason it cannot --------
@@ -152,33 +119,40 @@ def constant_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     return Mapped(Call("constant_schedule", {"value": p["value"]}))
 
 
+def exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    kwargs = {"init_value": p["init_lr"], "transition_steps": p["decay_steps"], "decay_rate": p["decay_rate"]}
+    optional = {"transition_begin": "transition_begin", "staircase": "staircase", "end_lr": "end_value"}
+    return Mapped(Call("exponential_decay", kwargs | _unless_default("exponential", p, optional)))
+
+
 def step_exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    if p.get("offset", 0):
-        raise NotExpressible("exponential_decay's staircase counts from step 0 (transition_begin cannot be negative)")
-    if p["gamma"] == 0:
-        raise NotExpressible("exponential_decay documents decay_rate 'must not be zero' (0 gives a constant)")
-    kwargs = {
-        "init_value": p["init_lr"],
-        "transition_steps": p["step_size"],
-        "decay_rate": p["gamma"],
-        "staircase": True,
-    }
-    return Mapped(Call("exponential_decay", kwargs))
+    spec = identities.step_decay_as_exponential({"formula": "step_decay", **p})
+    if spec is None:
+        raise NotExpressible("exponential_decay's staircase counts from step 0 (transition_begin cannot be negative) "
+                             "and its decay_rate must not be zero")  # fmt: skip
+    return exponential_decay(spec, ctx)
 
 
-def _pieces(count: float, what: str) -> int:
-    """``count`` pieces of a schedule as an int, or NotExpressible beyond :data:`MAX_PIECES`."""
-    if count > MAX_PIECES:
-        raise NotExpressible(f"{what}: {count:.0f} within the compared steps, more than the {MAX_PIECES:,} written out")
-    return int(count)
+def natural_exp_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    spec = identities.natural_exp_as_exponential({"formula": "natural_exp", **p})
+    if spec is None:
+        raise NotExpressible("exp(-decay_rate) underflows to 0, a decay_rate exponential_decay refuses")
+    return replace(exponential_decay(spec, ctx), note="exp(-r t/D) is exponential_decay with decay_rate = exp(-r)")
+
+
+def factor_exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    spec = unrolled.factor_decay_as_exponential({"formula": "factor_decay", **p}, last_step=ctx.last_step)
+    if spec is None:
+        raise NotExpressible("exponential_decay's end_value bounds a decay (decay_rate < 1) from below, from an "
+                             "init_value at or above it; the case's floor is another bound")  # fmt: skip
+    return exponential_decay(spec, ctx)
 
 
 def step_piecewise_constant(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     """floor((t + offset) / k) grows at t = k*i - offset: one boundary per drop within the run."""
-    k, offset = p["step_size"], p.get("offset", 0)
-    _pieces((ctx.last_step + offset) // k, "piecewise_constant_schedule boundaries")
-    marks = [k * i - offset for i in range(1, int((ctx.last_step + offset) // k) + 1)]
-    scales = {_key(m): p["gamma"] for m in marks}
+    k, offset = p["step_size"], p["offset"]
+    drops = _pieces((ctx.last_step + offset) // k, "piecewise_constant_schedule boundaries")
+    scales = {_key(k * i - offset): p["gamma"] for i in range(1, drops + 1)}
     return Mapped(Call("piecewise_constant_schedule", {"init_value": p["init_lr"], "boundaries_and_scales": scales}))
 
 
@@ -187,88 +161,63 @@ def multi_step_piecewise_constant(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     return Mapped(Call("piecewise_constant_schedule", {"init_value": p["init_lr"], "boundaries_and_scales": scales}))
 
 
-def _marks(p: Mapping[str, Any]) -> list[float]:
-    """optax switches *at* a boundary; for "previous" the switch moves to the next integer step."""
-    if p.get("at_boundary", "next") == "previous":
-        return [math.floor(b) + 1 for b in p["boundaries"]]
-    return list(p["boundaries"])
+def _boundaries(p: Mapping[str, Any]) -> list[float]:
+    """optax switches *at* a boundary: "previous" boundaries move to the next integer step."""
+    spec = identities.piecewise_at_boundary({"formula": "piecewise_constant", **p}, "next")
+    if spec is None:
+        raise NotExpressible(f"optax switches at a boundary: boundaries {p['boundaries']} share an integer step")
+    return spec["boundaries"]
 
 
 def piecewise_constant_scales(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    scales = _ratio_scales(_marks(p), p["values"], "piecewise_constant_schedule")
+    scales = _ratio_scales(_boundaries(p), p["values"], "piecewise_constant_schedule")
     return Mapped(Call("piecewise_constant_schedule", {"init_value": p["values"][0], "boundaries_and_scales": scales}))
 
 
 def piecewise_constant_join(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     parts = tuple(Call("constant_schedule", {"value": v}) for v in p["values"])
-    return Mapped(Call("join_schedules", {"boundaries": [_key(m) for m in _marks(p)]}, parts))
-
-
-def exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    kwargs = {"init_value": p["init_lr"], "transition_steps": p["decay_steps"], "decay_rate": p["decay_rate"]}
-    kwargs |= _optional(p, {"transition_begin": "transition_begin", "staircase": "staircase", "end_lr": "end_value"})
-    return Mapped(Call("exponential_decay", kwargs))
-
-
-def natural_exp_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    kwargs = {
-        "init_value": p["init_lr"],
-        "transition_steps": p["decay_steps"],
-        "decay_rate": math.exp(-p["decay_rate"]),
-    }
-    kwargs |= _optional(p, {"staircase": "staircase"})
-    return Mapped(Call("exponential_decay", kwargs), "exp(-r t/D) is exponential_decay with decay_rate = exp(-r)")
-
-
-def factor_exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    factor, floor = p["factor"], p.get("min_lr", 0.0)
-    start = p["init_lr"] * factor ** p.get("offset", 0)
-    kwargs: dict[str, Any] = {"init_value": start, "transition_steps": 1, "decay_rate": factor}
-    if factor < 1 and floor > 0:
-        kwargs["end_value"] = floor  # a lower bound because decay_rate < 1
-    elif floor > start:
-        raise NotExpressible(
-            "exponential_decay's end_value is an upper bound when decay_rate >= 1, the case has a floor"
-        )
-    return Mapped(Call("exponential_decay", kwargs))
+    return Mapped(Call("join_schedules", {"boundaries": [_key(m) for m in _boundaries(p)]}, parts))
 
 
 def polynomial_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    if p.get("cycle"):
+    if p["cycle"]:
         raise NotExpressible("polynomial_schedule holds end_value after transition_steps; it has no cycling")
-    kwargs = {"init_value": p["init_lr"], "end_value": p.get("end_lr", 0.0), "power": p.get("power", 1.0),
-              "transition_steps": p["decay_steps"]}  # fmt: skip
-    return Mapped(Call("polynomial_schedule", kwargs | _optional(p, {"transition_begin": "transition_begin"})))
+    kwargs: dict[str, Any] = {"init_value": p["init_lr"], "end_value": p["end_lr"], "power": p["power"],
+                              "transition_steps": p["decay_steps"]}  # fmt: skip
+    kwargs |= _unless_default("polynomial", p, {"transition_begin": "transition_begin"})
+    return Mapped(Call("polynomial_schedule", kwargs))
 
 
 def linear_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     kwargs = {"init_value": p["init_lr"], "end_value": p["end_lr"], "transition_steps": p["transition_steps"]}
-    return Mapped(Call("linear_schedule", kwargs | _optional(p, {"transition_begin": "transition_begin"})))
+    return Mapped(
+        Call("linear_schedule", kwargs | _unless_default("linear", p, {"transition_begin": "transition_begin"}))
+    )
 
 
 def warmup_constant_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    kwargs = {"init_value": p.get("init_lr", 0.0), "peak_value": p["peak_lr"], "warmup_steps": p["warmup_steps"]}
+    kwargs = {"init_value": p["init_lr"], "peak_value": p["peak_lr"], "warmup_steps": p["warmup_steps"]}
     return Mapped(Call("warmup_constant_schedule", kwargs))
 
 
 def cosine_decay_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    init, final, d = p["init_lr"], p.get("final_lr", 0.0), p["decay_steps"]
-    if p.get("past_end", "clamp") == "periodic" and ctx.last_step > d:
+    init, final, d = p["init_lr"], p["final_lr"], p["decay_steps"]
+    if p["past_end"] == "periodic" and ctx.last_step > d:
         raise NotExpressible("cosine_decay_schedule holds alpha * init_value after decay_steps; it never climbs back")
     if init == 0 and final != 0:
         raise NotExpressible("cosine_decay_schedule's end value is alpha * init_value: nothing but 0 from init_value 0")
     kwargs: dict[str, Any] = {"init_value": init, "decay_steps": d}
     if final:
         kwargs["alpha"] = final / init
-    kwargs |= _optional(p, {"exponent": "exponent"})
+    kwargs |= _unless_default("cosine", p, {"exponent": "exponent"})
     return Mapped(Call("cosine_decay_schedule", kwargs), "alpha is the final rate as a fraction of init_value")
 
 
 def warmup_cosine_decay_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     w = p["warmup_steps"]
-    kwargs = {"init_value": p.get("init_lr", 0.0), "peak_value": p["peak_lr"], "warmup_steps": w,
-              "decay_steps": w + p["decay_steps"], "end_value": p.get("final_lr", 0.0)}  # fmt: skip
-    kwargs |= _optional(p, {"exponent": "exponent"})
+    kwargs = {"init_value": p["init_lr"], "peak_value": p["peak_lr"], "warmup_steps": w,
+              "decay_steps": w + p["decay_steps"], "end_value": p["final_lr"]}  # fmt: skip
+    kwargs |= _unless_default("warmup_cosine", p, {"exponent": "exponent"})
     note = f"optax's decay_steps includes the warm-up: {w!r} + {p['decay_steps']!r}"
     return Mapped(Call("warmup_cosine_decay_schedule", kwargs), note)
 
@@ -299,39 +248,25 @@ def create_learning_rate_fn(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
             raise HintError(f"hints.optax.{key}", "create_learning_rate_fn needs config and steps_per_epoch")
     implied = {"init_lr": 0.0, "final_lr": 0.0, "exponent": 1.0, "warmup_steps": config["warmup_epochs"] * spe,
                "decay_steps": max(config["num_epochs"] - config["warmup_epochs"], 1) * spe}  # fmt: skip
-    wrong = {k: (v, p.get(k, 0.0 if k != "exponent" else 1.0)) for k, v in implied.items()}
-    wrong = {k: pair for k, pair in wrong.items() if pair[0] != pair[1]}
+    wrong = ", ".join(f"{k}={v!r} (case: {p[k]!r})" for k, v in implied.items() if v != p[k])
     if wrong:
-        implied = ", ".join(f"{k}={v!r} (case: {c!r})" for k, (v, c) in wrong.items())
-        raise HintError("hints.optax.config", f"with steps_per_epoch={spe!r} it implies {implied}")
+        raise HintError("hints.optax.config", f"with steps_per_epoch={spe!r} it implies {wrong}")
     items = ", ".join(f"{k}={v!r}" for k, v in config.items())
     prelude = f"import types\n\n{FLAX_GUIDE}\nconfig = types.SimpleNamespace({items})\n"
     kwargs = {"config": dict(config), "base_learning_rate": p["peak_lr"], "steps_per_epoch": spe}
     note = "the Flax guide's create_learning_rate_fn: join_schedules([linear_schedule, cosine_decay_schedule])"
-    return Mapped(Call("create_learning_rate_fn", kwargs), note, prelude)
-
-
-def _periods(first: float, growth: float, last_step: float) -> list[float]:
-    """Lengths of the restart cycles that start at or before ``last_step``."""
-    _pieces(last_step / first if growth == 1 else math.log1p(last_step * (growth - 1) / first) / math.log(growth),
-            "sgdr_schedule cycles")  # fmt: skip
-    periods, start = [first], first
-    while start <= last_step:
-        periods.append(periods[-1] * growth)
-        start += periods[-1]
-    return periods
+    return Mapped(Call(FLAX_GUIDE_API, kwargs), note, {"prelude": prelude})
 
 
 def sgdr_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    init, final, m = p["init_lr"], p.get("final_lr", 0.0), p.get("m_mul", 1.0)
-    cycles = []
-    for i, period in enumerate(_periods(p["first_period"], p.get("t_mult", 1.0), ctx.last_step)):
-        peak = final + (init - final) * m**i
-        cycles.append(
-            {"init_value": peak, "peak_value": peak, "warmup_steps": 0, "decay_steps": period, "end_value": final}
-        )
+    """One cycle per restart the run reaches, each a cosine from its peak (reference.unrolled)."""
+    restarts = unrolled.cosine_restarts_as_sequential({"formula": "cosine_restarts", **p}, last_step=ctx.last_step)
+    cycles = restarts["schedules"]
+    _pieces(len(cycles), "sgdr_schedule cycles")
+    cosine_kwargs = [{"init_value": c["init_lr"], "peak_value": c["init_lr"], "warmup_steps": 0,
+                      "decay_steps": _key(c["decay_steps"]), "end_value": c["final_lr"]} for c in cycles]  # fmt: skip
     note = "one warmup_cosine_decay_schedule per cycle (warmup_steps=0), as many as the compared steps reach"
-    return Mapped(Call("sgdr_schedule", {"cosine_kwargs": cycles}), note)
+    return Mapped(Call("sgdr_schedule", {"cosine_kwargs": cosine_kwargs}), note)
 
 
 def piecewise_interpolate_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
@@ -339,7 +274,7 @@ def piecewise_interpolate_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     if knots[0] > 0:  # optax's first piece starts at step 0: hold the first value until the first knot
         knots, values = [0, *knots], [values[0], *values]
     scales = _ratio_scales(knots[1:], values, "piecewise_interpolate_schedule")
-    kind = "cosine" if p.get("kind", "linear") == "cos" else "linear"
+    kind = "cosine" if p["kind"] == "cos" else "linear"
     kwargs = {"interpolate_type": kind, "init_value": values[0], "boundaries_and_scales": scales}
     return Mapped(Call("piecewise_interpolate_schedule", kwargs), "knot values as running products of scales")
 
@@ -347,7 +282,7 @@ def piecewise_interpolate_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
 def _onecycle(api: str, shape: int, p: Mapping[str, Any]) -> tuple[list[float], list[float]]:
     knots, values = list(p["knots"]), list(p["values"])
     kind = "cos" if api.startswith("cosine") else "linear"
-    if len(knots) != shape or knots[0] != 0 or p.get("kind", "linear") != kind:
+    if len(knots) != shape or knots[0] != 0 or p["kind"] != kind:
         raise NotExpressible(f"{api} interpolates ({kind}) through {shape} knots starting at 0, the case has {knots}")
     return knots, values
 
@@ -386,7 +321,7 @@ def join_schedules(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     ends = [b - 1 for b in bounds] + [ctx.last_step]
     parts, notes = [], []
     for index, (spec, start, end) in enumerate(zip(p["schedules"], [0, *bounds], ends, strict=True)):
-        mapped = _map_spec(spec, Ctx(int(max(end - start, 0))))
+        mapped = ctx.nested(spec, last_step=int(max(end - start, 0)))
         parts.append(mapped.call)
         if mapped.note:
             notes.append(f"part {index}: {mapped.note}")
@@ -395,12 +330,12 @@ def join_schedules(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
 
 def _linear_warmup_part(spec: Mapping[str, Any], boundary: float) -> tuple[float, float]:
     """(init, peak) of a linear warm-up part ending at ``boundary``, else NotExpressible."""
-    lowered = _lower(spec)
-    if lowered["formula"] != "polynomial" or lowered.get("power", 1.0) != 1 or lowered.get("transition_begin", 0):
+    ramp = identities.linear_as_polynomial(spec) or identities.linear_warmup_as_polynomial(spec) or spec
+    if ramp["formula"] != "polynomial" or ramp["power"] != 1 or ramp["transition_begin"]:
         raise NotExpressible("the first part is not a linear warm-up")
-    if lowered["decay_steps"] != boundary:
+    if ramp["decay_steps"] != boundary:
         raise NotExpressible("the warm-up does not end at the boundary")
-    return lowered["init_lr"], lowered.get("end_lr", 0.0)
+    return ramp["init_lr"], ramp["end_lr"]
 
 
 def warmup_exponential_decay_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
@@ -422,7 +357,7 @@ def sgdr_of_warmup_cosines(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     for spec, boundary in zip(parts, [*p["boundaries"], None], strict=True):
         if spec["formula"] != "warmup_cosine":
             raise NotExpressible("sgdr_schedule joins warmup_cosine_decay_schedule cycles only")
-        kwargs = warmup_cosine_decay_schedule({k: v for k, v in spec.items() if k != "formula"}, ctx).call.kwargs
+        kwargs = warmup_cosine_decay_schedule(spec, ctx).call.kwargs
         end += kwargs["decay_steps"]
         if boundary is not None and boundary != end:
             raise NotExpressible("sgdr_schedule starts each cycle where the previous one's decay_steps end")
@@ -433,55 +368,15 @@ def sgdr_of_warmup_cosines(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
 # --- formulas optax reaches through another formula (identities of the reference) ----------
 
 
-def _one_cycle_knots(p: Mapping[str, Any], ctx: Ctx) -> dict[str, Any]:
-    """torch's 1cycle: phase ends at pct*T - 1 (and 2*that for three phases) and T - 1."""
-    total, peak = p["total_steps"], p["max_lr"]
-    start = peak / p.get("div_factor", 25.0)
-    low, up = start / p.get("final_div_factor", 1e4), p.get("pct_start", 0.3) * total - 1.0
-    if p.get("three_phase"):
-        knots, values = [0.0, up, 2 * up, total - 1.0], [start, peak, start, low]
-    else:
-        knots, values = [0.0, up, total - 1.0], [start, peak, low]
-    return {"formula": "interpolate", "knots": knots, "values": values, "kind": p.get("anneal", "cos")}
+def cyclic_knots(spec: Mapping[str, Any], ctx: Ctx) -> Mapping[str, Any] | None:
+    """A cycle whose amplitude is constant is linear between its start, peak and end (reference.unrolled), up to
+    :data:`MAX_PIECES` cycles. ``exp_range`` with ``scale_mode="cycle"`` (peaks ``gamma**c``) would unroll too but is
+    left unmapped: mapping it adds results, and its ``x64`` probe needs the expectation the other cycles have."""
+    if spec["mode"] == "exp_range":
+        return None
+    _pieces(ctx.last_step // (spec["step_size_up"] + spec["step_size_down"]), "cyclic cycles")
+    return unrolled.cyclic_as_interpolate(spec, last_step=ctx.last_step)
 
-
-def _cyclic_knots(p: Mapping[str, Any], ctx: Ctx) -> dict[str, Any]:
-    """A triangular cycle is linear between (cycle start, base) and (start + up, base + amplitude)."""
-    mode, by = p.get("mode", "triangular"), p.get("scale_mode")
-    if mode == "exp_range" or by == "iterations":
-        raise NotExpressible("optax has no cyclic schedule; an amplitude varying with the step is not piecewise linear")
-    up = p["step_size_up"]
-    length = up + (p.get("step_size_down") or up)
-    base, top = p["base_lr"], p["max_lr"]
-    knots, values = [0.0], [base]
-    for c in range(1, _pieces(ctx.last_step // length, "cyclic cycles") + 2):
-        amplitude = 1.0 if mode == "triangular" else 1.0 / 2.0 ** (c - 1)
-        knots += [(c - 1) * length + up, c * length]
-        values += [base + (top - base) * amplitude, base]
-    return {"formula": "interpolate", "knots": knots, "values": values, "kind": "linear"}
-
-
-def _lower(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """Reference identities: ``linear``/``linear_warmup`` are polynomials of power 1."""
-    p = {k: v for k, v in spec.items() if k != "formula"}
-    if spec["formula"] == "linear":
-        return {"formula": "polynomial", "init_lr": p["init_lr"], "end_lr": p["end_lr"],
-                "decay_steps": p["transition_steps"], "transition_begin": p.get("transition_begin", 0)}  # fmt: skip
-    if spec["formula"] == "linear_warmup":
-        return {
-            "formula": "polynomial",
-            "init_lr": p.get("init_lr", 0.0),
-            "end_lr": p["peak_lr"],
-            "decay_steps": p["warmup_steps"],
-        }
-    return dict(spec)
-
-
-#: formula -> a formula optax has an API for, with the case's parameters translated.
-LOWERINGS: dict[str, Callable[[Mapping[str, Any], Ctx], dict[str, Any]]] = {
-    "one_cycle": _one_cycle_knots,
-    "cyclic": _cyclic_knots,
-}
 
 #: formula -> optax APIs in order of preference (closest first). HINT_ONLY APIs are used only
 #: when a case asks for them (``hints.optax.api``).
@@ -505,7 +400,7 @@ BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
     "cosine": (("cosine_decay_schedule", cosine_decay_schedule),),
     "warmup_cosine": (
         ("warmup_cosine_decay_schedule", warmup_cosine_decay_schedule),
-        ("create_learning_rate_fn", create_learning_rate_fn),
+        (FLAX_GUIDE_API, create_learning_rate_fn),
     ),
     "cosine_restarts": (("sgdr_schedule", sgdr_schedule),),
     "interpolate": (
@@ -520,29 +415,19 @@ BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
     ),
 }
 HINT_ONLY = {
-    ("warmup_cosine", "create_learning_rate_fn"),
+    ("warmup_cosine", FLAX_GUIDE_API),
     ("interpolate", "cosine_onecycle_schedule"),
     ("interpolate", "linear_onecycle_schedule"),
 }
-#: Formulas optax has no schedule for, and why.
+#: Formulas optax has no schedule for, and why (``cyclic`` where its cycles do not unroll).
 UNMAPPED = {
     "inverse_time": "optax has no inverse-time schedule",
     "inverse_sqrt": "optax has no inverse-square-root schedule",
     "product": "optax has no product of schedules",
     "reduce_on_plateau": "optax.contrib.reduce_on_plateau scales updates from reported losses; it is no schedule",
+    "cyclic": "optax has no cyclic schedule; cycles unroll into knots only where their amplitude is constant "
+    "(triangular, or triangular2 with scale_mode 'cycle')",
 }
-
-
-def _map_spec(spec: Mapping[str, Any], ctx: Ctx, api: str | None = None) -> Mapped:
-    formula = spec["formula"]
-    params = {k: v for k, v in spec.items() if k != "formula"}
-    if formula in LOWERINGS:
-        return _map_spec(LOWERINGS[formula](params, ctx), ctx, api)
-    if formula in UNMAPPED:
-        raise NotExpressible(UNMAPPED[formula])
-    return first_fit(
-        BINDINGS, formula, api, HINT_ONLY, lambda fn: fn(params, ctx), "optax schedule", hint_field="hints.optax.api"
-    )
 
 
 def _config_problem(config: dict[str, Any]) -> str:
@@ -553,15 +438,6 @@ def _config_problem(config: dict[str, Any]) -> str:
 
 def _is_count(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < math.inf
-
-
-def _with_hinted_kwargs(call: Call, extra: Mapping[str, Any]) -> Call:
-    """``hints.optax.kwargs`` passed over the translated keyword arguments: keywords of the API only."""
-    accepted = KEYWORDS.get(call.api, frozenset())
-    foreign = sorted(set(extra) - accepted)
-    if foreign:
-        raise HintError("hints.optax.kwargs", f"{foreign} are no keywords of {call.qualified}: {sorted(accepted)}")
-    return replace(call, kwargs={**call.kwargs, **extra}) if extra else call
 
 
 _PROGRAM = """\
@@ -610,14 +486,31 @@ per_step = make_schedule()
 python = np.array([np.asarray(per_step(int(t))) for t in steps])  # a Python int, as in optax's docstrings
 """
 
+SETUP = {
+    "count": "int32 steps; schedule: jax.vmap eager, jit: jax.jit(jax.vmap), python: one call per Python int, "
+    "x64: jax.jit(jax.vmap) inside jax.enable_x64(True)",
+    "optimizer": "optax.sgd(schedule) and optax.inject_hyperparams(optax.sgd)(learning_rate=schedule)",
+    "parameter": "one float32 scalar held at 0, gradient 1, updates inside one jitted lax.scan",
+    "read": "applied: -(parameter after update t); injected: state.hyperparams['learning_rate'] after update t",
+}
 
-class OptaxAdapter:
+
+class OptaxAdapter(ProgramAdapter):
     """``optax.schedules`` on jax (CPU)."""
 
     name = "optax"
     distribution = "optax"
     module = "optax"
+    namespace = "optax"
     kernels = "jax"
+    what = "optax schedule"
+    bindings = BINDINGS
+    hint_only = HINT_ONLY
+    unmapped = UNMAPPED
+    rewrites: ClassVar[Mapping[str, Rewrite]] = {
+        "one_cycle": lambda spec, ctx: identities.one_cycle_as_interpolate(spec),
+        "cyclic": cyclic_knots,
+    }
     hint_keys: ClassVar[HintKeys] = {
         "optax": {
             "api": api_hint(
@@ -639,41 +532,45 @@ class OptaxAdapter:
         }
     }
 
-    def plan(self, case: Case) -> Plan:
-        hint = case.hint("optax")
-        ctx = Ctx(int(case.steps[-1]), hint)
-        mapped = _map_spec({"formula": case.formula, **case.params}, ctx, hint.get("api"))
-        call = _with_hinted_kwargs(mapped.call, hint.get("kwargs", {}))
+    def qualified(self, call: Call) -> str:
+        return f"flax guide {call.api}" if call.api == FLAX_GUIDE_API else super().qualified(call)
+
+    def render(self, call: Call, indent: str = "") -> str:
+        if call.api == FLAX_GUIDE_API:
+            return f"{call.api}(config, {call.kwargs['base_learning_rate']!r}, {call.kwargs['steps_per_epoch']!r})"
+        if not call.parts:
+            return f"optax.{call.api}({call.arguments()})"
+        inner, args = (
+            "".join(f"{indent}        {self.render(p, indent + '    ')},\n" for p in call.parts),
+            call.arguments(),
+        )
+        return f"optax.{call.api}(\n{indent}    schedules=[\n{inner}{indent}    ],\n{indent}    {args},\n{indent})"
+
+    def hinted(self, mapped: Mapped, ctx: Ctx) -> Mapped:
+        """``hints.optax.kwargs`` passed over the translated keyword arguments: keywords of the API only."""
+        extra = ctx.hint.get("kwargs", {})
+        accepted = KEYWORDS.get(mapped.call.api, frozenset())
+        foreign = sorted(set(extra) - accepted)
+        if foreign:
+            raise HintError(
+                "hints.optax.kwargs", f"{foreign} are no keywords of {self.qualified(mapped.call)}: {sorted(accepted)}"
+            )
+        if not extra:
+            return mapped
+        note = "; ".join(n for n in (mapped.note, f"kwargs from hints.optax: {dict(extra)}") if n)
+        return replace(mapped, call=replace(mapped.call, kwargs={**mapped.call.kwargs, **extra}), note=note)
+
+    def program(self, case: Case, mapped: Mapped, ctx: Ctx) -> tuple[str, dict[str, Any], tuple[Probe, ...], str]:
         probes, python, skipped = PROBES, _PYTHON_PROBE, ""
         if case.steps.size > PYTHON_PROBE_MAX_STEPS:
-            probes, python = tuple(p for p in PROBES if p != "python"), ""
+            probes, python = tuple(p for p in PROBES if p.name != "python"), ""
             skipped = f"no python probe: {case.steps.size} steps exceed {PYTHON_PROBE_MAX_STEPS} one-by-one eager calls"
-        program = _PROGRAM.format(
+        prelude = mapped.extra.get("prelude", "")
+        source = _PROGRAM.format(
             python=python,
-            prelude=f"\n{mapped.prelude}" if mapped.prelude else "",
-            schedule=call.source("    "),
+            prelude=f"\n{prelude}" if prelude else "",
+            schedule=self.render(mapped.call, "    "),
             steps=steps_source(case.steps),
-            updates=int(case.steps[-1]) + 1,
+            updates=ctx.last_step + 1,
         )
-        hinted = f"kwargs from hints.optax: {dict(hint['kwargs'])}" if hint.get("kwargs") else ""
-        note = "; ".join(n for n in (mapped.note, hinted, skipped) if n)
-        setup = {
-            "count": "int32 steps; schedule: jax.vmap eager, jit: jax.jit(jax.vmap), python: one call per Python int, "
-            "x64: jax.jit(jax.vmap) inside jax.enable_x64(True)",
-            "optimizer": "optax.sgd(schedule) and optax.inject_hyperparams(optax.sgd)(learning_rate=schedule)",
-            "parameter": "one float32 scalar held at 0, gradient 1, updates inside one jitted lax.scan",
-            "read": "applied: -(parameter after update t); injected: state.hyperparams['learning_rate'] after update t",
-        }
-        return Plan(api=call.qualified, kwargs=call.record(), setup=setup, repro=program, probes=probes, note=note)
-
-    def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
-        lists, error, warned = run_program(plan.repro, f"<optax repro {case.id}>", plan.probes)
-        expected = {probe: case.steps.size for probe in plan.probes} | {p: int(case.steps[-1]) + 1 for p in _PER_STEP}
-        out = {}
-        for probe, values in lists.items():
-            complete = len(values) == expected[probe]
-            dtype = str(np.asarray(values).dtype) if values else ("float64" if probe == "x64" else "float32")
-            pick = select if probe in _PER_STEP else at_steps  # per-step probes recorded steps 0, 1, 2, ...
-            trajectory = pick(values, case.steps) if complete else np.full(case.steps.size, np.nan)
-            out[probe] = Trajectory(trajectory, dtype, None if complete else error, warned)
-        return out
+        return source, dict(SETUP), probes, "; ".join(n for n in (mapped.note, skipped) if n)

@@ -1,8 +1,9 @@
-"""The optax adapter's pure translation (``plan``): no jax or optax needed."""
+"""The optax adapter's translation (``plan``) and how its run picks each probe: no jax or optax needed."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,36 @@ def test_onecycle_with_an_empty_warmup_takes_literal_kwargs_from_the_hint():
     p = plan("interpolate", params, stop=5, api="cosine_onecycle_schedule", kwargs={"div_factor": 4480.0})
     assert p.kwargs["pct_start"] == 0.0 and p.kwargs["div_factor"] == 4480.0
     assert "kwargs from hints.optax" in p.note
+
+
+def test_a_keyword_at_its_default_is_left_out_as_a_user_writes_it():
+    params = {"init_lr": 0.1, "decay_steps": 10, "decay_rate": 0.5, "staircase": False, "transition_begin": 0}
+    assert plan("exponential", params).kwargs == {"init_value": 0.1, "transition_steps": 10, "decay_rate": 0.5}
+    p = plan("exponential", {**params, "staircase": True, "end_lr": 0.01})
+    assert p.kwargs == {"init_value": 0.1, "transition_steps": 10, "decay_rate": 0.5, "staircase": True,
+                        "end_value": 0.01}  # fmt: skip
+
+
+def test_factor_decay_passes_its_floor_where_the_run_reaches_it():
+    params = {"init_lr": 1.0, "factor": 0.5, "min_lr": 0.2}  # 0.25 at step 2, the floor from step 3
+    assert plan("factor_decay", params, stop=3).kwargs == {"init_value": 1.0, "transition_steps": 1, "decay_rate": 0.5}
+    assert plan("factor_decay", params, stop=4).kwargs["end_value"] == 0.2
+    with pytest.raises(NotExpressible, match="end_value bounds a decay"):
+        plan("factor_decay", {"init_lr": 1.0, "factor": 2.0, "min_lr": 3.0})
+
+
+def test_cyclic_cycles_unroll_into_interpolation_knots():
+    p = plan("cyclic", {"base_lr": 0.1, "max_lr": 0.5, "step_size_up": 2, "mode": "triangular2"}, stop=9)
+    assert p.api == "optax.piecewise_interpolate_schedule" and p.kwargs["interpolate_type"] == "linear"
+    scales = p.kwargs["boundaries_and_scales"]
+    assert list(scales) == [2, 4, 6, 8, 10, 12]  # three cycles of 4 steps reach step 8
+    knots = np.cumprod([p.kwargs["init_value"], *scales.values()])
+    np.testing.assert_allclose(knots, [0.1, 0.5, 0.1, 0.3, 0.1, 0.2, 0.1], rtol=1e-15)
+    with pytest.raises(NotExpressible, match="cyclic cycles: 15000 within the compared steps"):
+        plan("cyclic", {"base_lr": 0.1, "max_lr": 0.5, "step_size_up": 1}, stop=30_001)
+    exp_range = {"base_lr": 0.1, "max_lr": 0.5, "step_size_up": 2, "mode": "exp_range", "gamma": 0.9}
+    with pytest.raises(NotExpressible, match="only where their amplitude is constant"):
+        plan("cyclic", {**exp_range, "scale_mode": "cycle"})
 
 
 def test_sgdr_gets_one_cycle_per_restart_reached():
@@ -185,7 +216,23 @@ def test_every_catalogue_case_plans_or_says_why():
             continue
         compile(p.repro, spec.id, "exec")
         long_case = spec.steps.size > PYTHON_PROBE_MAX_STEPS
-        probes = ("schedule", "jit", "x64", "applied", "injected") if long_case else PROBES
-        assert p.probes == probes, spec.id
+        probes = ("schedule", "jit", "x64", "applied", "injected") if long_case else tuple(p.name for p in PROBES)
+        assert p.probe_names == probes, spec.id
         assert ("per_step(int(t))" in p.repro) is not long_case
         assert ("no python probe" in p.note) is long_case
+
+
+def test_run_picks_each_probe_as_indexed_and_blames_an_error_on_the_probes_it_stopped():
+    """The program records the schedule probes at the compared steps, the training probes per update."""
+    c = replace(case("constant", {"value": 0.5}), steps=np.array([0, 2]))
+    program = (
+        "import numpy as np\n"
+        "schedule = jit = python = np.array([0.5, 0.25], dtype=np.float32)\n"
+        "applied = injected = np.array([0.5, 0.375, 0.25], dtype=np.float32)\n"
+        "raise RuntimeError('x64 failed')\n"
+    )
+    out = OptaxAdapter().run(c, replace(OptaxAdapter().plan(c), repro=program))
+    assert out["applied"].values.tolist() == out["injected"].values.tolist() == [0.5, 0.25]  # updates 0 and 2
+    assert (out["jit"].values.tolist(), out["jit"].dtype, out["jit"].error) == ([0.5, 0.25], "float32", None)
+    assert np.isnan(out["x64"].values).all() and out["x64"].dtype == "float64"
+    assert out["x64"].error == "RuntimeError: x64 failed"
