@@ -1,29 +1,36 @@
-"""Framework adapters, registered by name and imported only when selected.
+"""Framework adapters, found by name; each imports its framework only when it runs.
 
-Adding a framework: write ``adapters/<framework>_adapter.py`` with a class satisfying
-:class:`adapters._base.Adapter` and add one line to :data:`REGISTRY`.
+Adding a framework: write ``adapters/<framework>_adapter.py`` whose ``__all__`` lists its
+:class:`adapters._base.ProgramAdapter` subclasses; :data:`REGISTRY` finds them by their ``name``.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
-from model.adapter import Adapter, NotExpressible, Plan, Trajectory
+from model.adapter import Adapter
 
-__all__ = ["REGISTRY", "Adapter", "NotExpressible", "Plan", "Trajectory", "load_adapter"]
+from ._base import ProgramAdapter
 
-#: adapter name -> "module:Class". The adapter modules import their framework lazily.
-REGISTRY: dict[str, str] = {
-    "torch": "adapters.torch_adapter:TorchAdapter",
-    "tfa": "adapters.tfa_adapter:TfaAdapter",
-    "keras-legacy": "adapters.keras_legacy_adapter:KerasLegacyAdapter",
-    "mindspore": "adapters.mindspore_adapter:MindSporeAdapter",
-    "mindspore-dynamic": "adapters.mindspore_adapter:MindSporeDynamicAdapter",
-    "optax": "adapters.optax_adapter:OptaxAdapter",
-    "keras": "adapters.keras_adapter:KerasAdapter",
-    "keras-jax": "adapters.keras_adapter:KerasJaxAdapter",
-    "keras-torch": "adapters.keras_adapter:KerasTorchAdapter",
-}
+__all__ = ["REGISTRY", "load_adapter"]
+
+
+def _discover() -> dict[str, str]:
+    """adapter name -> ``"module:Class"`` for every adapter class an ``adapters/*_adapter.py`` module exports."""
+    found: dict[str, str] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.endswith("_adapter"):
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            for name in getattr(module, "__all__", ()):
+                cls = getattr(module, name)
+                if isinstance(cls, type) and issubclass(cls, ProgramAdapter):
+                    found[cls().name] = f"{module.__name__}:{name}"
+    return dict(sorted(found.items()))
+
+
+#: adapter name -> "module:Class", for every adapter in this package.
+REGISTRY: dict[str, str] = _discover()
 
 
 def load_adapter(spec: str) -> Adapter:
