@@ -12,6 +12,7 @@ program and pick each probe's values.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import math
 import re
@@ -26,6 +27,7 @@ import reference
 from model.adapter import NotExpressible, OtherVariant, Plan, Probe, Trajectory, py
 from model.case import Case
 from model.hints import HintError, HintKey, HintKeys, one_of
+from reference import identities
 
 __all__ = [
     "Binding",
@@ -290,9 +292,15 @@ class ProgramAdapter:
         """The first binding that expresses a completed spec (nested specs map through here too)."""
         formula = spec["formula"]
         rewrite = self.rewrites.get(formula)
-        rewritten = rewrite(spec, ctx) if rewrite else None
+        asked = api is not None and any(name == api for name, _ in self.bindings.get(formula, ()))
+        rewritten = rewrite(spec, ctx) if rewrite and not asked else None  # an API of the formula asked for wins
         if rewritten is not None:
             return self.map(reference.complete(rewritten), ctx, api)
+        identity = identities.BY_FORMULA.get(formula) if formula not in self.bindings else None
+        equivalent = identity(spec) if identity else None
+        if equivalent is not None:  # no API of its own: maybe one for a formula it equals
+            with contextlib.suppress(NotExpressible):  # if not, the reason is the formula's own
+                return self.map(reference.complete(equivalent), ctx, api)
         if formula in self.unmapped:
             raise NotExpressible(self.unmapped[formula])
         params = {k: v for k, v in spec.items() if k != "formula"}

@@ -289,6 +289,18 @@ def inverse_sqrt_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     return _lambda(f"(step + {p['offset']!r}) ** -0.5", ctx, p["init_lr"])
 
 
+def warmup_stable_decay_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    peak, init, final, w, s, d = (p[k] for k in ("peak_lr", "init_lr", "final_lr", "warmup_steps", "stable_steps",
+                                                 "decay_steps"))  # fmt: skip
+    if not peak:
+        raise NotExpressible("LambdaLR scales the optimizer's rate: a peak of 0 gives no scale")
+    u = f"min(step - {w + s!r}, {d!r}) / {d!r}"
+    shape = {"linear": f"(1 - {u})", "cosine": f"(1 + math.cos(math.pi * {u})) / 2", "1-sqrt": f"(1 - math.sqrt({u}))"}
+    warm = f"{init / peak!r} + {(peak - init) / peak!r} * step / {w!r} if step < {w!r} else " if w else ""
+    decay = f"{final / peak!r} + {(peak - final) / peak!r} * {shape[p['decay']]}"
+    return _lambda(f"{warm}1.0 if step < {w + s!r} else {decay}", ctx, peak)
+
+
 def plateau_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     if ctx.base is not None:
         raise NotExpressible("ReduceLROnPlateau cannot be part of SequentialLR or ChainedScheduler")
@@ -365,6 +377,7 @@ BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
         ("LambdaLR", cosine_lambda),
     ),
     "cosine_restarts": (("CosineAnnealingWarmRestarts", warm_restarts),),
+    "warmup_stable_decay": (("LambdaLR", warmup_stable_decay_lambda),),
     "cyclic": (("CyclicLR", cyclic_lr),),
     "one_cycle": (("OneCycleLR", one_cycle_lr),),
     "sequential": (("SequentialLR", sequential_lr),),
@@ -417,6 +430,7 @@ class TorchAdapter(ProgramAdapter):
         "linear": _identity(identities.linear_as_polynomial),
         "linear_warmup": _identity(identities.linear_warmup_as_polynomial),
         "warmup_cosine": _identity(identities.warmup_cosine_as_sequential),
+        "warmup_stable_decay": _identity(identities.warmup_stable_decay_as_sequential),
     }
     hint_keys: ClassVar[HintKeys] = {
         "torch": {"api": api_hint(BINDINGS, "the scheduler to use where several express the formula (e.g. LambdaLR)")}

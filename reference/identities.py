@@ -10,7 +10,7 @@ proves each on every catalogue case it applies to, bit for bit unless its docstr
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from itertools import pairwise
 from typing import Any, Literal
 
@@ -19,6 +19,7 @@ from ._types import Spec
 from .interpolate import one_cycle_knots
 
 __all__ = [
+    "BY_FORMULA",
     "linear_as_polynomial",
     "linear_warmup_as_polynomial",
     "multi_step_as_piecewise",
@@ -27,6 +28,7 @@ __all__ = [
     "piecewise_at_boundary",
     "step_decay_as_exponential",
     "warmup_cosine_as_sequential",
+    "warmup_stable_decay_as_sequential",
 ]
 
 
@@ -132,3 +134,51 @@ def natural_exp_as_exponential(spec: Mapping[str, Any]) -> Spec | None:
         return None
     rate = math.exp(-spec["decay_rate"])
     return exponential_spec(spec["init_lr"], spec["decay_steps"], rate, staircase=spec["staircase"])
+
+
+def warmup_stable_decay_as_sequential(spec: Mapping[str, Any]) -> Spec | None:
+    """``warmup_stable_decay`` with a linear or cosine decay is ``linear_warmup``, ``constant`` at the peak and a
+    ``polynomial`` of power 1 or a clamped ``cosine`` from the peak, joined at ``W`` and ``W + S`` (phases of no
+    length left out). Bit for bit: it is built so. A ``1-sqrt`` decay is no other formula (``None``)."""
+    if spec["formula"] != "warmup_stable_decay" or spec["decay"] not in ("linear", "cosine"):
+        return None
+    peak, w, s, d, final = (
+        spec["peak_lr"],
+        spec["warmup_steps"],
+        spec["stable_steps"],
+        spec["decay_steps"],
+        spec["final_lr"],
+    )
+    decay = (
+        polynomial_spec(peak, final, d)
+        if spec["decay"] == "linear"
+        else {
+            "formula": "cosine",
+            "init_lr": peak,
+            "decay_steps": d,
+            "final_lr": final,
+            "exponent": 1.0,
+            "past_end": "clamp",
+        }
+    )
+    parts = [({"formula": "linear_warmup", "peak_lr": peak, "warmup_steps": w, "init_lr": spec["init_lr"]}, w),
+             ({"formula": "constant", "value": peak}, s)]  # fmt: skip
+    kept = [(part, length) for part, length in parts if length]
+    if not kept:
+        return decay
+    boundaries = [sum(length for _, length in kept[: i + 1]) for i in range(len(kept))]
+    return {"formula": "sequential", "schedules": [part for part, _ in kept] + [decay], "boundaries": boundaries}
+
+
+#: formula -> its identity into another formula (the ones that hold at every step and need nothing but the
+#: spec): what an adapter without an API for the formula tries (``adapters._base.ProgramAdapter.map``).
+BY_FORMULA: dict[str, Callable[[Mapping[str, Any]], Spec | None]] = {
+    "linear": linear_as_polynomial,
+    "linear_warmup": linear_warmup_as_polynomial,
+    "warmup_cosine": warmup_cosine_as_sequential,
+    "warmup_stable_decay": warmup_stable_decay_as_sequential,
+    "one_cycle": one_cycle_as_interpolate,
+    "multi_step": multi_step_as_piecewise,
+    "step_decay": step_decay_as_exponential,
+    "natural_exp": natural_exp_as_exponential,
+}

@@ -25,6 +25,7 @@ from .plateau import reduce_on_plateau
 from .polynomial import inverse_sqrt, linear, linear_warmup, polynomial
 from .restarts import cosine_restarts
 from .step import multi_step, piecewise_constant, step_decay
+from .wsd import warmup_stable_decay
 
 __all__ = ["FORMULAS", "IMPLIED", "NESTED", "build", "complete", "parameters"]
 
@@ -46,6 +47,7 @@ FORMULAS: dict[str, Callable[..., Schedule]] = {
         inverse_sqrt,
         cosine,
         warmup_cosine,
+        warmup_stable_decay,
         cosine_restarts,
         cyclic,
         interpolate,

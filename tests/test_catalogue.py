@@ -43,6 +43,7 @@ PHASE_ENDS: dict[str, Callable[[dict], float]] = {
     "inverse_sqrt": lambda p: 0,
     "cosine": lambda p: p["decay_steps"],
     "warmup_cosine": lambda p: p["warmup_steps"] + p["decay_steps"],
+    "warmup_stable_decay": lambda p: p["warmup_steps"] + p["stable_steps"] + p["decay_steps"],
     "cosine_restarts": lambda p: p["first_period"] * (1 + p["t_mult"]),
     "cyclic": lambda p: p["step_size_up"] + p["step_size_down"],
     "interpolate": lambda p: p["knots"][-1],

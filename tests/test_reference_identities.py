@@ -73,6 +73,7 @@ REWRITES: dict[Callable[..., Any], tuple[Callable[[int], list[dict[str, Any]]], 
     identities.linear_as_polynomial: (lambda last: [{}], exact),
     identities.linear_warmup_as_polynomial: (lambda last: [{}], exact),
     identities.warmup_cosine_as_sequential: (lambda last: [{}], exact),
+    identities.warmup_stable_decay_as_sequential: (lambda last: [{}], exact),
     identities.one_cycle_as_interpolate: (lambda last: [{}], exact),
     identities.multi_step_as_piecewise: (lambda last: [{}], exact),
     identities.piecewise_at_boundary: (lambda last: [{"at_boundary": "next"}, {"at_boundary": "previous"}], exact),
@@ -117,7 +118,13 @@ def applications(rewrite: Callable[..., Any]) -> list[Any]:
 
 
 def test_every_rewrite_is_proved() -> None:
-    assert set(REWRITES) == {getattr(m, n) for m in (identities, unrolled) for n in m.__all__}
+    assert set(REWRITES) == {getattr(m, n) for m in (identities, unrolled) for n in m.__all__ if n != "BY_FORMULA"}
+
+
+def test_the_identities_adapters_try_are_proved_and_rewrite_their_formula() -> None:
+    assert set(identities.BY_FORMULA.values()) <= set(REWRITES)
+    for formula, rewrite in identities.BY_FORMULA.items():
+        assert rewrite.__name__.startswith(f"{formula}_as_"), (formula, rewrite.__name__)
 
 
 @pytest.mark.parametrize("rewrite", list(REWRITES), ids=lambda f: f.__name__)
