@@ -12,7 +12,6 @@ program and pick each probe's values.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import math
 import re
@@ -291,16 +290,14 @@ class ProgramAdapter:
     def map(self, spec: Mapping[str, Any], ctx: Any, api: str | None = None) -> Mapped:
         """The first binding that expresses a completed spec (nested specs map through here too)."""
         formula = spec["formula"]
-        rewrite = self.rewrites.get(formula)
-        asked = api is not None and any(name == api for name, _ in self.bindings.get(formula, ()))
-        rewritten = rewrite(spec, ctx) if rewrite and not asked else None  # an API of the formula asked for wins
+        rewritten = self.rewritten(spec, ctx, api)
         if rewritten is not None:
-            return self.map(reference.complete(rewritten), ctx, api)
-        identity = identities.BY_FORMULA.get(formula) if formula not in self.bindings else None
-        equivalent = identity(spec) if identity else None
-        if equivalent is not None:  # no API of its own: maybe one for a formula it equals
-            with contextlib.suppress(NotExpressible):  # if not, the reason is the formula's own
-                return self.map(reference.complete(equivalent), ctx, api)
+            try:
+                return self.map(reference.complete(rewritten), ctx, api)
+            except NotExpressible as exc:
+                if formula in self.rewrites:  # the adapter's own rewrite: its reasons are the formula's
+                    raise
+                raise NotExpressible(f"as {rewritten['formula']} (a reference identity of {formula}): {exc}") from None
         if formula in self.unmapped:
             raise NotExpressible(self.unmapped[formula])
         params = {k: v for k, v in spec.items() if k != "formula"}
@@ -309,6 +306,21 @@ class ProgramAdapter:
             self.bindings, formula, api, self.hint_only, lambda fn: fn(params, ctx), self.what,
             hint_field=f"hints.{section}.api",
         )  # fmt: skip
+
+    def rewritten(self, spec: Mapping[str, Any], ctx: Any, api: str | None) -> Mapping[str, Any] | None:
+        """The spec as another formula the adapter maps instead, or ``None``: the adapter's own rewrite for the
+        formula, else, when the adapter has no API for the formula and no reason why not (``unmapped``), its
+        reference identity (``reference.identities.BY_FORMULA``). An API of the formula that the case asks for
+        wins over both."""
+        formula = spec["formula"]
+        if api is not None and any(name == api for name, _ in self.bindings.get(formula, ())):
+            return None
+        if formula in self.rewrites:
+            return self.rewrites[formula](spec, ctx)
+        if formula in self.bindings or formula in self.unmapped:
+            return None
+        identity = identities.BY_FORMULA.get(formula)
+        return identity(spec) if identity else None
 
     def hinted(self, mapped: Mapped, ctx: Ctx) -> Mapped:
         """The top-level call as the case's hints change it (arguments added, or left at the framework's

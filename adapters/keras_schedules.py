@@ -275,9 +275,6 @@ class KerasMapping(ProgramAdapter):
         "step_decay": lambda spec, ctx: identities.step_decay_as_exponential(spec),
         "natural_exp": lambda spec, ctx: identities.natural_exp_as_exponential(spec),
         "factor_decay": lambda spec, ctx: unrolled.factor_decay_as_exponential(spec, last_step=ctx.last_step),
-        "multi_step": lambda spec, ctx: identities.multi_step_as_piecewise(spec),
-        "linear": lambda spec, ctx: identities.linear_as_polynomial(spec),
-        "linear_warmup": lambda spec, ctx: identities.linear_warmup_as_polynomial(spec),
     }
     #: Why those are not expressible when their rewrite does not apply.
     unmapped: ClassVar[Mapping[str, str]] = {

@@ -264,7 +264,6 @@ def _warmup_cosine(spec: Mapping[str, Any], ctx: MsCtx) -> Mapping[str, Any]:
 
 
 REWRITES: dict[str, Rewrite] = {
-    "linear": lambda spec, ctx: identities.linear_as_polynomial(spec),
     "step_decay": lambda spec, ctx: identities.step_decay_as_exponential(spec),
     "factor_decay": _floor_not_reached,
     "warmup_cosine": _warmup_cosine,
@@ -274,7 +273,11 @@ REWRITES: dict[str, Rewrite] = {
 def unmapped(what: str, bindings: Mapping[str, Any], **reasons: str) -> dict[str, str]:
     """Why a formula has no binding, or why its rewrite did not apply."""
     return {
-        **{f: f"MindSpore has no {what} for {f!r}" for f in reference.FORMULAS if f not in {*bindings, *REWRITES}},
+        **{
+            f: f"MindSpore has no {what} for {f!r}"
+            for f in reference.FORMULAS
+            if f not in {*bindings, *REWRITES, *identities.BY_FORMULA}
+        },  # an identity may find one
         "step_decay": "MindSpore's exponential decay counts its staircase from step 0 (no offset), decay_rate > 0",
         "factor_decay": "MindSpore's exponential decay has no floor, and the case reaches min_lr",
         **reasons,

@@ -508,7 +508,6 @@ class OptaxAdapter(ProgramAdapter):
     hint_only = HINT_ONLY
     unmapped = UNMAPPED
     rewrites: ClassVar[Mapping[str, Rewrite]] = {
-        "one_cycle": lambda spec, ctx: identities.one_cycle_as_interpolate(spec),
         "cyclic": cyclic_knots,
     }
     hint_keys: ClassVar[HintKeys] = {

@@ -14,7 +14,7 @@ step ``k``. Rates are Python floats (float64), compared tightly.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any, ClassVar
@@ -22,9 +22,8 @@ from typing import Any, ClassVar
 from model.adapter import Code, NotExpressible, Probe, py
 from model.case import Case
 from model.hints import HintKeys
-from reference import identities
 
-from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Rewrite, api_hint, as_int
+from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, api_hint, as_int
 
 __all__ = ["TorchAdapter"]
 
@@ -410,10 +409,6 @@ for step in range({count}):
 """
 
 
-def _identity(rewrite: Callable[[Mapping[str, Any]], Mapping[str, Any] | None]) -> Rewrite:
-    return lambda spec, ctx: rewrite(spec)
-
-
 class TorchAdapter(ProgramAdapter):
     """``torch.optim.lr_scheduler`` with ``torch.optim.SGD``."""
 
@@ -426,12 +421,6 @@ class TorchAdapter(ProgramAdapter):
     parts_key = "schedulers"
     bindings = BINDINGS
     hint_only = HINT_ONLY
-    rewrites: ClassVar[Mapping[str, Rewrite]] = {
-        "linear": _identity(identities.linear_as_polynomial),
-        "linear_warmup": _identity(identities.linear_warmup_as_polynomial),
-        "warmup_cosine": _identity(identities.warmup_cosine_as_sequential),
-        "warmup_stable_decay": _identity(identities.warmup_stable_decay_as_sequential),
-    }
     hint_keys: ClassVar[HintKeys] = {
         "torch": {"api": api_hint(BINDINGS, "the scheduler to use where several express the formula (e.g. LambdaLR)")}
     }
