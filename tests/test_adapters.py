@@ -1,0 +1,46 @@
+"""Every adapter, through its declarations: each binding expresses at least one catalogue case, so an adapter
+that stops expressing what it could (a guard that refuses too much, a binding shadowed by another) fails here
+instead of quietly leaving its cases not expressible."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters import REGISTRY, load_adapter
+from adapters._base import Binding
+from cases.catalogue import load_catalogue
+from model.adapter import NotExpressible
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = load_catalogue(ROOT / "cases" / "catalogue", root=ROOT)
+
+
+def recorded(binding: Binding, key: tuple[str, str], used: set[tuple[str, str]]) -> Binding:
+    @functools.wraps(binding)
+    def bind(p: Any, ctx: Any) -> Any:
+        mapped = binding(p, ctx)
+        used.add(key)
+        return mapped
+
+    return bind
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_binding_expresses_some_catalogue_case(name: str) -> None:
+    adapter = load_adapter(REGISTRY[name])
+    used: set[tuple[str, str]] = set()
+    adapter.bindings = {  # an instance attribute: ProgramAdapter.map reads self.bindings
+        formula: tuple((api, recorded(fn, (formula, api), used)) for api, fn in pairs)
+        for formula, pairs in type(adapter).bindings.items()
+    }
+    for case in CASES:
+        if case.applies_to(name):
+            with contextlib.suppress(NotExpressible):
+                adapter.plan(case)
+    declared = {(formula, api) for formula, pairs in adapter.bindings.items() for api, _ in pairs}
+    assert declared - used == set(), f"{name}: no catalogue case reaches these bindings"
