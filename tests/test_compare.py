@@ -38,15 +38,15 @@ def test_a_step_exactly_at_the_tolerance_agrees() -> None:
 
 
 def test_the_message_names_the_steps_of_the_largest_errors_and_the_tolerance() -> None:
-    """Absolute errors 0.25, 0 and 1 (largest at step 20), relative 0.5, 0 and 0.25 (largest at step 0); atol is
+    """Absolute errors 0, 0.25 and 1 (largest at step 20), relative 0, 0.5 and 0.25 (largest at step 10); atol is
     1e-14 times the peak 4."""
-    steps, expected = np.array([0, 10, 20]), np.array([0.5, 2.0, 4.0])
-    result = compare(steps, np.array([0.75, 2.0, 5.0]), expected, TIGHT, lambda s: np.zeros(len(s)))
+    steps, expected = np.array([0, 10, 20]), np.array([2.0, 0.5, 4.0])
+    result = compare(steps, np.array([2.0, 0.75, 5.0]), expected, TIGHT, lambda s: np.zeros(len(s)))
     assert result.agrees is False and result.shift is None
-    assert (result.first_divergent_step, result.divergent_steps) == (0, 2)
+    assert (result.first_divergent_step, result.divergent_steps) == (10, 2)
     assert result.message == (
-        "diverges at step 0 (first of 2 bad steps out of 3): actual 0.75, reference 0.5\n"
-        "max abs err 1 (step 20), max rel err 0.5 (step 0); tolerance rtol=1e-12, atol=4e-14 (float64 test tolerance)\n"
+        "diverges at step 10 (first of 2 bad steps out of 3): actual 0.75, reference 0.5\n"
+        "max abs err 1 (step 20), max rel err 0.5 (step 10); tolerance rtol=1e-12, atol=4e-14 (float64 test tolerance)\n"
         "classification: formula mismatch (not a one-step shift)"
     )
 

@@ -73,6 +73,7 @@ UNMEASURED_ELSEWHERE = PlatformScope((("torch.mkl_vml", ("AVX2",)),), "either")
 def test_a_platform_scoped_entry_is_strict_where_it_applies(bug, scope, mkl_vml, outcome) -> None:
     record = judge(case(bug), scope, mkl_vml)
     assert record["outcome"] == outcome
+    assert (record["reason"] == "") is (outcome == "agree"), "agreement needs no explanation, not even the scope's"
     assert record["platform"] == {"torch.mkl_vml": mkl_vml}
     assert record["expectation"]["platform"] == scope.describe()
 

@@ -177,3 +177,16 @@ def test_factor_decay_floor_reached_within_the_run_or_not() -> None:
     assert within is not None and within["end_lr"] is None and math.isclose(within["init_lr"], 1.8, rel_tol=1e-15)
     beyond = unrolled.factor_decay_as_exponential(spec, last_step=50)
     assert beyond is not None and beyond["end_lr"] == 0.01
+
+
+def test_cyclic_unrolls_exactly_the_cycles_that_start_by_the_last_step() -> None:
+    """Cycles of 2 steps up and 2 down start at 0, 4 and 8 up to step 10: a knot at each start, peak and end. With
+    0.05 up and 0.05 down (cycles of the double 0.1), ten cycles start by step 1: the eleventh starts at
+    10 * 0.1000000000000000055 > 1, though 1 / 0.1 rounds to 10.0."""
+    spec = reference.complete({"formula": "cyclic", "base_lr": 0.0, "max_lr": 1.0, "step_size_up": 2})
+    assert unrolled.cyclic_as_interpolate(spec, last_step=10) == {
+        "formula": "interpolate", "knots": [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0],
+        "values": [0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0], "kind": "linear",
+    }  # fmt: skip
+    short = reference.complete({"formula": "cyclic", "base_lr": 0.0, "max_lr": 1.0, "step_size_up": 0.05})
+    assert len(unrolled.cyclic_as_interpolate(short, last_step=1)["knots"]) == 1 + 2 * 10

@@ -207,6 +207,15 @@ def test_restart_cycles_stop_at_max_cycles_exactly(monkeypatch: pytest.MonkeyPat
         restarts.restart_cycles(first_period=10.0, t_mult=t_mult, last_step=fourth)
 
 
+def test_restart_cycles_count_with_the_exact_quotient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Periods of 0.1 (the double 0.1000000000000000055...) up to step 1 are 10 cycles, the 11th starting just after
+    step 1: within a limit of 10, though 1 / 0.1 rounds to 10.0."""
+    monkeypatch.setattr(restarts, "MAX_CYCLES", 10)
+    assert 1.0 // 0.1 == 9.0 and 1.0 / 0.1 == 10.0
+    starts, periods = restarts.restart_cycles(first_period=0.1, t_mult=1.0, last_step=1.0)
+    assert starts.size == periods.size == 10
+
+
 @pytest.mark.parametrize("t_mult", [1.0, 1.0 + 1e-12])
 def test_restart_cycles_are_bounded_instead_of_exhausting_memory(t_mult: float) -> None:
     schedule = reference.build({"formula": "cosine_restarts", "init_lr": 0.1, "first_period": 1e-9, "t_mult": t_mult})
