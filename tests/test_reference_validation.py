@@ -221,3 +221,4 @@ def test_restart_cycles_are_bounded_instead_of_exhausting_memory(t_mult: float) 
     schedule = reference.build({"formula": "cosine_restarts", "init_lr": 0.1, "first_period": 1e-9, "t_mult": t_mult})
     with pytest.raises(ValueError, match=r"at most 1,000,000 cycles up to step 1000, got first_period=1e-09"):
         schedule([0, 1000])
+    assert schedule([0]).tolist() == [0.1], "the cycles are counted up to the last step asked for, here one cycle"
