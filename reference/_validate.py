@@ -100,13 +100,12 @@ def check_list(formula: str, name: str, values: Any) -> list[Any]:
     return list(values)
 
 
-def check_increasing(formula: str, name: str, values: Any, *, strict: bool = True) -> list[float]:
-    """A list of finite reals, each >= 0, strictly (or weakly) increasing."""
+def check_increasing(formula: str, name: str, values: Any) -> list[float]:
+    """A list of finite reals, each >= 0, strictly increasing."""
     checked = [check_non_negative(formula, f"{name}[{i}]", v) for i, v in enumerate(check_list(formula, name, values))]
     for i in range(1, len(checked)):
-        if checked[i] < checked[i - 1] or (strict and checked[i] == checked[i - 1]):
-            order = "strictly increasing" if strict else "non-decreasing"
-            _fail(formula, name, order, list(values))
+        if checked[i] <= checked[i - 1]:
+            _fail(formula, name, "strictly increasing", list(values))
     return checked
 
 

@@ -78,6 +78,8 @@ def restart_cycles(*, first_period: float, t_mult: float, last_step: float) -> t
     Examples:
       >>> [a.tolist() for a in restart_cycles(first_period=10, t_mult=2.0, last_step=30)]
       [[0.0, 10.0, 30.0], [10.0, 20.0, 40.0]]
+      >>> [a.tolist() for a in restart_cycles(first_period=10.0, t_mult=1.0, last_step=30)]
+      [[0.0, 10.0, 20.0, 30.0], [10.0, 10.0, 10.0, 10.0]]
     """
     too_many = ValueError(
         f"cosine_restarts: first_period and t_mult must give at most {MAX_CYCLES:,} cycles up to step "

@@ -21,7 +21,34 @@ def run(actual: np.ndarray, steps: np.ndarray = STEPS, expected: np.ndarray = RE
 
 def test_identical_trajectories_agree() -> None:
     result = run(REF.copy())
-    assert result.agrees and result.max_abs_err == 0.0 and result.first_divergent_step is None and result.message == ""
+    assert result.agrees is True and result.max_abs_err == 0.0 and result.first_divergent_step is None
+    assert (result.divergent_steps, result.shift, result.message) == (0, None, "")
+
+
+def test_a_step_exactly_at_the_tolerance_agrees() -> None:
+    """|actual - reference| <= atol * max|reference| + rtol * |reference|: 0.5 off a reference of 2 (the peak) agrees
+    with atol 0.25 or with rtol 0.25, and 0.5 + 2**-50 off does not."""
+    steps, expected = np.array([0, 1]), np.array([1.0, 2.0])
+    for tol in (Tolerance(rtol=0.0, atol=0.25, reason="a"), Tolerance(rtol=0.25, atol=0.0, reason="r")):
+        at_bound = compare(steps, np.array([1.0, 2.5]), expected, tol, COSINE)
+        assert at_bound.agrees and at_bound.max_abs_err == 0.5 and at_bound.max_rel_err == 0.25
+        beyond = compare(steps, np.array([1.0, 2.5 + 2**-50]), expected, tol, COSINE)
+        assert not beyond.agrees and beyond.first_divergent_step == 1
+    assert at_bound.rtol == 0.25 and compare(steps, expected, expected, Tolerance(0.0, 0.25, "a"), COSINE).atol == 0.5
+
+
+def test_the_message_names_the_steps_of_the_largest_errors_and_the_tolerance() -> None:
+    """Absolute errors 0, 0.25 and 1 (largest at step 20), relative 0, 0.5 and 0.25 (largest at step 10); atol is
+    1e-14 times the peak 4."""
+    steps, expected = np.array([0, 10, 20]), np.array([2.0, 0.5, 4.0])
+    result = compare(steps, np.array([2.0, 0.75, 5.0]), expected, TIGHT, lambda s: np.zeros(len(s)))
+    assert result.agrees is False and result.shift is None
+    assert (result.first_divergent_step, result.divergent_steps) == (10, 2)
+    assert result.message == (
+        "diverges at step 10 (first of 2 bad steps out of 3): actual 0.75, reference 0.5\n"
+        "max abs err 1 (step 20), max rel err 0.5 (step 10); tolerance rtol=1e-12, atol=4e-14 (float64 test tolerance)\n"
+        "classification: formula mismatch (not a one-step shift)"
+    )
 
 
 def test_differences_within_tolerance_agree() -> None:
@@ -89,10 +116,22 @@ def test_nan_is_infinitely_wrong() -> None:
     assert not result.agrees and result.first_divergent_step == 5 and result.max_abs_err == np.inf
 
 
+@pytest.mark.filterwarnings("error")  # and quietly: no floating-point warning
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 def test_a_non_finite_value_never_agrees_not_even_with_itself(value: float) -> None:
     steps = np.arange(3)
     for actual, expected in (([value, 1.0, value], [value, 1.0, value]), ([1.0, 1.0, 1.0], [value, 1.0, value])):
-        both = compare(steps, np.array(actual), np.array(expected), TIGHT, COSINE)
-        assert not both.agrees and (both.first_divergent_step, both.divergent_steps) == (0, 2)
-        assert both.max_abs_err == both.max_rel_err == np.inf
+        for tol in (TIGHT, Tolerance(rtol=0.0, atol=0.5, reason="no rtol: 0 * inf")):
+            both = compare(steps, np.array(actual), np.array(expected), tol, COSINE)
+            assert not both.agrees and (both.first_divergent_step, both.divergent_steps) == (0, 2)
+            assert both.max_abs_err == both.max_rel_err == np.inf
+
+
+@pytest.mark.filterwarnings("error")
+def test_errors_beyond_the_float_range_are_infinite_and_quiet() -> None:
+    """1e308 - (-1e308) overflows to inf, and so does the bound 0.9 * 1e308 + 0.9 * 1e308; a reference of 0 gives a
+    relative error of inf."""
+    steps, expected = np.arange(3), np.array([1e308, -1e308, 0.0])
+    result = compare(steps, np.array([-1e308, -1e308, 1.0]), expected, Tolerance(0.9, 0.9, "huge"), COSINE)
+    assert result.agrees is False and result.first_divergent_step == 0
+    assert result.max_abs_err == result.max_rel_err == np.inf

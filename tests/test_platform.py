@@ -73,6 +73,7 @@ UNMEASURED_ELSEWHERE = PlatformScope((("torch.mkl_vml", ("AVX2",)),), "either")
 def test_a_platform_scoped_entry_is_strict_where_it_applies(bug, scope, mkl_vml, outcome) -> None:
     record = judge(case(bug), scope, mkl_vml)
     assert record["outcome"] == outcome
+    assert (record["reason"] == "") is (outcome == "agree"), "agreement needs no explanation, not even the scope's"
     assert record["platform"] == {"torch.mkl_vml": mkl_vml}
     assert record["expectation"]["platform"] == scope.describe()
 
@@ -86,12 +87,26 @@ def test_an_undocumented_divergence_elsewhere_names_the_scope_and_the_facts() ->
     )
 
 
+def test_an_entry_scoped_to_the_machine_reads_the_harness_machine_facts() -> None:
+    simd = machine_facts()["simd"]
+    record = judge(case("late"), PlatformScope((("machine.simd", (simd,)),)), "AVX512")
+    assert record["outcome"] == "documented_divergence" and record["platform"] == {"machine.simd": simd}
+
+
 def test_a_fact_the_run_does_not_have_does_not_hold() -> None:
     scope = PlatformScope((("torch.mkl_vml", ("AVX2",)), ("machine.simd", ("avx2",))))
     assert scope.holds({"torch": {"mkl_vml": "AVX2"}, "machine": {"simd": "avx2"}})
     assert not scope.holds({"torch": {"mkl_vml": "AVX2"}, "machine": {"simd": "avx512"}})
     assert not scope.holds({"machine": {"simd": "avx2"}})
     assert PlatformScope((("tensorflow.onednn", ("false",)),)).holds({"tensorflow": {"onednn": False}})
+
+
+def test_an_absent_fact_or_a_table_of_facts_matches_no_text() -> None:
+    """A missing fact is not the text "None", and a fact path naming a table is not the table's text."""
+    assert not PlatformScope((("torch.mkl_vml", ("None",)),)).holds({"torch": {"mkl_vml": None}})
+    assert not PlatformScope((("torch.mkl_vml", ("None",)),)).holds({"torch": {}})
+    assert not PlatformScope((("machine.cpu", ("{'model': 'x'}",)),)).holds({"machine": {"cpu": {"model": "x"}}})
+    assert not PlatformScope((("machine.flags", ("['avx2']",)),)).holds({"machine": {"flags": ["avx2"]}})
 
 
 @pytest.mark.parametrize(
@@ -119,6 +134,8 @@ def test_a_malformed_platform_scope_names_the_file_the_entry_and_the_field(tmp_p
 def test_a_well_formed_scope_loads() -> None:
     scope = parse_scope({"torch.mkl_vml": ["AVX2", "COMPATIBLE"], "machine.simd": "avx2"}, None)
     assert scope == PlatformScope((("torch.mkl_vml", ("AVX2", "COMPATIBLE")), ("machine.simd", ("avx2",))), "agree")
+    assert scope.describe() == "torch.mkl_vml in ['AVX2', 'COMPATIBLE'] and machine.simd in ['avx2']"
+    assert parse_scope({"machine.simd": "avx2"}, "either") == PlatformScope((("machine.simd", ("avx2",)),), "either")
 
 
 def test_machine_facts_name_the_cpu_and_its_kernel_flags() -> None:

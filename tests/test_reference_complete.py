@@ -68,6 +68,12 @@ def test_complete_refuses_what_build_refuses_with_the_same_message(formula: str,
     assert str(completed.value) == str(built.value) and str(built.value).startswith("f.toml: case #1: ")
 
 
+def test_an_error_without_where_starts_with_the_formula() -> None:
+    with pytest.raises(ValueError) as caught:
+        reference.complete({"formula": "cosine"})
+    assert str(caught.value) == "cosine: missing required parameter(s) ['decay_steps', 'init_lr']"
+
+
 def test_no_reference_module_imports_the_registry() -> None:
     """Combinators take built schedules: only the package's __init__ imports the registry (no import cycle)."""
     importers = []

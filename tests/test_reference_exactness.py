@@ -3,7 +3,9 @@
 - factor_decay is the recursion it documents, also for a growth factor (> 1) and below the floor;
 - powers that leave the float64 range on their own no longer turn a finite rate into inf or 0;
 - interpolation holds its knot values exactly, past the last knot too;
-- ramps give both ends exactly, rising or falling, and rising ones do not cancel at the low end.
+- ramps give both ends exactly, rising or falling, and rising ones do not cancel at the low end;
+- restart steps come from the exact quotient of the step and the period, not a rounded one;
+- none of it warns: the edges (a complete rise, a power beyond the range, 0 * inf) are handled, not noise.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import numpy as np
 import pytest
 
 import reference
+
+pytestmark = pytest.mark.filterwarnings("error")
 
 
 def evaluate(formula: str, steps: list[int] | np.ndarray, **params: object) -> np.ndarray:
@@ -35,7 +39,8 @@ def d2l_factor_scheduler(base_lr: Fraction, factor: Fraction, stop: Fraction, of
 @pytest.mark.parametrize(
     ("init_lr", "factor", "min_lr", "offset"),
     [("1/2", "3/2", "1", 0), ("1/2", "3/2", "1", 1), ("1/2", "3/2", "1", 3), ("1/2", "3/2", "1/10", 0),
-     ("2", "9/10", "1/100", 1), ("1/20", "1/2", "1/10", 0), ("1/20", "1/2", "1/10", 2), ("1", "1", "2", 0)],
+     ("2", "9/10", "1/100", 1), ("1/20", "1/2", "1/10", 0), ("1/20", "1/2", "1/10", 2), ("1", "1", "2", 0),
+     ("1", "2", "1", 0)],
 )  # fmt: skip
 def test_factor_decay_is_the_documented_recursion(init_lr: str, factor: str, min_lr: str, offset: int) -> None:
     eta0, f, floor = Fraction(init_lr), Fraction(factor), Fraction(min_lr)
@@ -73,8 +78,8 @@ def test_power_below_the_range_with_a_normal_rate_stays_normal() -> None:
 
 
 def test_power_of_a_zero_rate_is_zero_not_nan() -> None:
-    """0 * 10^400 is 0, though 10.0**400 is inf and 0 * inf is nan."""
-    assert evaluate("factor_decay", [0, 400], init_lr=0.0, factor=10.0).tolist() == [0.0, 0.0]
+    """0 * 10^400 is 0, though 10.0**400 is inf and 0 * inf is nan; so is 0 * 10^700, whose square root is inf too."""
+    assert evaluate("factor_decay", [0, 400, 700], init_lr=0.0, factor=10.0).tolist() == [0.0, 0.0, 0.0]
 
 
 @pytest.mark.parametrize("kind", ["linear", "cos"])
@@ -91,6 +96,15 @@ def test_interpolation_gives_every_knot_exactly() -> None:
     for kind in ("linear", "cos"):
         assert evaluate("interpolate", knots, knots=knots, values=values, kind=kind).tolist() == values
     assert evaluate("one_cycle", [0], max_lr=0.1, total_steps=100).tolist() == [0.1 / 25.0]
+
+
+def test_restart_steps_use_the_exact_quotient() -> None:
+    """first_period=0.1 is the double 0.1000000000000000055...: ten periods end just after step 1, so step 1 is the
+    last instant of the tenth cycle (a rate of about 0), not the restart of the eleventh (1.0), though 1 / 0.1 rounds
+    to 10.0."""
+    assert Fraction(0.1) * 10 > 1 and 1 / 0.1 == 10.0
+    got = evaluate("cosine_restarts", [0, 1], init_lr=1.0, first_period=0.1)
+    assert got[0] == 1.0 and 0.0 <= got[1] < 1e-30
 
 
 RAMPS = [  # (formula, parameters with "S" and "E" for the two ends, steps, the end each step gives exactly)

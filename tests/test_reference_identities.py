@@ -32,6 +32,14 @@ EXTRA = [
     ({"formula": "piecewise_constant", "boundaries": [2.5, 7], "values": [0.3, 0.2, 0.1]}, 12),
     ({"formula": "step_decay", "init_lr": 0.1, "step_size": 3, "gamma": 0.7}, 40),
     ({"formula": "natural_exp", "init_lr": 0.1, "decay_steps": 7, "decay_rate": 0.3, "staircase": True}, 400),
+    # the edges of the rewrites' conditions: a "next" boundary that becomes a "previous" one at 0; a floor that binds
+    # at the one multiplication covered; a growth from a step-0 rate whose first product is the floor; a decay that
+    # starts at its floor; a triangle whose amplitude is a function of the step (constant all the same)
+    ({"formula": "piecewise_constant", "boundaries": [1, 4], "values": [0.3, 0.2, 0.1]}, 8),
+    ({"formula": "factor_decay", "init_lr": 0.5, "factor": 0.5, "min_lr": 0.3}, 1),
+    ({"formula": "factor_decay", "init_lr": 0.5, "factor": 2.0, "min_lr": 1.0}, 10),
+    ({"formula": "factor_decay", "init_lr": 0.3, "factor": 0.5, "min_lr": 0.3}, 5),
+    ({"formula": "cyclic", "base_lr": 0.0, "max_lr": 1.0, "step_size_up": 2, "scale_mode": "iterations"}, 12),
 ]
 
 
@@ -108,12 +116,14 @@ SUBJECTS = subjects()
 
 
 def applications(rewrite: Callable[..., Any]) -> list[Any]:
+    """The subjects ``rewrite`` applies to, as test parameters. The test rewrites again, in its own body: a value
+    computed here, at collection, would not exercise the rewrite under test (mutation testing, README)."""
     options, check = REWRITES[rewrite]
     rows = []
     for name, spec, steps in SUBJECTS:
         for kwargs in options(int(steps[-1])):
-            if (rewritten := rewrite(spec, **kwargs)) is not None:
-                rows.append(pytest.param(spec, kwargs, rewritten, steps, check, id=f"{name}-{kwargs}"[:90]))
+            if rewrite(spec, **kwargs) is not None:
+                rows.append(pytest.param(rewrite, spec, kwargs, steps, check, id=f"{name}-{kwargs}"[:90]))
     return rows
 
 
@@ -133,9 +143,10 @@ def test_every_rewrite_applies_somewhere(rewrite: Callable[..., Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("spec", "kwargs", "rewritten", "steps", "check"), [row for r in REWRITES for row in applications(r)]
+    ("rewrite", "spec", "kwargs", "steps", "check"), [row for r in REWRITES for row in applications(r)]
 )
-def test_rewrite_gives_the_same_trajectory(spec: dict, kwargs: dict, rewritten: dict, steps: np.ndarray, check) -> None:
+def test_rewrite_gives_the_same_trajectory(rewrite, spec: dict, kwargs: dict, steps: np.ndarray, check) -> None:
+    rewritten = rewrite(spec, **kwargs)
     assert reference.complete(rewritten) == rewritten, "a rewrite returns a completed spec"
     assert rewritten["formula"] != spec["formula"] or rewritten != spec or "at_boundary" in kwargs
     with np.errstate(over="ignore"):
@@ -152,11 +163,13 @@ def test_rewrites_decline_what_they_cannot_express() -> None:
                                            "at_boundary": "previous"}, "next"),  # both become 2
         (unrolled.factor_decay_as_exponential, {"init_lr": 0.5, "factor": 1.5, "min_lr": 1.0}),  # lifted
         (unrolled.factor_decay_as_exponential, {"init_lr": 0.05, "factor": 0.5, "min_lr": 0.1}),  # below at 0
+        (unrolled.factor_decay_as_exponential, {"init_lr": 0.5, "factor": 1.5, "min_lr": 1.0, "offset": 1}),  # lifted
+        (unrolled.factor_decay_as_exponential, {"init_lr": 0.5, "factor": 1.0, "min_lr": 1.0, "offset": 1}),  # no decay
         (unrolled.cyclic_as_interpolate, {"base_lr": 0.0, "max_lr": 1.0, "step_size_up": 2, "mode": "exp_range"}),
         (identities.linear_as_polynomial, {"init_lr": 0.1, "decay_steps": 10}),  # not a linear
     ]  # fmt: skip
     formulas = ["step_decay", "step_decay", "natural_exp", "piecewise_constant", "piecewise_constant", "factor_decay",
-                "factor_decay", "cyclic", "polynomial"]  # fmt: skip
+                "factor_decay", "factor_decay", "factor_decay", "cyclic", "polynomial"]  # fmt: skip
     for (rewrite, params, *args), formula in zip(cases, formulas, strict=True):
         spec = reference.complete({"formula": formula, **params})
         kwargs = {"last_step": 10} if rewrite is unrolled.cyclic_as_interpolate else {}
@@ -171,3 +184,16 @@ def test_factor_decay_floor_reached_within_the_run_or_not() -> None:
     assert within is not None and within["end_lr"] is None and math.isclose(within["init_lr"], 1.8, rel_tol=1e-15)
     beyond = unrolled.factor_decay_as_exponential(spec, last_step=50)
     assert beyond is not None and beyond["end_lr"] == 0.01
+
+
+def test_cyclic_unrolls_exactly_the_cycles_that_start_by_the_last_step() -> None:
+    """Cycles of 2 steps up and 2 down start at 0, 4 and 8 up to step 10: a knot at each start, peak and end. With
+    0.05 up and 0.05 down (cycles of the double 0.1), ten cycles start by step 1: the eleventh starts at
+    10 * 0.1000000000000000055 > 1, though 1 / 0.1 rounds to 10.0."""
+    spec = reference.complete({"formula": "cyclic", "base_lr": 0.0, "max_lr": 1.0, "step_size_up": 2})
+    assert unrolled.cyclic_as_interpolate(spec, last_step=10) == {
+        "formula": "interpolate", "knots": [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0],
+        "values": [0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0], "kind": "linear",
+    }  # fmt: skip
+    short = reference.complete({"formula": "cyclic", "base_lr": 0.0, "max_lr": 1.0, "step_size_up": 0.05})
+    assert len(unrolled.cyclic_as_interpolate(short, last_step=1)["knots"]) == 1 + 2 * 10

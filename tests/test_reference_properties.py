@@ -35,6 +35,12 @@ def test_symmetric_cyclic_equals_smiths_form(mode: str) -> None:
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-18)
 
 
+def test_cyclic_exp_range_without_gamma_is_triangular() -> None:
+    """torch CyclicLR's default gamma is 1.0: exp_range scales by 1.0**t, so the triangle is unchanged."""
+    got = evaluate("cyclic", range(5), base_lr=0.0, max_lr=1.0, step_size_up=2, mode="exp_range")
+    assert got.tolist() == [0.0, 0.5, 1.0, 0.5, 0.0]
+
+
 def test_asymmetric_cyclic_rises_and_falls_linearly() -> None:
     got = evaluate("cyclic", range(0, 13), base_lr=0.0, max_lr=1.0, step_size_up=2, step_size_down=4)
     expected = [0, 0.5, 1, 0.75, 0.5, 0.25, 0, 0.5, 1, 0.75, 0.5, 0.25, 0]
@@ -101,6 +107,12 @@ def test_join_rebases_each_schedule_at_its_boundary() -> None:
     assert evaluate("sequential", [2, 3, 4, 5], schedules=ramp, boundaries=[3]).tolist() == [1.0, 0.0, 0.25, 0.5]
 
 
+def test_interpolate_holds_the_first_value_before_the_first_knot() -> None:
+    """Knots (2, 1.0) and (6, 0.2): 1.0 up to step 2, 0.6 halfway, 0.2 from step 6 on."""
+    got = evaluate("interpolate", [0, 1, 2, 4, 6, 8], knots=[2, 6], values=[1.0, 0.2])
+    np.testing.assert_allclose(got, [1.0, 1.0, 1.0, 0.6, 0.2, 0.2], rtol=1e-15)
+
+
 def test_interpolate_matches_optax_docstring_example() -> None:
     """optax piecewise_interpolate_schedule('linear', 1.0, {4: 0.1, 8: 0.01}): 1.0, 0.55, 0.1, 0.0505, 0.001, 0.001."""
     got = evaluate("interpolate", [0, 2, 4, 6, 8, 10], knots=[0, 4, 8], values=[1.0, 0.1, 0.001])
@@ -131,8 +143,19 @@ def test_exponential_identities() -> None:
     assert floored.tolist() == [1.0, 0.5, 0.25, 0.2, 0.2]
     ceiling = evaluate("exponential", [0, 1, 2, 3], init_lr=1.0, decay_steps=1, decay_rate=2.0, end_lr=3.0)
     assert ceiling.tolist() == [1.0, 2.0, 3.0, 3.0]
+    # optax exponential_decay: end_value is "a lower bound if decay_rate < 1, an upper bound otherwise"
+    ceiling = evaluate("exponential", [0, 1, 2, 3], init_lr=1.0, decay_steps=1, decay_rate=1.5, end_lr=2.0)
+    assert ceiling.tolist() == [1.0, 1.5, 2.0, 2.0]
+    flat = evaluate("exponential", [0, 1, 5], init_lr=0.1, decay_steps=1, decay_rate=1.0, end_lr=0.05)
+    assert flat.tolist() == [0.05, 0.05, 0.05], "a rate of 1 is not < 1: end_lr is a ceiling"
     delayed = evaluate("exponential", [0, 5, 6, 7], init_lr=1.0, decay_steps=1, decay_rate=0.5, transition_begin=5)
     assert delayed.tolist() == [1.0, 1.0, 0.5, 0.25]
+
+
+def test_inverse_time_staircase_matches_keras_formula() -> None:
+    """Keras InverseTimeDecay(staircase=True): initial_learning_rate / (1 + decay_rate * floor(step / decay_steps))."""
+    got = evaluate("inverse_time", [0, 1, 2, 3, 4], init_lr=0.1, decay_steps=2, decay_rate=1.0, staircase=True)
+    np.testing.assert_allclose(got, [0.1, 0.1, 0.05, 0.05, 0.1 / 3], rtol=1e-15)
 
 
 def test_cosine_past_the_end() -> None:
@@ -177,6 +200,31 @@ PLATEAU_TRACES = [
         },
         [1, 1, 1, 0.5, 0.5, 0.25],
         id="max mode with an absolute threshold",
+    ),
+    pytest.param(
+        {"metrics": [1.0] * 13},
+        [1.0] * 12 + [0.1, 0.1],
+        id="torch's defaults: patience 10, so the 11th bad epoch reduces by factor 0.1",
+    ),
+    pytest.param(
+        {"metrics": [10, 9.5], "threshold": 0.1, "patience": 0, "factor": 0.5},
+        [1, 1, 0.5],
+        id="min rel: 9.5 is not below 10 * (1 - 0.1) = 9",
+    ),
+    pytest.param(
+        {"metrics": [10, 9.5, 9.45], "threshold": 0.1, "threshold_mode": "abs", "patience": 0, "factor": 0.5},
+        [1, 1, 1, 0.5],
+        id="min abs: 9.5 is below 10 - 0.1, 9.45 is not below 9.5 - 0.1",
+    ),
+    pytest.param(
+        {"metrics": [10, 10.5, 11.6], "mode": "max", "threshold": 0.1, "patience": 0, "factor": 0.5},
+        [1, 1, 0.5, 0.5],
+        id="max rel: 10.5 is not above 10 * (1 + 0.1) = 11, 11.6 is",
+    ),
+    pytest.param(
+        {"metrics": [10, 10.5], "mode": "max", "threshold": 0.5, "threshold_mode": "abs", "patience": 0, "factor": 0.5},
+        [1, 1, 0.5],
+        id="max abs: 10.5 equals 10 + 0.5, which is no improvement",
     ),
 ]
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 import reference
+from reference import restarts
 
 NAN = float("nan")
 
@@ -55,6 +57,7 @@ INVALID = [
     ("exponential", {"decay_rate": 0.0}, "exponential: decay_rate must be > 0, got decay_rate=0.0"),
     ("exponential", {"transition_begin": -1}, "exponential: transition_begin must be >= 0, got transition_begin=-1"),
     ("exponential", {"end_lr": -0.1}, "exponential: end_lr must be >= 0, got end_lr=-0.1"),
+    ("exponential", {"staircase": 1}, "exponential: staircase must be true or false, got staircase=1"),
     ("natural_exp", {"decay_steps": -5}, "natural_exp: decay_steps must be > 0, got decay_steps=-5"),
     ("inverse_time", {"decay_rate": -1.0}, "inverse_time: decay_rate must be >= 0, got decay_rate=-1.0"),
     ("factor_decay", {"factor": 0.0}, "factor_decay: factor must be > 0, got factor=0.0"),
@@ -79,7 +82,12 @@ INVALID = [
     ("cyclic", {"scale_mode": "epoch"}, "cyclic: scale_mode must be one of ['cycle', 'iterations'], got scale_mode='epoch'"),
     ("interpolate", {"knots": [5, 0]}, "interpolate: knots must be strictly increasing, got knots=[5, 0]"),
     ("interpolate", {"kind": "cubic"}, "interpolate: kind must be one of ['linear', 'cos'], got kind='cubic'"),
-    ("one_cycle", {"total_steps": 10, "pct_start": 0.1}, "one_cycle: pct_start*total_steps - 1 must split the run"),
+    ("interpolate", {"values": [0.1, -0.01]}, "interpolate: values[1] must be >= 0, got values[1]=-0.01"),
+    ("interpolate", {"knots": [0], "values": [0.1]}, "interpolate: knots must have at least 2 entries, got knots=[0]"),
+    ("one_cycle", {"total_steps": 10, "pct_start": 0.1},
+     "one_cycle: pct_start*total_steps - 1 must split the run into non-empty phases, got pct_start=0.1, total_steps=10 "
+     "(phase ends [0.0, 9.0])"),
+    ("one_cycle", {"total_steps": 100.5}, "one_cycle: total_steps must be an integer, got total_steps=100.5"),
     ("one_cycle", {"div_factor": 0.0}, "one_cycle: div_factor must be > 0, got div_factor=0.0"),
     ("reduce_on_plateau", {"factor": 1.0}, "reduce_on_plateau: factor must be < 1, got factor=1.0"),
     ("reduce_on_plateau", {"metrics": []}, "reduce_on_plateau: metrics must be a non-empty list, got metrics=[]"),
@@ -92,7 +100,9 @@ INVALID = [
         "sequential: schedules[1]: cosine: decay_steps must be > 0, got decay_steps=0",
     ),
     ("sequential", {"boundaries": [3]}, "sequential: boundaries must be a list of 0 entries, got boundaries=[3]"),
-    ("sequential", {"schedules": []}, "sequential: schedules must be a non-empty list of tables"),
+    ("sequential", {"schedules": []}, "sequential: schedules must be a non-empty list of tables, got schedules=[]"),
+    ("sequential", {"schedules": [{"formula": "constant", "value": 0.1}] * 3, "boundaries": [3, 2]},
+     "sequential: boundaries must be strictly increasing, got boundaries=[3, 2]"),
     ("product", {"factors": [{"formula": "cosine"}]}, "product: factors[0]: cosine: missing required parameter(s) ['decay_steps', 'init_lr']"),
     ("product", {"factors": [{"formula": "nope"}]}, "product: factors[0]: unknown formula 'nope'"),
     ("per_epoch", {"steps_per_epoch": 2.5}, "per_epoch: steps_per_epoch must be an integer, got steps_per_epoch=2.5"),
@@ -108,6 +118,21 @@ def test_every_formula_has_a_valid_example() -> None:
         assert values.dtype == "float64" and values.shape == (4,), formula
 
 
+@pytest.mark.parametrize("formula", sorted(VALID))
+def test_every_formula_computes_in_float64_whatever_the_steps_are_given_as(formula: str) -> None:
+    """A schedule maps steps to float64 rates (reference._types): steps given as int32, uint16 or float32 numbers, or
+    as a list, give the rates of int64 steps bit for bit (float32 steps are not computed in float32), and no steps
+    give no rates."""
+    schedule, steps = reference.build({"formula": formula, **VALID[formula]}), [0, 1, 2, 3, 7, 50, 1001]
+    want = schedule(np.array(steps, dtype=np.int64))
+    for dtype in (np.int32, np.uint16, np.float32):
+        np.testing.assert_array_equal(schedule(np.array(steps, dtype=dtype)), want)
+    np.testing.assert_array_equal(schedule(steps), want)
+    for empty in ([], np.array([], dtype=np.int64)):
+        got = schedule(empty)
+        assert got.dtype == np.float64 and got.shape == (0,), formula
+
+
 def test_every_formula_has_an_invalid_example() -> None:
     assert {formula for formula, _, _ in INVALID} == set(reference.FORMULAS)
 
@@ -121,8 +146,19 @@ def test_invalid_parameter_is_named_with_its_value(formula: str, override: dict,
 def test_unknown_and_missing_parameters_are_listed() -> None:
     with pytest.raises(ValueError, match=re.escape("cosine: unknown parameter(s) ['T_max']; accepted:")):
         reference.build({"formula": "cosine", "init_lr": 0.1, "decay_steps": 10, "T_max": 10})
-    with pytest.raises(ValueError, match=re.escape("unknown formula 'cosin'; known: ")):
+    with pytest.raises(
+        ValueError, match=re.escape("unknown formula 'cosin'; known: constant, cosine, cosine_restarts, cyclic")
+    ):
         reference.build({"formula": "cosin"})
+    with pytest.raises(ValueError, match=re.escape("expected a table with a 'formula' key, got [0.1]")):
+        reference.build([0.1])
+
+
+def test_join_names_itself_in_its_errors() -> None:
+    """``join`` is public (``reference.join``): called directly, its errors name it."""
+    constant = reference.build({"formula": "constant", "value": 0.1})
+    with pytest.raises(ValueError, match=re.escape("join: boundaries must be a list of 0 entries, got boundaries=[1]")):
+        reference.join([constant], [1])
 
 
 #: Values of the wrong type for each kind of parameter (by its annotation): a bool is not a number, a
@@ -164,8 +200,29 @@ def test_every_parameter_rejects_values_of_the_wrong_type_naming_it(formula: str
     assert len(str(caught.value)) < 400 and "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize("t_mult", [1.0, 2.0])
+def test_restart_cycles_stop_at_max_cycles_exactly(monkeypatch: pytest.MonkeyPatch, t_mult: float) -> None:
+    """With at most 3 cycles of first period 10: cycles start at 0, 10 and 10 + 10 t, the 4th at 10 t^2 after that."""
+    monkeypatch.setattr(restarts, "MAX_CYCLES", 3)
+    third, fourth = 10 + 10 * t_mult, 10 + 10 * t_mult + 10 * t_mult**2
+    starts, _ = restarts.restart_cycles(first_period=10.0, t_mult=t_mult, last_step=fourth - 1)
+    assert starts.tolist() == [0.0, 10.0, third]
+    with pytest.raises(ValueError, match=re.escape(f"at most 3 cycles up to step {fourth:g}, got first_period=10.0")):
+        restarts.restart_cycles(first_period=10.0, t_mult=t_mult, last_step=fourth)
+
+
+def test_restart_cycles_count_with_the_exact_quotient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Periods of 0.1 (the double 0.1000000000000000055...) up to step 1 are 10 cycles, the 11th starting just after
+    step 1: within a limit of 10, though 1 / 0.1 rounds to 10.0."""
+    monkeypatch.setattr(restarts, "MAX_CYCLES", 10)
+    assert 1.0 // 0.1 == 9.0 and 1.0 / 0.1 == 10.0
+    starts, periods = restarts.restart_cycles(first_period=0.1, t_mult=1.0, last_step=1.0)
+    assert starts.size == periods.size == 10
+
+
 @pytest.mark.parametrize("t_mult", [1.0, 1.0 + 1e-12])
 def test_restart_cycles_are_bounded_instead_of_exhausting_memory(t_mult: float) -> None:
     schedule = reference.build({"formula": "cosine_restarts", "init_lr": 0.1, "first_period": 1e-9, "t_mult": t_mult})
     with pytest.raises(ValueError, match=r"at most 1,000,000 cycles up to step 1000, got first_period=1e-09"):
         schedule([0, 1000])
+    assert schedule([0]).tolist() == [0.1], "the cycles are counted up to the last step asked for, here one cycle"
