@@ -1,15 +1,28 @@
 """How records store their numbers, and the helpers every reader of them shares.
 
-Non-finite floats are written as the strings ``"nan"``, ``"inf"`` and ``"-inf"`` (JSON has no literal for
-them); steps as ``{"start", "stop", "step"}`` when they form a range, else as a list; each case's reference
-trajectory once per file, in ``references`` (:func:`stored_form`, :func:`attach_references`). :func:`peak`
-is the scale of absolute tolerances and of value changes; :func:`glob_regex` matches test-id patterns.
+In memory a trajectory is a list of floats, non-finite ones as the strings ``"nan"``, ``"inf"`` and
+``"-inf"`` (JSON has no literal for them); steps are ``{"start", "stop", "step"}`` when they form a range,
+else a list. A file stores (:func:`stored_form`, read back by :func:`expand_stored`):
+
+- each case's reference trajectory once, in ``references`` (:func:`attach_references`);
+- every trajectory packed (:func:`pack_floats`: the float32 or float64 bytes, byte-shuffled, zlib-compressed,
+  base64) once in ``arrays``, under a key derived from its content, and each reproducer once in ``texts``;
+  a record holds ``{"array": key}`` and ``{"text": key}`` in their place. Identical trajectories (a
+  framework's jit and eager probes, two runs of one release) and reproducers (every probe of one program)
+  are stored once. Values are kept bit for bit: float32 is used only where every value is a float32.
+
+:func:`peak` is the scale of absolute tolerances and of value changes; :func:`glob_regex` matches
+test-id patterns.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import hashlib
 import re
+import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -21,10 +34,13 @@ __all__ = [
     "encode_floats",
     "encode_steps",
     "expand_steps",
+    "expand_stored",
     "glob_regex",
+    "pack_floats",
     "peak",
     "share_reference",
     "stored_form",
+    "unpack_floats",
 ]
 
 
@@ -62,13 +78,131 @@ def share_reference(record: Mapping[str, Any], references: dict[str, list]) -> d
     return {k: v for k, v in record.items() if not (shared and k == "reference")}
 
 
+#: Packed record fields and what they hold in memory.
+PACKED_ARRAYS = ("reference", "actual")
+PACKED_TEXTS = ("repro",)
+_SHUFFLE_WIDTH = {"float32": 4, "float64": 8}
+#: A packed array may not inflate beyond this many values (a hostile zlib stream could claim gigabytes).
+MAX_PACKED_VALUES = 10_000_000
+
+
+def pack_floats(values: list[float | str]) -> dict[str, Any]:
+    """A trajectory as ``{"dtype", "count", "zlib"}``: its values as float32 when every one is exactly a
+    float32 (else float64), the bytes shuffled (every value's first byte, then every second byte, ...: the
+    slowly varying sign and exponent bytes compress well), zlib-compressed and base64-encoded."""
+    wide = decode_floats(values)
+    with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf, so it stays float64
+        narrow = wide.astype(np.float32)
+    dtype = "float32" if np.array_equal(narrow, wide, equal_nan=True) else "float64"
+    raw = (narrow if dtype == "float32" else wide).astype(f"<{dtype[0]}{_SHUFFLE_WIDTH[dtype]}").tobytes()
+    shuffled = np.frombuffer(raw, np.uint8).reshape(-1, _SHUFFLE_WIDTH[dtype]).T.tobytes()
+    return {"dtype": dtype, "count": int(wide.size), "zlib": base64.b64encode(zlib.compress(shuffled, 6)).decode()}
+
+
+def unpack_floats(packed: Any) -> list[float | str]:
+    """Inverse of :func:`pack_floats`; a malformed one raises ``ValueError`` saying what is wrong."""
+    if not isinstance(packed, Mapping) or packed.keys() != {"dtype", "count", "zlib"}:
+        raise ValueError("must be a table of 'dtype', 'count' and 'zlib'")
+    dtype, count = packed["dtype"], packed["count"]
+    if dtype not in _SHUFFLE_WIDTH:
+        raise ValueError(f"'dtype' must be float32 or float64, got {str(dtype)[:40]!r}")
+    if type(count) is not int or not 0 <= count <= MAX_PACKED_VALUES:
+        raise ValueError(f"'count' must be an integer from 0 to {MAX_PACKED_VALUES:,}")
+    width = _SHUFFLE_WIDTH[dtype]
+    try:
+        inflate = zlib.decompressobj()
+        shuffled = inflate.decompress(base64.b64decode(packed["zlib"], validate=True), count * width + 1)
+    except (TypeError, binascii.Error, zlib.error) as exc:
+        raise ValueError(f"'zlib' is not base64 of zlib data: {exc}") from None
+    if len(shuffled) != count * width or not inflate.eof:
+        raise ValueError(f"'zlib' does not hold {count} {dtype} values")
+    raw = np.frombuffer(shuffled, np.uint8).reshape(width, count).T.tobytes()
+    values = np.frombuffer(raw, f"<f{width}").astype(np.float64)
+    return encode_floats(values) if not np.isfinite(values).all() else values.tolist()
+
+
+class _Pool:
+    """Values stored once under a key derived from their content (the same key in every file)."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, dict[str, Any]] = {}
+        self.texts: dict[str, str] = {}
+        self._seen: dict[int, dict[str, str]] = {}  # id of an in-memory list -> its reference
+
+    def array(self, values: list[float | str]) -> dict[str, str]:
+        if id(values) not in self._seen:
+            packed = pack_floats(values)
+            key = hashlib.sha256(f"{packed['dtype']}:{packed['zlib']}".encode()).hexdigest()[:20]
+            self.arrays.setdefault(key, packed)
+            self._seen[id(values)] = {"array": key}
+        return self._seen[id(values)]
+
+    def text(self, text: str) -> dict[str, str]:
+        key = hashlib.sha256(text.encode()).hexdigest()[:20]
+        self.texts.setdefault(key, text)
+        return {"text": key}
+
+    def record(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        packed = dict(record)
+        for field in PACKED_ARRAYS:
+            if isinstance(record.get(field), list):
+                packed[field] = self.array(record[field])
+        for field in PACKED_TEXTS:
+            if isinstance(record.get(field), str):
+                packed[field] = self.text(record[field])
+        return packed
+
+
 def stored_form(envelope: Mapping[str, Any]) -> dict[str, Any]:
     """``envelope`` as written to a file: each case's reference once, in ``references`` (the first
     one seen; a record whose reference differs from it keeps its own), before the ``results``
-    without it."""
+    without it; every trajectory and reproducer packed once in ``arrays`` and ``texts``."""
     references: dict[str, list] = {}
-    records = [share_reference(record, references) for record in envelope["results"]]
-    return {**{k: v for k, v in envelope.items() if k != "results"}, "references": references, "results": records}
+    shared = [share_reference(record, references) for record in envelope["results"]]
+    pool = _Pool()
+    packed_references = {case: pool.array(values) for case, values in references.items()}
+    records = [pool.record(record) for record in shared]
+    head = {k: v for k, v in envelope.items() if k not in ("results", "references", "arrays", "texts")}
+    return {**head, "arrays": pool.arrays, "texts": pool.texts, "references": packed_references, "results": records}
+
+
+def expand_stored(envelope: dict[str, Any], source: str) -> None:
+    """Inverse of the packing of :func:`stored_form`, in place: each ``{"array": key}`` and ``{"text": key}``
+    replaced by its value (decoded once; records share it). A missing key or a malformed entry raises
+    ``ValueError`` naming ``source``, the table or record, and the field."""
+    arrays, texts = envelope.pop("arrays", None) or {}, envelope.pop("texts", None) or {}
+    if not isinstance(arrays, Mapping) or not isinstance(texts, Mapping):
+        raise ValueError(f"{source}: fields 'arrays' and 'texts': must be tables")
+    decoded: dict[str, list[float | str]] = {}
+
+    def resolve(value: Any, where: str) -> Any:
+        if not (isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in ("array", "text")):
+            return value
+        kind, key = next(iter(value.items()))
+        table = arrays if kind == "array" else texts
+        if not isinstance(key, str) or key not in table:
+            raise ValueError(f"{where}: no {kind} {str(key)[:40]!r} in the file's field '{kind}s'")
+        if kind == "text":
+            if not isinstance(texts[key], str):
+                raise ValueError(f"{source}: field 'texts' (key {key!r}): must be a string")
+            return texts[key]
+        if key not in decoded:
+            try:
+                decoded[key] = unpack_floats(arrays[key])
+            except ValueError as exc:
+                raise ValueError(f"{source}: field 'arrays' (key {key!r}): {exc}") from None
+        return decoded[key]
+
+    references = envelope.get("references")
+    if isinstance(references, dict):
+        for case, value in references.items():
+            references[case] = resolve(value, f"{source}: field 'references' (case {case!r})")
+    for index, record in enumerate(envelope.get("results") or ()):
+        if isinstance(record, dict):
+            named = f" ({record['id']!r})" if isinstance(record.get("id"), str) else ""
+            for field in (*PACKED_ARRAYS, *PACKED_TEXTS):
+                if field in record:
+                    record[field] = resolve(record[field], f"{source}: record #{index + 1}{named}: field {field!r}")
 
 
 def attach_references(records: Iterable[dict[str, Any]], references: Any, source: str) -> None:

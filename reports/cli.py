@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -167,6 +168,16 @@ def cmd_ci(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_expand(args: argparse.Namespace) -> int:
+    """Print a result file (a run's or a merged one) as JSON with every value written out, for jq and eyes."""
+    from .merge import READABLE_MERGED_SCHEMAS
+    from .results import READABLE_SCHEMAS, read_results
+
+    envelope = read_results(args.file, READABLE_SCHEMAS + READABLE_MERGED_SCHEMAS)
+    print(json.dumps(envelope, indent=1, allow_nan=False))
+    return 0
+
+
 def _stale_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stale-after",
@@ -206,6 +217,9 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("recover", help=cmd_recover.__doc__)
     p.add_argument("folders", nargs="*", type=Path, default=[OUT], help=f"folders of runs (default: {OUT})")
     p.set_defaults(run=cmd_recover)
+    p = commands.add_parser("expand", help=cmd_expand.__doc__)
+    p.add_argument("file", type=Path, help="result file or merged file")
+    p.set_defaults(run=cmd_expand)
     p = commands.add_parser("ci", help=cmd_ci.__doc__)
     p.add_argument("what", choices=["matrix", "exclude", "latest-deps"])
     p.add_argument("env", nargs="?", help="the env, for latest-deps")
@@ -219,6 +233,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _parser().error("ci latest-deps needs the env name")
     try:
         return args.run(args)
+    except BrokenPipeError:  # e.g. `expand ... | head`: the reader had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

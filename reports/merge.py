@@ -22,13 +22,15 @@ holding a run of the same name are an error. Each run is judged complete or not,
 
 Merged file (``schema`` = :data:`MERGED_SCHEMA`), readable again as an input::
 
-    {"schema": "lrconform-merged/4", "created_utc": ...,
+    {"schema": "lrconform-merged/5", "created_utc": ...,
      "runs": [{"name", "source", "created_utc", "started_utc", "session", "complete",
                "stale": [reason, ...], "superseded", "suite", "run", "environment", "adapters"}, ...],
-     "references": {case id: [float, ...]}, "results": [record with "run": <run name>, ...]}
+     "arrays": {key: packed trajectory}, "texts": {key: reproducer},
+     "references": {case id: {"array": key}}, "results": [record with "run": <run name>, ...]}
 
 As in a run's file, each case's reference trajectory is stored once (in ``references``), not in
-every record of every run: reading puts it back. ``stale`` is judged again whenever the file is read.
+every record of every run, and every trajectory and reproducer once, packed (``model.records``):
+reading puts them back. ``stale`` is judged again whenever the file is read.
 """
 
 from __future__ import annotations
@@ -63,8 +65,14 @@ __all__ = [
 ]
 
 #: As READABLE_SCHEMAS: /1 kept references in records, /1 and /2 have no 'complete' per run, before /4 a
-#: record names its adapter ``framework``.
-READABLE_MERGED_SCHEMAS = (MERGED_SCHEMA, "lrconform-merged/3", "lrconform-merged/2", "lrconform-merged/1")
+#: record names its adapter ``framework``, before /5 trajectories were lists.
+READABLE_MERGED_SCHEMAS = (
+    MERGED_SCHEMA,
+    "lrconform-merged/4",
+    "lrconform-merged/3",
+    "lrconform-merged/2",
+    "lrconform-merged/1",
+)
 RESULT_FILE = "results.json"
 _INFO_KEYS = (
     "created_utc",

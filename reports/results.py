@@ -2,12 +2,13 @@
 
 Envelope (``schema`` = :data:`SCHEMA`)::
 
-    {"schema": "lrconform-results/4", "created_utc": ..., "complete": true,
+    {"schema": "lrconform-results/5", "created_utc": ..., "complete": true,
      "session": ..., "started_utc": ..., "suite": {"version", "commit", "dirty"},
      "run": {"name", "frameworks", "argv"}, "environment": {"python", "implementation",
      "platform", "machine", "packages": {distribution: version or null}},
      "adapters": {name: {"version", "available", "problem"}},
-     "references": {case id: [float, ...]}, "results": [record, ...]}
+     "arrays": {key: packed trajectory}, "texts": {key: reproducer},
+     "references": {case id: {"array": key}}, "results": [record, ...]}
 
 ``complete`` is true when every selected test left its record; false for a run that stopped
 early (``-x``, Ctrl-C) and for a file recovered from an interrupted run's journal
@@ -18,9 +19,11 @@ A record carries what is needed to reproduce it by hand (``api``, ``kwargs``, ``
 ``repro``) and every number the comparison used. Its ``reference`` trajectory is the same for
 every probe of every framework, so it is stored once per case in ``references`` (a record that
 still has its own ``reference`` keeps it: that one wins); :func:`attach_references` puts it back
-into each record on reading. Non-finite floats are written as the strings ``"nan"``, ``"inf"``
-and ``"-inf"`` (JSON has no literal for them); steps as ``{"start", "stop", "step"}`` when they
-form a range, else as a list.
+into each record on reading. Every trajectory and reproducer is stored once, packed, in ``arrays``
+and ``texts`` (``model.records``: bit for bit, a fifth of the size of JSON numbers); a record
+holds ``{"array": key}`` or ``{"text": key}`` in their place, or (a journal's records, schemas
+before /5) the values themselves. Non-finite floats are the strings ``"nan"``, ``"inf"`` and
+``"-inf"`` in memory; steps are ``{"start", "stop", "step"}`` when they form a range, else a list.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from typing import Any
 from model.adapter import distribution_version
 from model.outcomes import OUTCOMES
 from model.platform import machine_facts
-from model.records import attach_references, stored_form
+from model.records import attach_references, expand_stored, stored_form
 
 from .atomic import write_atomic
 from .validate import check_envelope, check_record
@@ -59,11 +62,11 @@ __all__ = [
     "write_results",
 ]
 
-SCHEMA = "lrconform-results/4"
+SCHEMA = "lrconform-results/5"
 #: Schemas this version reads: /1 (before ``references``) kept each reference in its record, which
 #: reading handles anyway, so an older baseline still diffs against a new run; /1 and /2 (before
-#: ``complete``) were only ever written at the end of a session.
-READABLE_SCHEMAS = (SCHEMA, "lrconform-results/3", "lrconform-results/2", "lrconform-results/1")
+#: ``complete``) were only ever written at the end of a session; before /5 trajectories were lists.
+READABLE_SCHEMAS = (SCHEMA, "lrconform-results/4", "lrconform-results/3", "lrconform-results/2", "lrconform-results/1")
 SUITE_VERSION = "0.1.0"
 
 #: Frameworks whose versions every run records (when installed), whichever adapters ran.
@@ -197,7 +200,7 @@ def read_results(path: Path, schemas: tuple[str, ...] = READABLE_SCHEMAS) -> dic
 
 
 #: The merged file's schema (``reports.merge``); its records are those of :data:`SCHEMA`.
-MERGED_SCHEMA = "lrconform-merged/4"
+MERGED_SCHEMA = "lrconform-merged/5"
 
 
 def rename_framework(records: list[Any]) -> None:
@@ -212,9 +215,10 @@ def checked_envelope(envelope: Any, source: str, schemas: tuple[str, ...] = READ
     schema = envelope.get("schema") if isinstance(envelope, dict) else None
     if schema not in schemas:
         raise ValueError(f"{source}: not an lrconform result file (schema {schema!r}, want one of {schemas})")
+    expand_stored(envelope, source)
     checked = check_envelope(envelope, source, merged=schema not in READABLE_SCHEMAS)
     attach_references(envelope["results"], envelope.get("references") or {}, source)
-    if schema not in (SCHEMA, MERGED_SCHEMA):
+    if schema.endswith(("/1", "/2", "/3")):
         rename_framework(envelope["results"])
     for index, record in enumerate(envelope["results"]):
         check_record(record, f"{source}: record #{index + 1}", checked)

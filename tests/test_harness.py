@@ -19,7 +19,7 @@ from cases.isolation import AdapterFailure, InProcess
 from model.adapter import Trajectory
 from model.case import Case, Tolerance
 from model.errors import CaseFileError
-from model.records import decode_floats, expand_steps
+from model.records import decode_floats, expand_steps, unpack_floats
 from reports.results import read_results, write_results
 from tests.fake_framework import FakeAdapter, MissingAdapter
 
@@ -263,10 +263,11 @@ def test_results_round_trip_through_json(tmp_path: Path) -> None:
     path = tmp_path / "out" / "results.json"
     write_results(path, records=records, run={"name": "fake"}, adapters={"fake": {"version": "1"}})
     envelope = read_results(path)
-    assert envelope["schema"] == "lrconform-results/4" and envelope["results"] == json.loads(json.dumps(records))
+    assert envelope["schema"] == "lrconform-results/5" and envelope["results"] == json.loads(json.dumps(records))
     stored = json.loads(path.read_text())  # the reference once per case, not in each probe's record
     assert list(stored["references"]) == [records[0]["case"]] and len(records) > 1
-    assert stored["references"][records[0]["case"]] == records[0]["reference"]
+    packed = stored["arrays"][stored["references"][records[0]["case"]]["array"]]
+    assert unpack_floats(packed) == records[0]["reference"]
     assert not any("reference" in r for r in stored["results"])
     assert envelope["environment"]["python"] and "numpy" in envelope["environment"]["packages"]
     assert expand_steps(envelope["results"][0]["steps"]).tolist() == list(range(10))

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from model.records import expand_stored, pack_floats
 from reports import cli, merge
 from tests.report_synthetic import by_family, catalogue, synthetic_run
 
@@ -148,6 +149,42 @@ VARIANTS: list[tuple[str, Edit, str]] = [
 ]
 # fmt: on
 
+
+def packed(name: str, value: Any, field: str = "actual") -> Edit:
+    """Store ``value`` as the packed array ``name`` and point the first record's ``field`` at it."""
+
+    def edit(data: dict[str, Any]) -> None:
+        data["arrays"][name] = value
+        data["results"][0][field] = {"array": name}
+
+    return edit
+
+
+GOOD_ZLIB = pack_floats([0.5] * 41)["zlib"]  # float32 values: 164 bytes
+
+# fmt: off
+#: Variants of the packed stored form (``model.records``), edited as written: (id, edit, the error after "<file>: ")
+PACKED: list[tuple[str, Edit, str]] = [
+    ("arrays-list", envelope(arrays=[1]), "fields 'arrays' and 'texts': must be tables"),
+    ("texts-string", envelope(texts="x"), "fields 'arrays' and 'texts': must be tables"),
+    ("array-unknown", record(actual={"array": "gone"}), f"{RECORD}: field 'actual': no array 'gone' in the file's field 'arrays'"),
+    ("array-key-number", record(actual={"array": 7}), f"{RECORD}: field 'actual': no array '7' in the file's field 'arrays'"),
+    ("text-unknown", record(repro={"text": "gone"}), f"{RECORD}: field 'repro': no text 'gone' in the file's field 'texts'"),
+    ("text-not-string", lambda data: data.__setitem__("texts", {"t": 1}) or data["results"][0].__setitem__("repro", {"text": "t"}), "field 'texts' (key 't'): must be a string"),
+    ("reference-unknown", references({"array": "gone"}), "field 'references' (case 'cosine[T10-eta0-periodic]'): no array 'gone' in the file's field 'arrays'"),
+    ("array-not-table", packed("bad", [0.1]), "field 'arrays' (key 'bad'): must be a table of 'dtype', 'count' and 'zlib'"),
+    ("array-dtype", packed("bad", {"dtype": "float16", "count": 41, "zlib": GOOD_ZLIB}), "field 'arrays' (key 'bad'): 'dtype' must be float32 or float64, got 'float16'"),
+    ("array-count-string", packed("bad", {"dtype": "float32", "count": "41", "zlib": GOOD_ZLIB}), "field 'arrays' (key 'bad'): 'count' must be an integer from 0 to 10,000,000"),
+    ("array-count-huge", packed("bad", {"dtype": "float32", "count": 10**9, "zlib": GOOD_ZLIB}), "field 'arrays' (key 'bad'): 'count' must be an integer from 0 to 10,000,000"),
+    ("array-count-wrong", packed("bad", {"dtype": "float32", "count": 40, "zlib": GOOD_ZLIB}), "field 'arrays' (key 'bad'): 'zlib' does not hold 40 float32 values"),
+    ("array-wider", packed("bad", {"dtype": "float64", "count": 41, "zlib": GOOD_ZLIB}), "field 'arrays' (key 'bad'): 'zlib' does not hold 41 float64 values"),
+    ("array-not-base64", packed("bad", {"dtype": "float32", "count": 41, "zlib": "not base64!"}), "field 'arrays' (key 'bad'): 'zlib' is not base64 of zlib data: "),
+    ("array-not-zlib", packed("bad", {"dtype": "float32", "count": 1, "zlib": "AAAAAA=="}), "field 'arrays' (key 'bad'): 'zlib' is not base64 of zlib data: Error -3"),
+    ("array-short", packed("bad", pack_floats([0.1, 0.2])), f"{RECORD}: field 'actual': has 2 values for 41 steps"),
+    ("array-as-repro", lambda data: data["results"][0].__setitem__("repro", data["results"][0]["actual"]), f"{RECORD}: field 'repro': must be a string, got a list"),
+]
+# fmt: on
+
 # fmt: off
 #: (id, raw bytes of the file, the error after "<file>: ")
 RAW: list[tuple[str, bytes, str]] = [
@@ -199,8 +236,12 @@ def good(tmp_path_factory) -> Path:
     return root
 
 
-def _broken(good: Path, tmp_path: Path, source: str, edit: Edit) -> Path:
+def _broken(good: Path, tmp_path: Path, source: str, edit: Edit, *, unpacked: bool = True) -> Path:
+    """The file ``source`` with ``edit`` applied: to its values as lists (the form every schema may hold), or
+    to the packed form as written (``unpacked=False``)."""
     data = json.loads((good / source).read_text())
+    if unpacked:
+        expand_stored(data, source)
     edit(data)
     path = tmp_path / "runs" / "broken" / "results.json"
     path.parent.mkdir(parents=True)
@@ -226,6 +267,11 @@ def test_a_malformed_run_file(good: Path, tmp_path: Path, capsys, edit: Edit, me
     _both_commands(capsys, _broken(good, tmp_path, "fw/results.json", edit), message, good)
 
 
+@pytest.mark.parametrize(("edit", "message"), [v[1:] for v in PACKED], ids=[v[0] for v in PACKED])
+def test_a_malformed_packed_file(good: Path, tmp_path: Path, capsys, edit: Edit, message: str) -> None:
+    _both_commands(capsys, _broken(good, tmp_path, "fw/results.json", edit, unpacked=False), message, good)
+
+
 @pytest.mark.parametrize(("edit", "message"), [v[1:] for v in MERGED], ids=[v[0] for v in MERGED])
 def test_a_malformed_merged_file(good: Path, tmp_path: Path, capsys, edit: Edit, message: str) -> None:
     _both_commands(capsys, _broken(good, tmp_path, "merged.json", edit), message, good)
@@ -248,7 +294,7 @@ def test_something_else_named_results_json(good: Path, tmp_path: Path, capsys, m
 
 
 def test_enough_variants_for_each_command() -> None:
-    assert len(VARIANTS) + len(MERGED) + len(RAW) + len(SPECIAL) >= 50
+    assert len(VARIANTS) + len(PACKED) + len(MERGED) + len(RAW) + len(SPECIAL) >= 65
 
 
 def test_upgrade_names_the_malformed_file_too(good: Path, tmp_path: Path, capsys) -> None:

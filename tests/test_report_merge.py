@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from model.records import expand_stored, unpack_floats
 from reports import cli, merge, render, summary
 from tests.report_synthetic import by_family, catalogue, synthetic_run
 
@@ -130,13 +131,14 @@ def test_the_merged_file_stores_each_reference_once(out: Path, cases, tmp_path: 
     assert sorted(stored["references"]) == sorted(c.id for c in cases)
     assert not any("reference" in record for record in stored["results"])  # 2 runs x 2 probes share one copy
     record = next(r for r in merge.load([merged]).runs[0].records if r["case"] == cases[0].id)
-    assert record["reference"] == stored["references"][cases[0].id]
+    assert record["reference"] == unpack_floats(stored["arrays"][stored["references"][cases[0].id]["array"]])
 
 
 def test_a_reference_that_differs_from_its_cases_stays_in_its_record(out: Path, cases, tmp_path: Path) -> None:
     """Runs of two suite versions may compute a case's reference differently: neither is lost."""
     path = out / "tfa" / "results.json"
     envelope = json.loads(path.read_text())
+    expand_stored(envelope, str(path))
     changed = [v * 2 for v in envelope["references"][cases[0].id]]
     for record in envelope["results"]:
         if record["case"] == cases[0].id:
@@ -159,6 +161,7 @@ def test_files_of_schema_1_still_read(out: Path, tmp_path: Path, merged: bool) -
     if merged:
         merge.write_json(merge.merged_envelope(merge.load([path])), path := tmp_path / "merged.json")
     envelope = json.loads(path.read_text())
+    expand_stored(envelope, str(path))  # before /5 every trajectory and reproducer was written out
     references = envelope.pop("references")
     for record in envelope["results"]:  # before /4 a record named its adapter "framework"
         record["reference"], record["framework"] = references[record["case"]], record.pop("adapter")

@@ -8,7 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.records import decode_floats, encode_floats, encode_steps, expand_steps
+from model.records import (
+    decode_floats,
+    encode_floats,
+    encode_steps,
+    expand_steps,
+    expand_stored,
+    pack_floats,
+    unpack_floats,
+)
+from reports import cli
 from reports.results import read_results, write_results
 
 
@@ -54,3 +63,68 @@ def test_foreign_or_broken_files_are_refused(tmp_path: Path, text: str, message:
         read_results(tmp_path / "r.json")
     with pytest.raises(ValueError, match="not a readable result file"):
         read_results(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype"),
+    [
+        ([0.5, 0.25, 1.5, -0.0, 0.0, 2.0**127], "float32"),
+        ([0.1, 1 / 3, 5e-324, 1e308], "float64"),
+        ([0.5, "nan", "inf", "-inf", 2.0**-149], "float32"),
+        ([0.1, "nan"], "float64"),
+        ([float(np.float32(0.1))] * 1000, "float32"),
+        ([], "float32"),
+    ],
+    ids=["float32-exact", "float64", "non-finite", "float64-non-finite", "float32-of-0.1", "empty"],
+)
+def test_packed_trajectories_round_trip_bit_for_bit(values: list, dtype: str) -> None:
+    packed = json.loads(json.dumps(pack_floats(values)))
+    assert packed["dtype"] == dtype and packed["count"] == len(values)
+    back = unpack_floats(packed)
+    assert np.array_equal(decode_floats(back), decode_floats(values), equal_nan=True)
+    assert [np.signbit(v) for v in decode_floats(back)] == [np.signbit(v) for v in decode_floats(values)]
+    assert back == values or back[1] == "nan"  # same floats, non-finite ones as the same strings
+
+
+def test_a_file_stores_each_trajectory_and_reproducer_once_and_reads_back_equal(tmp_path: Path) -> None:
+    ramp = [float(v) for v in np.linspace(0.0, 0.1, 2000)]  # float64 values
+    common = {"case": "c", "family": "f", "adapter": "fw", "outcome": "agree", "steps": encode_steps(np.arange(2000))}
+    records = [
+        {**common, "id": f"c-fw.{probe}", "column": f"fw.{probe}", "probe": probe, "reference": ramp,
+         "actual": list(values), "rtol": 1e-6, "atol": 0.0, "repro": "print('the program')"}
+        for probe, values in (("eager", ramp), ("jit", ramp), ("x32", np.float32(ramp).tolist()))
+    ]  # fmt: skip
+    path = tmp_path / "results.json"
+    write_results(path, records=records, run={"name": "fw"}, adapters={})
+    stored = json.loads(path.read_text())
+    assert [len(stored["arrays"]), len(stored["texts"])] == [2, 1]  # the ramp (reference, eager, jit), its float32
+    assert sorted(a["dtype"] for a in stored["arrays"].values()) == ["float32", "float64"]
+    assert stored["results"][0]["actual"] == stored["results"][1]["actual"] == stored["references"]["c"]
+    assert path.stat().st_size < len(json.dumps(records)) / 2
+    assert read_results(path)["results"] == json.loads(json.dumps(records))
+
+
+def test_files_of_schema_4_still_read(tmp_path: Path) -> None:
+    """Before /5 every trajectory and reproducer was written out in its record."""
+    records = [{"id": "c-fw", "case": "c", "family": "f", "adapter": "fw", "column": "fw", "probe": "schedule",
+                "outcome": "agree", "steps": [0, 1], "reference": [0.1, "nan"], "actual": [0.1, "nan"], "rtol": 0.0,
+                "atol": 0.0, "repro": "x = 1"}]  # fmt: skip
+    path = tmp_path / "results.json"
+    write_results(path, records=records, run={"name": "fw"}, adapters={})
+    old = json.loads(path.read_text())
+    expand_stored(old, str(path))
+    assert "arrays" not in old and old["results"][0]["actual"] == [0.1, "nan"] and old["results"][0]["repro"] == "x = 1"
+    path.write_text(json.dumps({**old, "schema": "lrconform-results/4"}))
+    assert read_results(path)["results"] == records
+
+
+def test_expand_prints_every_value_and_its_output_reads_back(tmp_path: Path, capsys) -> None:
+    records = [{"id": "c-fw", "case": "c", "family": "f", "adapter": "fw", "column": "fw", "probe": "schedule",
+                "outcome": "agree", "steps": [0, 1], "reference": [0.1, 0.2], "actual": [0.1, "inf"], "rtol": 0.0,
+                "atol": 0.0, "repro": "x = 1"}]  # fmt: skip
+    write_results(path := tmp_path / "results.json", records=records, run={"name": "fw"}, adapters={})
+    assert cli.main(["expand", str(path)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["results"] == records and "arrays" not in printed
+    (again := tmp_path / "expanded.json").write_text(json.dumps(printed))
+    assert read_results(again)["results"] == records
