@@ -5,6 +5,12 @@ Loaded by the root ``conftest.py``. It only wires things together: the catalogue
 JSON file (``reports.results``) with its journal (``reports.journal``: each record appended as
 it completes, so a killed run keeps what finished), and the atomic replacement of the HTML and
 JUnit files other plugins write (``cases.atomic_outputs``).
+
+Under pytest-xdist (``-n N``) each worker plans and runs its share; a case's tests (every probe,
+adapter and kernel variant) go to one worker, so each case still runs once (``CaseScheduling``).
+Records travel to the controller on their test reports (an attribute of the report, which pytest
+serializes with it), and the controller alone keeps the journal and writes the one result file,
+in collection order: the same records as a serial run.
 """
 
 from __future__ import annotations
@@ -102,6 +108,9 @@ class Conformance:
         self.collected = False
         self.problem = ""
         self._targets: dict[str, list[Target]] | None = None
+        self.records: list[dict[str, Any]] = []  # in the process that writes the result file
+        self.order: dict[str, int] = {}  # node id of each conformance test -> its position in the collection
+        self.worker_adapters: dict[str, dict[str, Any]] = {}  # under xdist, as the workers found them
 
     @property
     def targets(self) -> dict[str, list[Target]]:
@@ -125,6 +134,20 @@ class Conformance:
     def close(self) -> None:
         self.harness.close()
 
+    def static_adapter_info(self) -> dict[str, dict[str, Any]]:
+        """What xdist's controller knows of each adapter before any worker imported it."""
+        return {
+            key: {"version": distribution_version(r.adapter.distribution), "kernel": r.env}
+            for key, r in self.harness.runners.items()
+        }
+
+    def adapter_info(self, config: pytest.Config) -> dict[str, dict[str, Any]]:
+        """Each adapter's version, whether it imports and its platform facts: as the workers found them under
+        xdist (the controller imports no framework), else from this process's runners."""
+        if is_xdist_controller(config):
+            return {**self.static_adapter_info(), **self.worker_adapters}
+        return self.harness.adapter_info()
+
     def stale(self, adapter: str) -> ExpectationSet:
         ids = [t.id for t in self.targets[adapter]]
         return ExpectationSet(self.expectations[adapter].stale(ids))
@@ -141,7 +164,51 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)  # before pytest-html and junitxml read their paths
 def pytest_configure(config: pytest.Config) -> None:
     AtomicOutputs.install(config)
-    config.stash[STATE] = Conformance(config)
+    config.stash[STATE] = state = Conformance(config)
+    if not is_xdist_worker(config):
+        config.pluginmanager.register(RecordKeeper(config, state), "lrconform-records")
+
+
+def is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def is_xdist_controller(config: pytest.Config) -> bool:
+    return not is_xdist_worker(config) and bool(getattr(config.option, "numprocesses", None))
+
+
+#: How a conformance test's node id names its test: ``<path>/test_conformance.py::test_trajectory[<test id>]``.
+CONFORMANCE_TEST = "test_conformance.py::test_trajectory["
+
+
+def is_conformance_test(nodeid: str) -> bool:
+    return CONFORMANCE_TEST in nodeid
+
+
+def test_id(nodeid: str) -> str:
+    """The test id (a record's ``id``) of a conformance test's node id."""
+    return nodeid.partition(CONFORMANCE_TEST)[2].removesuffix("]")
+
+
+def case_group(nodeid: str) -> str:
+    """The scheduling group of a test: its case (the test id up to the last ``]-``, where the case id ends and
+    the column begins), so that a case's probes, adapters and kernel variants share one worker and one run."""
+    if not is_conformance_test(nodeid):
+        return nodeid
+    head, sep, _column = nodeid.rpartition("]-")
+    return head if sep else nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Send every test of one case to the same worker (xdist's scope scheduling, scoped by case)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class CaseScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return case_group(nodeid)
+
+    return CaseScheduling(config, log)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -194,8 +261,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     record = getattr(item, "lrconform_record", None)
     if record is None or call.when != "call":
         return report
-    if JOURNAL in item.config.stash:
-        item.config.stash[JOURNAL].append(record)
+    report.lrconform_record = record  # serialized with the report: it reaches an xdist controller
     for key in PROPERTIES:
         item.user_properties.append((key, record.get(key)))
     report.user_properties = list(item.user_properties)
@@ -207,25 +273,68 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     return report
 
 
+class RecordKeeper:
+    """Registered in the process that writes the result file (the only one, or xdist's controller): keeps
+    each test's record as its report arrives, appending it to the journal."""
+
+    def __init__(self, config: pytest.Config, state: Conformance):
+        self.config, self.state = config, state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        record = getattr(report, "lrconform_record", None)
+        if record is not None and report.when == "call":
+            self.state.records.append(record)
+            if JOURNAL in self.config.stash:
+                self.config.stash[JOURNAL].append(record)
+
+
+def _start_journal(config: pytest.Config, state: Conformance, ids: list[str], adapters: dict[str, Any]) -> None:
+    state.order = {nodeid: index for index, nodeid in enumerate(ids) if is_conformance_test(nodeid)}
+    run = {"name": state.run_name, "frameworks": state.adapters, "argv": list(config.args)}
+    config.stash[JOURNAL] = Journal.start(state.json_path, run, adapters)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the journal once the tests to run are known (not for --collect-only: nothing runs)."""
     state = session.config.stash.get(STATE, None)
     if state is not None and state.problem:
         raise pytest.UsageError(state.problem)
-    if state is None or not state.collected or session.config.option.collectonly:
+    if state is None or not state.collected or session.config.option.collectonly or is_xdist_worker(session.config):
         return
-    run = {"name": state.run_name, "frameworks": state.adapters, "argv": list(session.config.args)}
-    session.config.stash[JOURNAL] = Journal.start(state.json_path, run, state.harness.adapter_info())
+    _start_journal(session.config, state, [item.nodeid for item in session.items], state.harness.adapter_info())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """xdist's controller: the first worker's collection says which tests run (every worker collects the same)."""
+    state = node.config.stash.get(STATE, None)
+    if state is not None and JOURNAL not in node.config.stash and any(map(is_conformance_test, ids)):
+        _start_journal(node.config, state, ids, state.static_adapter_info())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist's controller: what a worker found out about its adapters (whether each imports, its facts)."""
+    state = node.config.stash.get(STATE, None)
+    found = getattr(node, "workeroutput", {}).get("lrconform_adapters")
+    if state is not None and found:
+        for key, info in found.items():  # a worker that could not import an adapter is the one to believe
+            if key not in state.worker_adapters or info.get("problem"):
+                state.worker_adapters[key] = info
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """The result file (complete when every selected conformance test left its record), then the journal goes."""
-    state, journal = session.config.stash.get(STATE, None), session.config.stash.get(JOURNAL, None)
+    """The result file (complete when every selected conformance test left its record), then the journal goes;
+    an xdist worker hands its adapters' state to the controller instead."""
+    config = session.config
+    state, journal = config.stash.get(STATE, None), config.stash.get(JOURNAL, None)
+    if state is not None and is_xdist_worker(config) and state.collected:
+        config.workeroutput["lrconform_adapters"] = state.harness.adapter_info()
     if state is None or journal is None:
         return
-    selected = sum("target" in getattr(item, "fixturenames", ()) for item in session.items)
-    records = state.harness.records
-    journal.finish(records, state.harness.adapter_info(), complete=len(records) >= selected)
+    position = {test_id(nodeid): index for nodeid, index in state.order.items()}
+    records = sorted(state.records, key=lambda r: position.get(r["id"], len(position)))
+    journal.finish(records, state.adapter_info(config), complete=len(records) >= len(state.order))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -233,12 +342,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if state is None or JOURNAL not in config.stash:  # nothing ran (not collected, or --collect-only)
         return
     counts: dict[str, int] = {}
-    for record in state.harness.records:
+    for record in state.records:
         counts[record["outcome"]] = counts.get(record["outcome"], 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-    for key, info in state.harness.adapter_info().items():
+    for key, info in state.adapter_info(config).items():
         terminalreporter.write_line(f"lrconform adapter {key}: {info['problem'] or 'available'}")
     terminalreporter.write_line(f"lrconform: {summary}; results written to {state.json_path}")
-    for found in kernel_dependent(state.harness.records):
+    for found in kernel_dependent(state.records):
         outcomes = ", ".join(f"{kernel} {outcome}" for kernel, outcome in found["outcomes"].items())
         terminalreporter.write_line(f"lrconform: verdict depends on the CPU kernels: {found['id']}: {outcomes}")

@@ -239,3 +239,42 @@ def test_html_report_carries_the_reproducer(run, pytester: pytest.Pytester) -> N
     run(CASES, LATE_DOCUMENTED, "--html", str(html), "--self-contained-html", "-k", "double")
     text = html.read_text()
     assert "step[k3-double]-fake" in text and "from tests.fake_framework import Scheduler" in text
+
+
+def _without_durations(records: dict) -> dict:
+    return {i: {k: v for k, v in r.items() if k != "duration_s"} for i, r in records.items()}
+
+
+def test_under_xdist_one_result_file_with_the_records_of_a_serial_run(run, pytester: pytest.Pytester) -> None:
+    """``-n 2``: the controller writes one result file, JUnit and summary; records and their order are a serial
+    run's, and the adapters' state comes from the workers that imported them."""
+    _, serial_records = run()
+    serial_file = json.loads((pytester.path / "out" / "results.json").read_text())
+    serial_junit = (pytester.path / "out" / "junit.xml").read_text()
+    result, records = run(CASES, LATE_DOCUMENTED, "-n", "2")
+    result.assert_outcomes(passed=4, failed=2, xfailed=2, skipped=8)
+    expect_lines(result.stdout, "*2 workers*")
+    assert _without_durations(records) == _without_durations(serial_records)
+    stored = json.loads((pytester.path / "out" / "results.json").read_text())
+    assert [r["id"] for r in stored["results"]] == [r["id"] for r in serial_file["results"]]  # collection order
+    assert stored["complete"] is True and stored["adapters"] == serial_file["adapters"]
+    assert stored["adapters"]["missing"]["problem"].startswith("lrconform_no_such_framework not importable")
+    expect_lines(
+        result.stdout, "*lrconform: 2 agree, 2 diverge, 2 documented_divergence, 2 not_expressible, 6 skipped*"
+    )
+    names = re.findall(r'<testcase [^>]*name="([^"]+)"', (pytester.path / "out" / "junit.xml").read_text())
+    assert sorted(names) == sorted(re.findall(r'<testcase [^>]*name="([^"]+)"', serial_junit))
+
+
+@pytest.mark.parametrize(
+    ("nodeid", "group"),
+    [
+        ("cases/test_conformance.py::test_trajectory[cos[T5]-fake.twice]", "cases/test_conformance.py::test_trajectory[cos[T5"),
+        ("cases/test_conformance.py::test_trajectory[cos[T5]-keras-jax@nofma]", "cases/test_conformance.py::test_trajectory[cos[T5"),
+        ("cases/test_expectations.py::test_no_stale_expectations[fake]", "cases/test_expectations.py::test_no_stale_expectations[fake]"),
+    ],
+)  # fmt: skip
+def test_xdist_groups_every_test_of_a_case(nodeid: str, group: str) -> None:
+    from cases.plugin import case_group
+
+    assert case_group(nodeid) == group
