@@ -15,6 +15,7 @@ in collection order: the same records as a serial run.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -261,7 +262,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     record = getattr(item, "lrconform_record", None)
     if record is None or call.when != "call":
         return report
-    report.lrconform_record = record  # serialized with the report: it reaches an xdist controller
+    # as JSON text (what the file will hold), serialized with the report: it reaches an xdist controller
+    report.lrconform_record = json.dumps(record, allow_nan=False)
     for key in PROPERTIES:
         item.user_properties.append((key, record.get(key)))
     report.user_properties = list(item.user_properties)
@@ -281,8 +283,9 @@ class RecordKeeper:
         self.config, self.state = config, state
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        record = getattr(report, "lrconform_record", None)
-        if record is not None and report.when == "call":
+        text = getattr(report, "lrconform_record", None)
+        if text is not None and report.when == "call":
+            record = json.loads(text)
             self.state.records.append(record)
             if JOURNAL in self.config.stash:
                 self.config.stash[JOURNAL].append(record)
