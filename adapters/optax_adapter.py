@@ -373,13 +373,13 @@ UNMAPPED = {
 #: keys are pasted into the program. Checked against the installed optax by ``cases/test_hint_keywords.py``.
 KEYWORDS = {
     b.api: frozenset(b.kwargs)
-    for b in (constant_schedule, exponential_decay, polynomial_schedule, linear_schedule, warmup_constant_schedule)
+    for b in (constant_schedule, exponential_decay, polynomial_schedule, linear_schedule, warmup_constant_schedule,
+              warmup_cosine_decay_schedule)
 } | keyword_table(
     {
         "piecewise_constant_schedule": "init_value boundaries_and_scales",
         "join_schedules": "schedules boundaries",
         "cosine_decay_schedule": "init_value decay_steps alpha exponent",
-        "warmup_cosine_decay_schedule": "init_value peak_value warmup_steps decay_steps end_value exponent",
         "sgdr_schedule": "cosine_kwargs",
         "piecewise_interpolate_schedule": "interpolate_type init_value boundaries_and_scales",
         "cosine_onecycle_schedule": "transition_steps peak_value pct_start div_factor final_div_factor",
@@ -387,7 +387,7 @@ KEYWORDS = {
         "warmup_exponential_decay_schedule": "init_value peak_value warmup_steps transition_steps decay_rate "
         "transition_begin staircase end_value",
     }
-)
+)  # fmt: skip
 
 
 def _config_problem(config: dict[str, Any]) -> str:
@@ -464,9 +464,7 @@ class OptaxAdapter(ProgramAdapter):
     bindings = BINDINGS
     hint_only = HINT_ONLY
     unmapped = UNMAPPED
-    rewrites: ClassVar[Mapping[str, Rewrite]] = {
-        "cyclic": cyclic_knots,
-    }
+    rewrites: ClassVar[Mapping[str, Rewrite]] = {"cyclic": cyclic_knots}
     hint_keys: ClassVar[HintKeys] = {
         "optax": {
             "api": api_hint(
