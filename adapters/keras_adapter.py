@@ -1,52 +1,26 @@
 """Keras 3 (and Keras 2.15): ``keras.optimizers.schedules``, ``SGD`` and the rate callbacks.
 
-One adapter per Keras backend; they differ only in the backend (:class:`Backend`): which
-``KERAS_BACKEND`` they require (checked at run time), how a compiled call, a gradient and an
-update are written. Each case becomes one standalone program (the reproducer, run by the
-harness):
+One adapter per Keras backend (README, "Keras"); they differ only in their :class:`Backend`: the
+``KERAS_BACKEND`` they require (checked at run time) and how a compiled call, a gradient and an update are
+written. Each case becomes one standalone program (the reproducer, run by the harness). Step ``t`` is the
+update made after ``t`` updates (Keras' ``iterations``), or epoch ``t`` (0-based) for callbacks; Keras
+computes in ``floatx()`` = float32. The TensorFlow programs also run on Keras 2.15.
 
-- a schedule object yields up to three probes, at the compared steps.
-
-  ``schedule``: the whole step array in one eager call, as a user calls the schedule. A
-  schedule that takes only a scalar step (``CosineDecay`` with ``warmup_target`` branches with
-  ``ops.cond``; ``PiecewiseConstantDecay`` on torch and on Keras 2) is called eagerly once per
-  step, and the run records a warning saying so. On JAX each such call traces, lowers and
-  compiles its ``jax.lax.cond`` anew (Keras passes new branch functions every time): ~65 ms a
-  step on 2 cores, of which compiling ~50 ms. The JAX programs therefore turn on JAX's
-  persistent compilation cache, which returns the executable compiled for the identical
-  computation (the step is an argument, not a constant), and they drop JAX's in-memory caches
-  every 100 steps (``jax.clear_caches()``): JAX keeps what each eager call compiled (~1.6 MB)
-  and every call slows down with their number (measured: 48 ms a step over the first 500
-  calls, 101 ms over calls 1,500 to 2,000; env ``keras-jax`` peaked at 2.5 GB clearing once per
-  program, 0.47 GB clearing every 100 steps). Together: 25 to 40 ms a step on the shared
-  2-core machine, the same numbers.
-
-  ``tf_function`` / ``jit``: the schedule compiled once as ``model.fit`` compiles its train
-  step on a CPU (Keras 3 uses ``tf.function`` without XLA on CPU-only TensorFlow, ``jax.jit``
-  on JAX, eager torch: no compiled probe) and called on the step array as a backend tensor; a
-  scalar-only schedule is called on each step as a scalar tensor: traced once, then run for
-  every step, as the train step reads the step counter (a NumPy scalar would retrace
-  ``tf.function`` for every value, and a new ``tf.function`` per step traces every time).
-
-  ``applied``: one ``SGD`` update (no momentum) of a float32 variable at 0 whose gradient is 1,
-  so it moves by exactly ``-lr``, made as ``model.fit`` makes it; before each compared step
-  ``t`` the optimizer's counter is set to ``t`` (the count of updates already applied, which
-  the schedule reads), so sparse steps cost one update each. On TensorFlow all of them run
-  inside one ``tf.function``, in a ``tf.while_loop`` (``model.fit`` with
-  ``steps_per_execution > 1`` loops the same way: ``multi_step_on_iterator`` in
-  ``keras/src/backend/tensorflow/trainer.py``); on JAX each is one call of a jitted
-  ``stateless_apply``; on torch each is an eager ``apply_gradients``.
-- ``SGD``'s own arguments: ``schedule`` is ``optimizer.learning_rate`` read eagerly with the
-  counter at ``t``, ``applied`` as above.
-- a callback runs a real ``model.fit``: a ``Dense(1)`` with a zero kernel on zero inputs and a
-  mean-absolute-error loss against -1, so the bias gradient is exactly 1; one update per epoch
-  (probes per update). ``schedule`` is the optimizer's rate at the epoch's update, ``applied``
-  how far that update moved the bias (zeroed each epoch).
-  ``ReduceLROnPlateau`` reads the case's metric, put into the epoch's logs as ``scripted``.
-
-Step convention: step ``t`` is the update made after ``t`` updates (Keras' ``iterations``),
-or epoch ``t`` (0-based) for callbacks. Keras computes in ``floatx()`` = float32. The
-TensorFlow programs also run on Keras 2.15 (TensorFlow 2.15, where ``import keras`` is Keras 2).
+- A schedule object: ``schedule`` is the whole step array in one eager call; a schedule that takes only a
+  scalar step is called once per step, with a warning in the run's record (on JAX with the persistent
+  compilation cache and ``jax.clear_caches()`` every 100 steps: clearing once per program, env ``keras-jax``
+  peaked at 2.5 GB, every 100 steps at 0.47 GB, the same numbers at 25 to 40 ms a step). ``tf_function`` /
+  ``jit``: the schedule compiled once as ``model.fit`` compiles its train step on a CPU (``tf.function``
+  without XLA, ``jax.jit``; eager torch has none), called on the step array as a backend tensor, else on each
+  step as a scalar tensor. ``applied``: before each compared step ``t`` the optimizer's counter is set to
+  ``t``, then one ``SGD`` update (no momentum) moves a float32 variable at 0 with gradient 1 by exactly
+  ``-lr``; on TensorFlow all in one ``tf.function``'s ``tf.while_loop``, as ``model.fit`` with
+  ``steps_per_execution > 1`` loops (``multi_step_on_iterator`` in ``keras/src/backend/tensorflow/trainer.py``).
+- ``SGD``'s own arguments: ``schedule`` is ``optimizer.learning_rate`` read eagerly with the counter at ``t``,
+  ``applied`` as above.
+- A callback runs a real ``model.fit`` with one update per epoch (probes per update): ``schedule`` is the
+  optimizer's rate at the epoch's update, ``applied`` how far it moved the zeroed bias (gradient exactly 1);
+  ``ReduceLROnPlateau`` reads the case's metric from the epoch's logs, as ``scripted``.
 """
 
 from __future__ import annotations

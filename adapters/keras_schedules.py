@@ -28,7 +28,7 @@ and ``source`` (a file under ``cases/`` with the definitions it needs).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -47,7 +47,7 @@ from model.hints import (
 )
 from reference import identities, unrolled
 
-from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Rewrite, as_int
+from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Renamed, Rewrite, as_int
 
 __all__ = ["CALLBACKS", "HINT_KEYS", "KEYWORDS", "KerasMapping", "qualified_name"]
 
@@ -96,39 +96,35 @@ def qualified_name(api: str) -> str:
     return f"keras.optimizers.{api}" if api == "SGD" else f"keras.optimizers.schedules.{api}"
 
 
-def _fraction(final: float, peak: float, api: str) -> float:
+def _alpha(api: str) -> Callable[[Mapping[str, Any]], float]:
     """``alpha``: Keras gives the floor as a fraction of the peak rate."""
-    if peak:
-        return final / peak
-    if final:
-        raise NotExpressible(f"{api}'s alpha is a fraction of the peak rate, which is 0 here")
-    return 0.0
+
+    def alpha(p: Mapping[str, Any]) -> float:
+        if p["init_lr"]:
+            return p["final_lr"] / p["init_lr"]
+        if p["final_lr"]:
+            raise NotExpressible(f"{api}'s alpha is a fraction of the peak rate, which is 0 here")
+        return 0.0
+
+    return alpha
 
 
-# --- one function per Keras API; each raises NotExpressible with the reason it cannot -----
+# --- one binding per Keras API; each raises NotExpressible with the reason it cannot ------
 
 
-def _decay(api: str, p: Mapping[str, Any]) -> Mapped:
-    """``ExponentialDecay`` and ``InverseTimeDecay`` take the same arguments."""
-    kwargs = {"initial_learning_rate": p["init_lr"], "decay_steps": p["decay_steps"], "decay_rate": p["decay_rate"]}
-    return Mapped(Call(api, {**kwargs, "staircase": bool(p["staircase"])}))
-
-
-def exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    if p["transition_begin"] or p["end_lr"] is not None:
-        raise NotExpressible("ExponentialDecay decays from step 0 and has no floor (transition_begin, end_lr)")
-    return _decay("ExponentialDecay", p)
-
-
-def inverse_time_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    return _decay("InverseTimeDecay", p)
-
-
-def sgd_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    """The optimizer's own ``decay=d``: ``lr / (1 + d * iterations)`` in Keras 2's optimizers."""
-    if p["decay_steps"] != 1 or p["staircase"]:
-        raise NotExpressible("SGD(decay=d) divides by 1 + d * iterations: decay_steps 1, not staircase")
-    return Mapped(Call("SGD", {"learning_rate": p["init_lr"], "decay": p["decay_rate"]}))
+#: ``ExponentialDecay`` and ``InverseTimeDecay`` take the same arguments.
+_DECAY = {"initial_learning_rate": "init_lr", "decay_steps": "decay_steps", "decay_rate": "decay_rate",
+          "staircase": lambda p: bool(p["staircase"])}  # fmt: skip
+exponential_decay = Renamed("ExponentialDecay", _DECAY, refuse=(
+    (lambda p, ctx: p["transition_begin"] or p["end_lr"] is not None,
+     "ExponentialDecay decays from step 0 and has no floor (transition_begin, end_lr)"),
+))  # fmt: skip
+inverse_time_decay = Renamed("InverseTimeDecay", _DECAY)
+#: The optimizer's own ``decay=d``: ``lr / (1 + d * iterations)`` in Keras 2's optimizers.
+sgd_decay = Renamed("SGD", {"learning_rate": "init_lr", "decay": "decay_rate"}, refuse=(
+    (lambda p, ctx: p["decay_steps"] != 1 or p["staircase"],
+     "SGD(decay=d) divides by 1 + d * iterations: decay_steps 1, not staircase"),
+))  # fmt: skip
 
 
 def piecewise_constant_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
@@ -142,28 +138,21 @@ def piecewise_constant_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     return Mapped(call)
 
 
-def polynomial_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    if p["transition_begin"]:
-        raise NotExpressible("PolynomialDecay decays from step 0 (no transition_begin)")
-    kwargs = {
-        "initial_learning_rate": p["init_lr"],
-        "decay_steps": p["decay_steps"],
-        "end_learning_rate": p["end_lr"],
-        "power": p["power"],
-        "cycle": bool(p["cycle"]),
-    }
-    return Mapped(Call("PolynomialDecay", kwargs))
-
-
-def cosine_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    if p["exponent"] != 1:
-        raise NotExpressible("CosineDecay has no exponent")
-    if p["past_end"] == "periodic" and ctx.last_step > p["decay_steps"]:
-        raise NotExpressible("CosineDecay holds alpha * initial_learning_rate after decay_steps; the case climbs back")
-    alpha = _fraction(p["final_lr"], p["init_lr"], "CosineDecay")
-    return Mapped(
-        Call("CosineDecay", {"initial_learning_rate": p["init_lr"], "decay_steps": p["decay_steps"], "alpha": alpha})
-    )
+polynomial_decay = Renamed(
+    "PolynomialDecay",
+    {"initial_learning_rate": "init_lr", "decay_steps": "decay_steps", "end_learning_rate": "end_lr",
+     "power": "power", "cycle": lambda p: bool(p["cycle"])},
+    refuse=((lambda p, ctx: p["transition_begin"], "PolynomialDecay decays from step 0 (no transition_begin)"),),
+)  # fmt: skip
+cosine_decay = Renamed(
+    "CosineDecay",
+    {"initial_learning_rate": "init_lr", "decay_steps": "decay_steps", "alpha": _alpha("CosineDecay")},
+    refuse=(
+        (lambda p, ctx: p["exponent"] != 1, "CosineDecay has no exponent"),
+        (lambda p, ctx: p["past_end"] == "periodic" and ctx.last_step > p["decay_steps"],
+         "CosineDecay holds alpha * initial_learning_rate after decay_steps; the case climbs back"),
+    ),
+)  # fmt: skip
 
 
 def warmup_cosine_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
@@ -178,15 +167,11 @@ def warmup_cosine_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     return Mapped(replace(call, kwargs={**call.kwargs, **ramp, "warmup_steps": warmup["warmup_steps"]}))
 
 
-def cosine_decay_restarts(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    kwargs = {
-        "initial_learning_rate": p["init_lr"],
-        "first_decay_steps": p["first_period"],
-        "t_mul": float(p["t_mult"]),
-        "m_mul": float(p["m_mul"]),
-        "alpha": _fraction(p["final_lr"], p["init_lr"], "CosineDecayRestarts"),
-    }
-    return Mapped(Call("CosineDecayRestarts", kwargs))
+cosine_decay_restarts = Renamed(
+    "CosineDecayRestarts",
+    {"initial_learning_rate": "init_lr", "first_decay_steps": "first_period", "t_mul": lambda p: float(p["t_mult"]),
+     "m_mul": lambda p: float(p["m_mul"]), "alpha": _alpha("CosineDecayRestarts")},
+)  # fmt: skip
 
 
 def reduce_lr_on_plateau(p: Mapping[str, Any], ctx: Ctx) -> Mapped:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from adapters import REGISTRY, load_adapter
-from adapters._base import Binding
+from adapters._base import Binding, Ctx, Renamed
 from cases.catalogue import load_catalogue
 from model.adapter import NotExpressible
 
@@ -44,3 +44,29 @@ def test_every_binding_expresses_some_catalogue_case(name: str) -> None:
                 adapter.plan(case)
     declared = {(formula, api) for formula, pairs in adapter.bindings.items() for api, _ in pairs}
     assert declared - used == set(), f"{name}: no catalogue case reaches these bindings"
+
+
+def test_a_renamed_binding_passes_the_parameters_under_the_api_names_and_refuses_with_its_reason() -> None:
+    binding = Renamed(
+        "Decay",
+        {"start": "init_lr", "every": "decay_steps", "rate": lambda p: p["decay_rate"] * 2, "floor": "end_lr"},
+        note="rate doubled",
+        refuse=(
+            (lambda p, ctx: ctx.last_step > 9, "runs 9 steps at most"),
+            (lambda p, ctx: ctx.last_step > 8, "8 at most"),
+        ),
+        unless_default=("end_lr",),
+        formula="exponential",
+    )
+    p = {"init_lr": 1.0, "decay_steps": 5, "decay_rate": 0.25, "end_lr": None}
+    mapped = binding(p, Ctx(8))
+    assert (mapped.call.api, dict(mapped.call.kwargs), mapped.note) == (
+        "Decay",
+        {"start": 1.0, "every": 5, "rate": 0.5},
+        "rate doubled",
+    )
+    assert list(binding({**p, "end_lr": 0.125}, Ctx(8)).call.kwargs) == ["start", "every", "rate", "floor"]
+    with pytest.raises(NotExpressible, match=r"^runs 9 steps at most$"):  # the first condition that holds
+        binding(p, Ctx(10))
+    with pytest.raises(NotExpressible, match=r"^8 at most$"):
+        binding(p, Ctx(9))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -100,6 +101,17 @@ def test_factor_decay_passes_its_floor_where_the_run_reaches_it():
     assert plan("factor_decay", params, stop=4).kwargs["end_value"] == 0.2
     with pytest.raises(NotExpressible, match="end_value bounds a decay"):
         plan("factor_decay", {"init_lr": 1.0, "factor": 2.0, "min_lr": 3.0})
+
+
+def test_a_binding_through_an_identity_maps_the_rewritten_case_with_its_note_or_refuses_with_its_reason():
+    p = plan("natural_exp", {"init_lr": 1.0, "decay_steps": 4, "decay_rate": 0.5})
+    assert (p.api, p.kwargs["decay_rate"]) == ("optax.exponential_decay", math.exp(-0.5))
+    assert p.note == "exp(-r t/D) is exponential_decay with decay_rate = exp(-r)"
+    with pytest.raises(NotExpressible, match=r"^exponential_decay: exp\(-decay_rate\) underflows to 0"):
+        plan("natural_exp", {"init_lr": 1.0, "decay_steps": 4, "decay_rate": 800.0})
+    shifted = plan("step_decay", {"init_lr": 1.0, "step_size": 4, "gamma": 0.5, "offset": 3}, stop=9)
+    assert shifted.api == "optax.piecewise_constant_schedule"
+    assert "exponential_decay: exponential_decay's staircase counts from step 0" in shifted.note
 
 
 def test_cyclic_cycles_unroll_into_interpolation_knots():
