@@ -46,6 +46,7 @@ __all__ = [
     "run_program",
     "select",
     "steps_source",
+    "via",
 ]
 
 Spec = dict[str, Any]
@@ -110,12 +111,13 @@ class Renamed:
     """A binding that passes the case's parameters under the API's names: ``kwargs`` maps each keyword, in the
     order the call passes them, to a reference parameter (or a function of the parameters computing its value).
     Parameters in ``unless_default`` are passed only when the case sets them to other than their default in
-    ``formula`` (the API's default too), as a user writes the call. ``refuse`` pairs a condition on (parameters,
-    context) with the reason it makes the binding :class:`NotExpressible`; the first that holds wins."""
+    ``formula`` (the API's default too), as a user writes the call. ``note`` may be a function of the parameters.
+    ``refuse`` pairs a condition on (parameters, context) with the reason it makes the binding
+    :class:`NotExpressible`; the first that holds wins."""
 
     api: str
     kwargs: Mapping[str, str | Callable[[Mapping[str, Any]], Any]]
-    note: str = ""
+    note: str | Callable[[Mapping[str, Any]], str] = ""
     refuse: Sequence[tuple[Callable[[Mapping[str, Any], Any], Any], str]] = ()
     unless_default: Collection[str] = ()
     formula: str = ""
@@ -130,7 +132,21 @@ class Renamed:
             for keyword, source in self.kwargs.items()
             if source not in self.unless_default or p[source] != defaults[source].default
         }
-        return Mapped(Call(self.api, kwargs), self.note)
+        return Mapped(Call(self.api, kwargs), self.note(p) if callable(self.note) else self.note)
+
+
+def via(formula: str, identity: Rewrite, note: str = "", refusal: str = "") -> Binding:
+    """A binding through a reference identity: the case, as a spec of ``formula``, rewritten into a formula the
+    adapter binds and mapped by its bindings, with ``note``; :class:`NotExpressible` with ``refusal`` when the
+    identity does not apply (returns ``None``)."""
+
+    def bind(p: Mapping[str, Any], ctx: Any) -> Mapped:
+        spec = identity({"formula": formula, **p}, ctx)
+        if spec is None:
+            raise NotExpressible(refusal)
+        return replace(ctx.nested(spec), note=note)
+
+    return bind
 
 
 R = TypeVar("R")

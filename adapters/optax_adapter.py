@@ -1,29 +1,21 @@
 """JAX/optax: every schedule in ``optax.schedules``, evaluated the ways training code uses it.
 
-Every case becomes one standalone program (the reproducer) that builds the schedule with
-``make_schedule()`` and records six trajectories (probes); the harness runs that very program:
+Every case becomes one standalone program (the reproducer, which the harness runs) that builds the schedule
+with ``make_schedule()`` and records six probes, each compared in the dtype it came out in:
 
-* ``schedule``: eagerly, the whole step array in one call (``jax.vmap``: optax schedules are
-  written for a scalar count, and ``piecewise_interpolate_schedule`` cannot broadcast an array);
-* ``jit``: the same under ``jax.jit``;
-* ``python``: one call per step with a Python ``int``, as optax's docstring examples call a
-  schedule (in optax < 0.2.7 this path ran on NumPy and gave NaN: google-deepmind/optax#1403);
-* ``x64``: ``jit`` inside ``with jax.enable_x64(True):``, the documented config context
-  manager. Everything it uses is built inside the block: with optax 0.2.6 a schedule built
-  outside and called inside failed with ``RuntimeProgramInputMismatch`` (a cached int32 buffer
-  fed to an int64 executable). Compiled rather than eager because eager dispatch compiles every
-  primitive for every new shape (it doubled the run time). The count stays int32, as optax's
-  optimizers keep it, and JAX turns int32 / int into float32 even with x64 on: polynomial,
-  linear, exponential and warm-up schedules return float32 (compared as float32), and
-  ``piecewise_interpolate_schedule`` float64 values with float32 fractions (an expectation);
-* ``applied`` and ``injected``: ``optax.sgd(schedule)`` and
-  ``optax.inject_hyperparams(optax.sgd)(learning_rate=schedule)`` stepping a float32 parameter
-  held at 0 whose gradient is 1 inside one jitted ``lax.scan``: ``applied`` is how far update
-  ``t`` moved the parameter (exactly its rate), ``injected`` the rate the wrapper reports after
-  update ``t`` (``state.hyperparams["learning_rate"]``). Both say which step's value update
-  ``t`` uses (the Flax guide logs ``learning_rate_fn(state.step)`` with the pre-update step).
-
-Each trajectory is compared in the dtype it came out in (recorded per probe).
+* ``schedule``: eagerly, the whole step array in one call through ``jax.vmap`` (optax schedules are written
+  for a scalar count, and ``piecewise_interpolate_schedule`` cannot broadcast an array); ``jit``: the same
+  under ``jax.jit``; ``python``: one call per Python ``int``, as optax's docstrings call a schedule (before
+  optax 0.2.7 this path ran on NumPy and gave NaN: google-deepmind/optax#1403).
+* ``x64``: ``jit`` inside ``with jax.enable_x64(True):``, with everything it uses built inside the block
+  (optax 0.2.6 failed on a schedule built outside with ``RuntimeProgramInputMismatch``: a cached int32 buffer
+  fed to an int64 executable); compiled because eager dispatch compiles every primitive for every new shape
+  (it doubled the run time). The count stays int32, as optax's optimizers keep it: the float32 and mixed
+  results this gives are in the README's optax section.
+* ``applied`` and ``injected``: ``optax.sgd(schedule)`` and ``optax.inject_hyperparams(optax.sgd)`` step a
+  float32 parameter held at 0 whose gradient is 1 inside one jitted ``lax.scan``: how far update ``t`` moved
+  the parameter (exactly its rate), and ``state.hyperparams["learning_rate"]`` after it. Both say which
+  step's value update ``t`` uses (the Flax guide logs ``learning_rate_fn(state.step)``, the pre-update step).
 """
 
 from __future__ import annotations
@@ -33,13 +25,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
 
-import reference
 from model.adapter import NotExpressible, Probe
 from model.case import Case
 from model.hints import HintError, HintKey, HintKeys, keyword_arguments, keyword_table
 from reference import identities, unrolled
 
-from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Rewrite, api_hint, steps_source
+from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Renamed, Rewrite, api_hint, steps_source, via
 
 __all__ = ["OptaxAdapter"]
 
@@ -57,28 +48,6 @@ PYTHON_PROBE_MAX_STEPS = 2000
 #: The most pieces (boundaries, knots, restart cycles) a mapping writes into one schedule: more would not
 #: compile in reasonable time, and a tiny period would keep the loop that lists them running.
 MAX_PIECES = 10_000
-#: The keyword parameters of every optax API a case can reach (optax 0.2.8's signatures; 0.2.6 has the
-#: same). ``hints.optax.kwargs`` may pass only these: its keys are pasted into the program. Checked
-#: against the installed optax by ``cases/test_hint_keywords.py``.
-KEYWORDS = keyword_table(
-    {
-        "constant_schedule": "value",
-        "exponential_decay": "init_value transition_steps decay_rate transition_begin staircase end_value",
-        "piecewise_constant_schedule": "init_value boundaries_and_scales",
-        "join_schedules": "schedules boundaries",
-        "polynomial_schedule": "init_value end_value power transition_steps transition_begin",
-        "linear_schedule": "init_value end_value transition_steps transition_begin",
-        "warmup_constant_schedule": "init_value peak_value warmup_steps",
-        "cosine_decay_schedule": "init_value decay_steps alpha exponent",
-        "warmup_cosine_decay_schedule": "init_value peak_value warmup_steps decay_steps end_value exponent",
-        "sgdr_schedule": "cosine_kwargs",
-        "piecewise_interpolate_schedule": "interpolate_type init_value boundaries_and_scales",
-        "cosine_onecycle_schedule": "transition_steps peak_value pct_start div_factor final_div_factor",
-        "linear_onecycle_schedule": "transition_steps peak_value pct_start pct_final div_factor final_div_factor",
-        "warmup_exponential_decay_schedule": "init_value peak_value warmup_steps transition_steps decay_rate "
-        "transition_begin staircase end_value",
-    }
-)
 #: The Flax guide's recipe, called where a case asks for it (``hints.optax.api``); see :data:`FLAX_GUIDE`.
 FLAX_GUIDE_API = "create_learning_rate_fn"
 
@@ -105,47 +74,53 @@ def _pieces(count: float, what: str) -> int:
     return int(count)
 
 
-def _unless_default(formula: str, p: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
-    """optax keyword -> value for the parameters of ``formula`` (``names``: reference -> optax) that the case sets
-    to other than their default, which is optax's default too: the call passes what a user would write."""
-    defaults = reference.parameters(formula)
-    return {keyword: p[name] for name, keyword in names.items() if p[name] != defaults[name].default}
+# --- one binding per optax API; each raises NotExpressible with the reason it cannot --------
+# The Renamed ones pass every keyword of their API (KEYWORDS lists them from here), optional ones only when the
+# case sets them to other than the reference's default, which is optax's default too.
+
+constant_schedule = Renamed("constant_schedule", {"value": "value"})
+exponential_decay = Renamed(
+    "exponential_decay",
+    {"init_value": "init_lr", "transition_steps": "decay_steps", "decay_rate": "decay_rate",
+     "transition_begin": "transition_begin", "staircase": "staircase", "end_value": "end_lr"},
+    unless_default=("transition_begin", "staircase", "end_lr"), formula="exponential",
+)  # fmt: skip
+polynomial_schedule = Renamed(
+    "polynomial_schedule",
+    {"init_value": "init_lr", "end_value": "end_lr", "power": "power", "transition_steps": "decay_steps",
+     "transition_begin": "transition_begin"},
+    refuse=((lambda p, ctx: p["cycle"], "polynomial_schedule holds end_value after transition_steps; it has no "
+                                        "cycling"),),
+    unless_default=("transition_begin",), formula="polynomial",
+)  # fmt: skip
+linear_schedule = Renamed(
+    "linear_schedule",
+    {"init_value": "init_lr", "end_value": "end_lr", "transition_steps": "transition_steps",
+     "transition_begin": "transition_begin"},
+    unless_default=("transition_begin",), formula="linear",
+)  # fmt: skip
+warmup_constant_schedule = Renamed(
+    "warmup_constant_schedule", {"init_value": "init_lr", "peak_value": "peak_lr", "warmup_steps": "warmup_steps"}
+)
+warmup_cosine_decay_schedule = Renamed(
+    "warmup_cosine_decay_schedule",
+    {"init_value": "init_lr", "peak_value": "peak_lr", "warmup_steps": "warmup_steps",
+     "decay_steps": lambda p: p["warmup_steps"] + p["decay_steps"], "end_value": "final_lr", "exponent": "exponent"},
+    note=lambda p: f"optax's decay_steps includes the warm-up: {p['warmup_steps']!r} + {p['decay_steps']!r}",
+    unless_default=("exponent",), formula="warmup_cosine",
+)  # fmt: skip
 
 
-# --- one function per optax API; each raises NotExpressible with the reason it cannot --------
-
-
-def constant_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    return Mapped(Call("constant_schedule", {"value": p["value"]}))
-
-
-def exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    kwargs = {"init_value": p["init_lr"], "transition_steps": p["decay_steps"], "decay_rate": p["decay_rate"]}
-    optional = {"transition_begin": "transition_begin", "staircase": "staircase", "end_lr": "end_value"}
-    return Mapped(Call("exponential_decay", kwargs | _unless_default("exponential", p, optional)))
-
-
-def step_exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    spec = identities.step_decay_as_exponential({"formula": "step_decay", **p})
-    if spec is None:
-        raise NotExpressible("exponential_decay's staircase counts from step 0 (transition_begin cannot be negative) "
-                             "and its decay_rate must not be zero")  # fmt: skip
-    return exponential_decay(spec, ctx)
-
-
-def natural_exp_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    spec = identities.natural_exp_as_exponential({"formula": "natural_exp", **p})
-    if spec is None:
-        raise NotExpressible("exp(-decay_rate) underflows to 0, a decay_rate exponential_decay refuses")
-    return replace(exponential_decay(spec, ctx), note="exp(-r t/D) is exponential_decay with decay_rate = exp(-r)")
-
-
-def factor_exponential_decay(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    spec = unrolled.factor_decay_as_exponential({"formula": "factor_decay", **p}, last_step=ctx.last_step)
-    if spec is None:
-        raise NotExpressible("exponential_decay's end_value bounds a decay (decay_rate < 1) from below, from an "
-                             "init_value at or above it; the case's floor is another bound")  # fmt: skip
-    return exponential_decay(spec, ctx)
+def cosine_decay_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    init, final, d = p["init_lr"], p["final_lr"], p["decay_steps"]
+    if p["past_end"] == "periodic" and ctx.last_step > d:
+        raise NotExpressible("cosine_decay_schedule holds alpha * init_value after decay_steps; it never climbs back")
+    if init == 0 and final != 0:
+        raise NotExpressible("cosine_decay_schedule's end value is alpha * init_value: nothing but 0 from init_value 0")
+    alpha = {"alpha": final / init} if final else {}  # optax's default alpha is 0, like the reference's final_lr
+    exponent = {"exponent": p["exponent"]} if p["exponent"] != 1 else {}
+    kwargs = {"init_value": init, "decay_steps": d, **alpha, **exponent}
+    return Mapped(Call("cosine_decay_schedule", kwargs), "alpha is the final rate as a fraction of init_value")
 
 
 def step_piecewise_constant(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
@@ -177,49 +152,6 @@ def piecewise_constant_scales(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
 def piecewise_constant_join(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     parts = tuple(Call("constant_schedule", {"value": v}) for v in p["values"])
     return Mapped(Call("join_schedules", {"boundaries": [_key(m) for m in _boundaries(p)]}, parts))
-
-
-def polynomial_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    if p["cycle"]:
-        raise NotExpressible("polynomial_schedule holds end_value after transition_steps; it has no cycling")
-    kwargs: dict[str, Any] = {"init_value": p["init_lr"], "end_value": p["end_lr"], "power": p["power"],
-                              "transition_steps": p["decay_steps"]}  # fmt: skip
-    kwargs |= _unless_default("polynomial", p, {"transition_begin": "transition_begin"})
-    return Mapped(Call("polynomial_schedule", kwargs))
-
-
-def linear_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    kwargs = {"init_value": p["init_lr"], "end_value": p["end_lr"], "transition_steps": p["transition_steps"]}
-    return Mapped(
-        Call("linear_schedule", kwargs | _unless_default("linear", p, {"transition_begin": "transition_begin"}))
-    )
-
-
-def warmup_constant_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    kwargs = {"init_value": p["init_lr"], "peak_value": p["peak_lr"], "warmup_steps": p["warmup_steps"]}
-    return Mapped(Call("warmup_constant_schedule", kwargs))
-
-
-def cosine_decay_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    init, final, d = p["init_lr"], p["final_lr"], p["decay_steps"]
-    if p["past_end"] == "periodic" and ctx.last_step > d:
-        raise NotExpressible("cosine_decay_schedule holds alpha * init_value after decay_steps; it never climbs back")
-    if init == 0 and final != 0:
-        raise NotExpressible("cosine_decay_schedule's end value is alpha * init_value: nothing but 0 from init_value 0")
-    kwargs: dict[str, Any] = {"init_value": init, "decay_steps": d}
-    if final:
-        kwargs["alpha"] = final / init
-    kwargs |= _unless_default("cosine", p, {"exponent": "exponent"})
-    return Mapped(Call("cosine_decay_schedule", kwargs), "alpha is the final rate as a fraction of init_value")
-
-
-def warmup_cosine_decay_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-    w = p["warmup_steps"]
-    kwargs = {"init_value": p["init_lr"], "peak_value": p["peak_lr"], "warmup_steps": w,
-              "decay_steps": w + p["decay_steps"], "end_value": p["final_lr"]}  # fmt: skip
-    kwargs |= _unless_default("warmup_cosine", p, {"exponent": "exponent"})
-    note = f"optax's decay_steps includes the warm-up: {w!r} + {p['decay_steps']!r}"
-    return Mapped(Call("warmup_cosine_decay_schedule", kwargs), note)
 
 
 FLAX_GUIDE = '''\
@@ -298,9 +230,8 @@ def cosine_onecycle_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     (_, up, total), (start, peak, end) = _onecycle("cosine_onecycle_schedule", 3, p)
     kwargs = {"transition_steps": _key(total), "peak_value": peak, "pct_start": up / total,
               "div_factor": peak / start, "final_div_factor": start / end}  # fmt: skip
-    return Mapped(
-        Call("cosine_onecycle_schedule", kwargs), "knots int(pct_start*T) and T, final value peak/(div*final_div)"
-    )
+    note = "knots int(pct_start*T) and T, final value peak/(div*final_div)"
+    return Mapped(Call("cosine_onecycle_schedule", kwargs), note)
 
 
 def linear_onecycle_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
@@ -347,9 +278,8 @@ def warmup_exponential_decay_schedule(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
         raise NotExpressible("the decay does not start at the warm-up's peak")
     kwargs = {"init_value": init, "peak_value": peak, "warmup_steps": p["boundaries"][0]}
     kwargs |= {k: v for k, v in decay.items() if k != "init_value"}
-    return Mapped(
-        Call("warmup_exponential_decay_schedule", kwargs), "transition_begin counts from the end of the warm-up"
-    )
+    note = "transition_begin counts from the end of the warm-up"
+    return Mapped(Call("warmup_exponential_decay_schedule", kwargs), note)
 
 
 def sgdr_of_warmup_cosines(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
@@ -365,9 +295,6 @@ def sgdr_of_warmup_cosines(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     return Mapped(Call("sgdr_schedule", {"cosine_kwargs": cycles}), "each cycle's decay_steps includes its warm-up")
 
 
-# --- formulas optax reaches through another formula (identities of the reference) ----------
-
-
 def cyclic_knots(spec: Mapping[str, Any], ctx: Ctx) -> Mapping[str, Any] | None:
     """A cycle whose amplitude is constant is linear between its start, peak and end (reference.unrolled), up to
     :data:`MAX_PIECES` cycles. ``exp_range`` with ``scale_mode="cycle"`` (peaks ``gamma**c``) would unroll too but is
@@ -378,12 +305,15 @@ def cyclic_knots(spec: Mapping[str, Any], ctx: Ctx) -> Mapping[str, Any] | None:
     return unrolled.cyclic_as_interpolate(spec, last_step=ctx.last_step)
 
 
-#: formula -> optax APIs in order of preference (closest first). HINT_ONLY APIs are used only
-#: when a case asks for them (``hints.optax.api``).
+#: formula -> optax APIs in order of preference (closest first); the ``via`` ones map the formula through a
+#: reference identity. HINT_ONLY APIs are used only when a case asks for them (``hints.optax.api``).
+# fmt: off
 BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
     "constant": (("constant_schedule", constant_schedule),),
     "step_decay": (
-        ("exponential_decay", step_exponential_decay),
+        ("exponential_decay", via("step_decay", lambda s, ctx: identities.step_decay_as_exponential(s),
+                                  refusal="exponential_decay's staircase counts from step 0 (transition_begin cannot "
+                                  "be negative) and its decay_rate must not be zero")),
         ("piecewise_constant_schedule", step_piecewise_constant),
     ),
     "multi_step": (("piecewise_constant_schedule", multi_step_piecewise_constant),),
@@ -392,8 +322,17 @@ BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
         ("join_schedules", piecewise_constant_join),
     ),
     "exponential": (("exponential_decay", exponential_decay),),
-    "natural_exp": (("exponential_decay", natural_exp_decay),),
-    "factor_decay": (("exponential_decay", factor_exponential_decay),),
+    "natural_exp": (
+        ("exponential_decay", via("natural_exp", lambda s, ctx: identities.natural_exp_as_exponential(s),
+                                  "exp(-r t/D) is exponential_decay with decay_rate = exp(-r)",
+                                  "exp(-decay_rate) underflows to 0, a decay_rate exponential_decay refuses")),
+    ),
+    "factor_decay": (
+        ("exponential_decay", via("factor_decay",
+                                  lambda s, ctx: unrolled.factor_decay_as_exponential(s, last_step=ctx.last_step),
+                                  refusal="exponential_decay's end_value bounds a decay (decay_rate < 1) from below, "
+                                  "from an init_value at or above it; the case's floor is another bound")),
+    ),
     "polynomial": (("polynomial_schedule", polynomial_schedule),),
     "linear": (("linear_schedule", linear_schedule),),
     "linear_warmup": (("warmup_constant_schedule", warmup_constant_schedule),),
@@ -414,6 +353,7 @@ BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
         ("join_schedules", join_schedules),
     ),
 }
+# fmt: on
 HINT_ONLY = {
     ("warmup_cosine", FLAX_GUIDE_API),
     ("interpolate", "cosine_onecycle_schedule"),
@@ -428,16 +368,33 @@ UNMAPPED = {
     "cyclic": "optax has no cyclic schedule; cycles unroll into knots only where their amplitude is constant "
     "(triangular, or triangular2 with scale_mode 'cycle')",
 }
+#: The keyword parameters of every optax API a case can reach (optax 0.2.8's signatures; 0.2.6 has the
+#: same): the Renamed bindings' keywords, and the others'. ``hints.optax.kwargs`` may pass only these: its
+#: keys are pasted into the program. Checked against the installed optax by ``cases/test_hint_keywords.py``.
+KEYWORDS = {
+    b.api: frozenset(b.kwargs)
+    for b in (constant_schedule, exponential_decay, polynomial_schedule, linear_schedule, warmup_constant_schedule)
+} | keyword_table(
+    {
+        "piecewise_constant_schedule": "init_value boundaries_and_scales",
+        "join_schedules": "schedules boundaries",
+        "cosine_decay_schedule": "init_value decay_steps alpha exponent",
+        "warmup_cosine_decay_schedule": "init_value peak_value warmup_steps decay_steps end_value exponent",
+        "sgdr_schedule": "cosine_kwargs",
+        "piecewise_interpolate_schedule": "interpolate_type init_value boundaries_and_scales",
+        "cosine_onecycle_schedule": "transition_steps peak_value pct_start div_factor final_div_factor",
+        "linear_onecycle_schedule": "transition_steps peak_value pct_start pct_final div_factor final_div_factor",
+        "warmup_exponential_decay_schedule": "init_value peak_value warmup_steps transition_steps decay_rate "
+        "transition_begin staircase end_value",
+    }
+)
 
 
 def _config_problem(config: dict[str, Any]) -> str:
-    if set(config) != {"warmup_epochs", "num_epochs"} or not all(_is_count(v) for v in config.values()):
+    counts = all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < math.inf for v in config.values())
+    if set(config) != {"warmup_epochs", "num_epochs"} or not counts:
         return f"must be {{warmup_epochs, num_epochs}}, numbers >= 0, got {config!r}"
     return ""
-
-
-def _is_count(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < math.inf
 
 
 _PROGRAM = """\
