@@ -205,21 +205,15 @@ def cosine_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     return _lambda(body, ctx, peak)
 
 
-#: The scale function of CyclicLR's built-in modes, passed when the case scales them by the other unit.
-_SCALE_FN = {
-    "triangular": "lambda x: 1.0",
-    "triangular2": "lambda x: 1 / (2.0 ** (x - 1))",
-    "exp_range": "lambda x: {gamma!r} ** x",
-}
-
-
 def cyclic_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     forced = "iterations" if p["mode"] == "exp_range" else "cycle"  # torch forces the built-in modes' scale_mode
     down = {} if p["step_size_down"] is None else {"step_size_down": p["step_size_down"]}
     kwargs = {"base_lr": p["base_lr"], "max_lr": p["max_lr"], "step_size_up": p["step_size_up"], **down,
               "mode": p["mode"], "gamma": p["gamma"]}  # fmt: skip
-    if p["scale_mode"] not in (None, forced):  # pass the mode's function, scaled by the other unit
-        kwargs.update(scale_fn=Code(_SCALE_FN[p["mode"]].format(gamma=p["gamma"])), scale_mode=p["scale_mode"])
+    if p["scale_mode"] not in (None, forced):  # pass the mode's scale function, applied per the other unit
+        scale_fn = {"triangular": "lambda x: 1.0", "triangular2": "lambda x: 1 / (2.0 ** (x - 1))",
+                    "exp_range": f"lambda x: {p['gamma']!r} ** x"}[p["mode"]]  # fmt: skip
+        kwargs.update(scale_fn=Code(scale_fn), scale_mode=p["scale_mode"])
     kwargs["cycle_momentum"] = False  # SGD without momentum: nothing to cycle
     return _sched("CyclicLR", kwargs, _base(p["base_lr"], ctx, "CyclicLR"))
 
