@@ -1,40 +1,30 @@
-"""MindSpore: ``nn.learning_rate_schedule`` Cells, ``nn.dynamic_lr`` lists, and the optimizers applying them.
+"""MindSpore: ``nn.learning_rate_schedule`` Cells, ``nn.dynamic_lr`` lists, and the optimizers applying them
+(README, "MindSpore": the APIs, the probes, the hints, what the installed version does differently).
 
-Two adapters, two columns (``only = ["mindspore"]`` selects both; their names carry no dot, which
-separates the probe in test ids), one set of bindings: each is written for a Cell, and in a list
-context (:class:`MsCtx`) calls the ``dynamic_lr`` function of the same family, whose counts are epochs.
+Two adapters, two columns (``only = ["mindspore"]`` selects both; their names carry no dot, which separates the
+probe in test ids), one set of bindings, each written for a Cell; in a list context (:class:`MsCtx`) it calls the
+``dynamic_lr`` function of the same family, whose counts are epochs. ``mindspore``'s Cells compute in float32,
+elementwise: probe ``schedule`` is one PYNATIVE call on a vector Tensor of steps 0..last (the program raises if
+scalar calls at the first, middle and last step give other numbers), ``graph`` the same in GRAPH mode.
+``mindspore-dynamic``'s lists hold Python floats (probe ``schedule``): sequences are lists concatenated, as
+MindSpore users do; a ``per_epoch`` case gives its ``step_per_epoch`` (every list function is constant within an
+epoch); ``hints."mindspore-dynamic".length`` sets the length (default: every step of the case), to train past it.
 
-- ``mindspore`` builds a ``LearningRateSchedule`` Cell (``ExponentialDecayLR``, ..., ``WarmUpLR``),
-  which computes in float32 and elementwise: probe ``schedule`` is one PYNATIVE call on a vector
-  Tensor of steps 0..last (the program raises if scalar calls at the first, middle and last step
-  give other numbers); probe ``graph`` is the same call in GRAPH mode.
-- ``mindspore-dynamic`` builds a ``dynamic_lr`` list (``piecewise_constant_lr``, ..., ``warmup_lr``;
-  sequential schedules are lists concatenated, as MindSpore users do). Probe ``schedule`` is the list
-  itself (Python floats); a ``per_epoch`` case gives its ``step_per_epoch`` (every list function is
-  constant within an epoch); ``hints."mindspore-dynamic".length`` sets the list's length (default:
-  every step of the case), to train past its end.
-
-Both have probe ``applied``: the rate an optimizer really uses. By default ``nn.SGD`` without momentum
-on one float32 parameter whose gradient is 1, zeroed before every update, so the update is exactly
-``-lr``. ``hints.mindspore`` may ask for parameter groups and another optimizer (seed 004's example)::
-
-    hints.mindspore.optimizer = { api = "Momentum", learning_rate = 0.1, momentum = 0.9 }
-    hints.mindspore.groups = [ { lr = "case", weight_decay = 0.01 }, { lr = { formula = ... } } ]
-
-``lr = "case"`` marks the group whose rate is measured; the other groups' rates are schedule tables
-mapped the same way. A ``constant`` is a fixed float rate (a case whose own rate is fixed has only
-probe ``applied``). The optimizer's ``learning_rate`` is its default for groups, so it is only allowed
-with ``groups``. ``nn.Momentum`` updates by ``lr * moment`` (``moment = momentum * moment +
+Probe ``applied`` (both), the rate an optimizer really uses: ``nn.SGD`` without momentum, or
+``hints.mindspore.optimizer`` (``api``, ``momentum``, ..., and ``learning_rate``, the groups' default: only with
+``groups``), on one float32 parameter per group, gradient 1, zeroed before every update, so the update is exactly
+``-lr``. ``hints.mindspore.groups`` (seed 004's example): ``lr = "case"`` is the measured group, the other groups'
+rates are schedule tables mapped the same way; a ``constant`` is a fixed float rate (a case whose own rate is
+fixed has only probe ``applied``). ``nn.Momentum`` updates by ``lr * moment`` (``moment = momentum * moment +
 gradient``): the rate is the update divided by the optimizer's own moment.
 
-Step convention: ``Optimizer.get_lr()`` reads ``lr(global_step)`` / ``lr[global_step]`` with
-``global_step`` starting at 0 and incremented after the read, so update ``t`` uses the reference at
-step ``t``.
+Step convention: ``Optimizer.get_lr()`` reads ``lr(global_step)`` / ``lr[global_step]`` with ``global_step``
+starting at 0 and incremented after the read, so update ``t`` uses the reference at step ``t``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -45,7 +35,7 @@ from model.errors import kind_problem, short_repr
 from model.hints import HintError, HintKey, HintKeys, one_of
 from reference import identities, unrolled
 
-from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Rewrite, as_int, steps_source
+from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Rewrite, as_int, steps_source, via
 
 __all__ = ["MindSporeAdapter", "MindSporeDynamicAdapter"]
 
@@ -219,11 +209,6 @@ def step_per_epoch(p: Mapping[str, Any], ctx: MsCtx) -> Mapped:
     return ctx.nested(p["schedule"], last_step=(ctx.total_step - 1) // spe, step_per_epoch=spe)
 
 
-def via(formula: str, identity: Callable[[Mapping[str, Any]], Mapping[str, Any] | None], note: str = "") -> Binding:
-    """A binding through a reference identity: the case rewritten into a formula this adapter binds."""
-    return lambda p, ctx: replace(ctx.nested(identity({"formula": formula, **p})), note=note)
-
-
 #: formula -> the Cells expressing it, closest first (a list context calls the same family's list).
 BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
     "constant": (("float", fixed),),
@@ -234,7 +219,7 @@ BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
     "polynomial": (("PolynomialDecayLR", polynomial),),
     "linear_warmup": (
         ("WarmUpLR", warmup),
-        ("PolynomialDecayLR", via("linear_warmup", identities.linear_warmup_as_polynomial)),
+        ("PolynomialDecayLR", via("linear_warmup", lambda s, ctx: identities.linear_warmup_as_polynomial(s))),
     ),
 }
 #: The lists: the Cells' families, and what only lists express.
@@ -242,7 +227,9 @@ LIST_BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
     formula: tuple((LIST_OF.get(api, api), fn) for api, fn in pairs) for formula, pairs in BINDINGS.items()
 } | {
     "piecewise_constant": (("piecewise_constant_lr", piecewise_constant_lr),),
-    "multi_step": (("piecewise_constant_lr", via("multi_step", identities.multi_step_as_piecewise, MULTI_STEP)),),
+    "multi_step": (
+        ("piecewise_constant_lr", via("multi_step", lambda s, ctx: identities.multi_step_as_piecewise(s), MULTI_STEP)),
+    ),
     "sequential": ((CONCATENATION, concatenation),),
     "per_epoch": (("step_per_epoch", step_per_epoch),),
 }
@@ -258,9 +245,8 @@ def _warmup_cosine(spec: Mapping[str, Any], ctx: MsCtx) -> Mapping[str, Any]:
     """The warm-up's list and the cosine's, concatenated; without a warm-up still a sequence (of the cosine alone),
     so that it stays a list only, as it has been (CosineDecayLR could compute it)."""
     joined = identities.warmup_cosine_as_sequential(spec)
-    if joined["formula"] != "sequential":
-        return {"formula": "sequential", "schedules": [joined], "boundaries": []}
-    return joined
+    alone = {"formula": "sequential", "schedules": [joined], "boundaries": []}
+    return joined if joined["formula"] == "sequential" else alone
 
 
 REWRITES: dict[str, Rewrite] = {
@@ -272,12 +258,9 @@ REWRITES: dict[str, Rewrite] = {
 
 def unmapped(what: str, bindings: Mapping[str, Any], **reasons: str) -> dict[str, str]:
     """Why a formula has no binding, or why its rewrite did not apply."""
+    bound = {*bindings, *REWRITES, *identities.BY_FORMULA}  # an identity may find one
     return {
-        **{
-            f: f"MindSpore has no {what} for {f!r}"
-            for f in reference.FORMULAS
-            if f not in {*bindings, *REWRITES, *identities.BY_FORMULA}
-        },  # an identity may find one
+        **{f: f"MindSpore has no {what} for {f!r}" for f in reference.FORMULAS if f not in bound},
         "step_decay": "MindSpore's exponential decay counts its staircase from step 0 (no offset), decay_rate > 0",
         "factor_decay": "MindSpore's exponential decay has no floor, and the case reaches min_lr",
         **reasons,
@@ -307,10 +290,6 @@ graph = lr(Tensor(steps, ms.int32)).asnumpy().astype(float).tolist()
 ms.set_context(mode=ms.PYNATIVE_MODE)
 """
 
-_LIST_PROBES = """\
-schedule = list(lr)
-"""
-
 _APPLIED = """\
 params = [Parameter(Tensor(np.zeros(1), ms.float32), name=f"param{{i}}") for i in range({groups})]
 optimizer = {optimizer}
@@ -337,14 +316,10 @@ _OPTIMIZER_KEYS = {"api", "learning_rate", "momentum", "weight_decay"}
 
 def _optimizer_problem(options: dict[str, Any]) -> str:
     """What is wrong with ``hints.mindspore.optimizer`` ("" when nothing is)."""
-    unknown = sorted(set(options) - _OPTIMIZER_KEYS)
-    if unknown:
+    if unknown := sorted(set(options) - _OPTIMIZER_KEYS):
         return f"unknown key {unknown[0]!r}; keys: {sorted(_OPTIMIZER_KEYS)}"
-    if problem := one_of(OPTIMIZERS)(options.get("api", "SGD")):
-        return f"api {problem}"
-    return next(
-        (f"{k} {p}" for k, v in options.items() if k != "api" and (p := kind_problem(v, "a finite number"))), ""
-    )
+    numbers = (f"{k} {p}" for k, v in options.items() if k != "api" and (p := kind_problem(v, "a finite number")))
+    return f"api {p}" if (p := one_of(OPTIMIZERS)(options.get("api", "SGD"))) else next(numbers, "")
 
 
 def _groups_problem(groups: list[dict[str, Any]]) -> str:
@@ -410,12 +385,9 @@ class MindSporeAdapter(ProgramAdapter):
         "schedule": "one call on Tensor(np.arange(count), int32); probe 'graph': the same in GRAPH mode"
     }
 
-    def length(self, case: Case) -> int:
-        """The steps the rate is computed for: every step of the case."""
-        return int(case.steps[-1]) + 1
-
     def context(self, case: Case) -> MsCtx:
-        hint, length = self.hint(case), self.length(case)
+        """The rate is computed for every step of the case (a list: ``hints."mindspore-dynamic".length`` steps)."""
+        hint, length = self.hint(case), case.hint(self.name).get("length", int(case.steps[-1]) + 1)
         optimizer = hint.get("optimizer", {}).get("api", "SGD")
         return MsCtx(length - 1, hint, self, cells=self.cells, total_step=length, optimizer=optimizer)
 
@@ -473,10 +445,7 @@ class MindSporeAdapter(ProgramAdapter):
         setup = {
             "optimizer": f"mindspore.nn.{api}",
             "optimizer_kwargs": kwargs,
-            "groups": [
-                {"lr": "the case's rate" if rate is None else self.rate_record(rate), **group_options}
-                for rate, group_options in groups
-            ],
+            "groups": [{"lr": self.rate_record(rate), **group_options} for rate, group_options in groups],
             "measured_group": measured,
             "parameter": "one float32 parameter of shape [1] per group, gradient 1, zeroed before each update",
             "read": f"{OPTIMIZERS[api]}; mode PYNATIVE (the optimizer's construct is jit-compiled); "
@@ -485,10 +454,11 @@ class MindSporeAdapter(ProgramAdapter):
         }
         return source, setup, probes, mapped.note
 
-    def rate_record(self, call: Call) -> Any:
-        """A group's rate as records show it: the float, or the call."""
-        fixed = call.api in OPTIMIZERS
-        return call.kwargs["learning_rate"] if fixed else {"api": self.qualified(call), "kwargs": self.record(call)}
+    def rate_record(self, call: Call | None) -> Any:
+        """A group's rate as records show it: the case's, the float, or the call."""
+        if call is None or call.api in OPTIMIZERS:
+            return "the case's rate" if call is None else call.kwargs["learning_rate"]
+        return {"api": self.qualified(call), "kwargs": self.record(call)}
 
 
 class MindSporeDynamicAdapter(MindSporeAdapter):
@@ -511,8 +481,5 @@ class MindSporeDynamicAdapter(MindSporeAdapter):
     unmapped: ClassVar[Mapping[str, str]] = unmapped("dynamic_lr list", LIST_BINDINGS)
     cells = False
     schedule_probes = (Probe("schedule", per="update", dtype="float64"),)  # Python floats; the optimizer's are float32
-    schedule_source = _LIST_PROBES
+    schedule_source = "schedule = list(lr)\n"
     schedule_setup: ClassVar[Mapping[str, str]] = {}
-
-    def length(self, case: Case) -> int:
-        return case.hint(self.name).get("length", int(case.steps[-1]) + 1)

@@ -1,20 +1,16 @@
 """PyTorch: ``torch.optim.lr_scheduler`` driven exactly as a training loop drives it.
 
-Every case becomes one standalone program (the reproducer): plain SGD without momentum on
-one float64 parameter whose gradient is 1, and a scheduler built from the mapping below.
-Each iteration records ``scheduler.get_last_lr()[0]`` (probe ``schedule``), runs
-``optimizer.step()`` on the zeroed parameter so that it moves by exactly ``-lr`` (probe
-``applied``), then calls ``scheduler.step()``. The harness executes that same program, so
-the reproducer in the results is the code that produced the numbers.
-
-Step convention: after ``k`` calls to ``scheduler.step()`` the rate is the reference at
-step ``k``. Rates are Python floats (float64), compared tightly.
+Every case becomes one standalone program (the reproducer, which the harness executes): plain SGD without
+momentum on one float64 parameter whose gradient is 1, and the scheduler its binding builds. Each iteration
+records ``scheduler.get_last_lr()[0]`` (probe ``schedule``), runs ``optimizer.step()`` on the zeroed parameter,
+which moves by exactly ``-lr`` (probe ``applied``), then calls ``scheduler.step()``: after ``k`` calls the rate
+is the reference at step ``k``. Rates are Python floats (float64), compared tightly.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any, ClassVar
@@ -23,7 +19,7 @@ from model.adapter import Code, NotExpressible, Probe, py
 from model.case import Case
 from model.hints import HintKeys
 
-from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, api_hint, as_int
+from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Renamed, api_hint, as_int
 
 __all__ = ["TorchAdapter"]
 
@@ -53,6 +49,19 @@ def _base(natural: float, ctx: TorchCtx, api: str) -> float:
     raise NotExpressible(f"{api} starts from the optimizer's rate {ctx.base!r}, the case starts at {natural!r}")
 
 
+Refusal = tuple[Callable[[Mapping[str, Any], Any], Any], str]
+
+
+def scheduler(
+    api: str, kwargs: Mapping[str, Any], *refuse: Refusal, ints: Collection[str] = (), rate: str = "init_lr"
+) -> tuple[str, Binding]:
+    """``api`` and its binding: the case's parameters renamed (:class:`Renamed`; the keywords in ``ints`` as
+    integers), relative to the optimizer rate the case starts at (``p[rate]``)."""
+    named = {k: (lambda p, k=k, s=s: as_int(p[s], api, k)) if k in ints else s for k, s in kwargs.items()}
+    renamed = Renamed(api, named, refuse=refuse)
+    return api, lambda p, ctx: replace(renamed(p, ctx), extra={"lr": _base(p[rate], ctx, api)})
+
+
 def _lambda(body: str, ctx: TorchCtx, natural: float) -> Mapped:
     """``LambdaLR`` whose factor is ``body`` (an expression in ``step``) times ``natural / base``."""
     base = natural if ctx.base is None else ctx.base
@@ -61,33 +70,33 @@ def _lambda(body: str, ctx: TorchCtx, natural: float) -> Mapped:
     return _sched("LambdaLR", {"lr_lambda": Code(f"lambda step: {expr}")}, base)
 
 
+def lambda_lr(body: str | Callable[[Mapping[str, Any]], str], rate: str = "init_lr") -> tuple[str, Binding]:
+    """``LambdaLR`` and its binding: the factor ``body`` (a template of the parameters, or a function of them)
+    relative to the case's rate ``p[rate]``."""
+    return "LambdaLR", lambda p, ctx: _lambda(body(p) if callable(body) else body.format(**p), ctx, p[rate])
+
+
 def _shifted(begin: float) -> str:
     return "step" if begin == 0 else f"max(step - {begin!r}, 0)"
 
 
-# --- one function per torch API; each raises NotExpressible with the reason it cannot -----
+def _delayed_or_floored(p: Mapping[str, Any], ctx: TorchCtx) -> bool:
+    return bool(p["transition_begin"]) or p["end_lr"] is not None
 
 
-def constant_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
-    return _lambda("1.0", ctx, p["value"])
+# --- the torch APIs: declared where they take the case's parameters renamed, else one function each -----------
+# (each raises NotExpressible with the reason it cannot)
 
-
-def step_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
-    if p["offset"]:
-        raise NotExpressible("StepLR counts step_size from step 0 (no offset)")
-    size = as_int(p["step_size"], "StepLR", "step_size")
-    return _sched("StepLR", {"step_size": size, "gamma": p["gamma"]}, _base(p["init_lr"], ctx, "StepLR"))
-
-
-def step_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
-    body = f"{p['gamma']!r} ** ((step + {p['offset']!r}) // {p['step_size']!r})"
-    return _lambda(body, ctx, p["init_lr"])
-
-
-def exponential_step_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
-    if not p["staircase"] or p["transition_begin"] or p["end_lr"] is not None:
-        raise NotExpressible("StepLR decays in whole steps from step 0, without a floor")
-    return step_lr({"init_lr": p["init_lr"], "step_size": p["decay_steps"], "gamma": p["decay_rate"], "offset": 0}, ctx)
+STEP_LR = scheduler("StepLR", {"step_size": "step_size", "gamma": "gamma"},
+                    (lambda p, ctx: p["offset"], "StepLR counts step_size from step 0 (no offset)"),
+                    ints={"step_size"})  # fmt: skip
+COSINE_ANNEALING_LR = scheduler(
+    "CosineAnnealingLR", {"T_max": "decay_steps", "eta_min": "final_lr"},
+    (lambda p, ctx: p["exponent"] != 1, "CosineAnnealingLR has no exponent"),
+    (lambda p, ctx: p["past_end"] == "clamp" and ctx.last_step > as_int(p["decay_steps"], "CosineAnnealingLR", "T_max"),
+     "CosineAnnealingLR rises again after T_max (period 2*T_max); the case holds final_lr"),
+    ints={"T_max"},
+)  # fmt: skip
 
 
 def multi_step_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
@@ -105,8 +114,7 @@ def multi_step_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
 
 def _milestones(p: Mapping[str, Any]) -> list[float]:
     """Torch changes the rate *at* a milestone; boundaries that keep the previous value move by one."""
-    shift = 1 if p["at_boundary"] == "previous" else 0
-    return [b + shift for b in p["boundaries"]]
+    return [b + (1 if p["at_boundary"] == "previous" else 0) for b in p["boundaries"]]
 
 
 def constant_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
@@ -127,40 +135,21 @@ def piecewise_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     return _sched("LambdaLR", {"lr_lambda": Code(f"lambda step: {expr}")}, base)
 
 
-def exponential_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
-    if p["staircase"] or p["transition_begin"] or p["end_lr"] is not None:
-        raise NotExpressible("ExponentialLR decays continuously from step 0, without a floor")
-    gamma = p["decay_rate"] if p["decay_steps"] == 1 else p["decay_rate"] ** (1.0 / p["decay_steps"])
-    return _sched("ExponentialLR", {"gamma": gamma}, _base(p["init_lr"], ctx, "ExponentialLR"))
-
-
-def multiplicative_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
-    if p["staircase"] or p["transition_begin"] or p["end_lr"] is not None or p["decay_steps"] != 1:
-        raise NotExpressible("MultiplicativeLR with a constant factor is continuous decay every step")
-    lr_lambda = Code(f"lambda step: {p['decay_rate']!r}")
-    return _sched("MultiplicativeLR", {"lr_lambda": lr_lambda}, _base(p["init_lr"], ctx, "MultiplicativeLR"))
-
-
-def exponential_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+def exponential_lambda(p: Mapping[str, Any]) -> str:
     div = "//" if p["staircase"] else "/"
     body = f"{p['decay_rate']!r} ** ({_shifted(p['transition_begin'])} {div} {p['decay_steps']!r})"
     if p["end_lr"] is not None:
         bound = "max" if p["decay_rate"] < 1 else "min"
         body = f"{bound}({p['end_lr'] / p['init_lr']!r}, {body})"
-    return _lambda(body, ctx, p["init_lr"])
+    return body
 
 
 def natural_exp_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    """``lr * e^(-r * t / D)``: ExponentialLR, or StepLR when it decays in stairs."""
     if p["staircase"]:
-        gamma = math.exp(-p["decay_rate"])
-        return step_lr({"init_lr": p["init_lr"], "step_size": p["decay_steps"], "gamma": gamma, "offset": 0}, ctx)
+        return STEP_LR[1]({**p, "step_size": p["decay_steps"], "gamma": math.exp(-p["decay_rate"]), "offset": 0}, ctx)
     gamma = math.exp(-p["decay_rate"] / p["decay_steps"])
     return _sched("ExponentialLR", {"gamma": gamma}, _base(p["init_lr"], ctx, "ExponentialLR"))
-
-
-def inverse_time_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
-    div = "//" if p["staircase"] else "/"
-    return _lambda(f"1.0 / (1.0 + {p['decay_rate']!r} * (step {div} {p['decay_steps']!r}))", ctx, p["init_lr"])
 
 
 def factor_exponential_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
@@ -169,18 +158,6 @@ def factor_exponential_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     if min(start, start * factor**ctx.last_step) < p["min_lr"]:
         raise NotExpressible("no torch scheduler bounds the decay from below; the floor is reached within the run")
     return _sched("ExponentialLR", {"gamma": factor}, _base(start, ctx, "ExponentialLR"))
-
-
-def factor_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
-    body = f"max({p['min_lr'] / p['init_lr']!r}, {p['factor']!r} ** (step + {p['offset']!r}))"
-    return _lambda(body, ctx, p["init_lr"])
-
-
-def polynomial_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
-    if p["end_lr"] != 0 or p["cycle"] or p["transition_begin"]:
-        raise NotExpressible("PolynomialLR always decays to 0 from step 0 and then holds (no end_lr, no cycle)")
-    total = as_int(p["decay_steps"], "PolynomialLR", "total_iters")
-    return _sched("PolynomialLR", {"total_iters": total, "power": p["power"]}, _base(p["init_lr"], ctx, "PolynomialLR"))
 
 
 def linear_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
@@ -206,22 +183,12 @@ def polynomial_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     return _lambda(body, ctx, peak)
 
 
-def cosine_annealing_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
-    if p["exponent"] != 1:
-        raise NotExpressible("CosineAnnealingLR has no exponent")
-    t_max = as_int(p["decay_steps"], "CosineAnnealingLR", "T_max")
-    if p["past_end"] == "clamp" and ctx.last_step > t_max:
-        raise NotExpressible("CosineAnnealingLR rises again after T_max (period 2*T_max); the case holds final_lr")
-    kwargs = {"T_max": t_max, "eta_min": p["final_lr"]}
-    return _sched("CosineAnnealingLR", kwargs, _base(p["init_lr"], ctx, "CosineAnnealingLR"))
-
-
 def cosine_then_constant(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     """Clamped cosine: SequentialLR([CosineAnnealingLR, ConstantLR(factor=final/init)], [T_max])."""
     if p["past_end"] != "clamp" or p["exponent"] != 1:
         raise NotExpressible("only a clamped, exponent-1 cosine is a cosine followed by a constant")
     t_max = as_int(p["decay_steps"], "CosineAnnealingLR", "T_max")
-    cos = cosine_annealing_lr({**p, "past_end": "periodic"}, TorchCtx(t_max, base=ctx.base))
+    cos = COSINE_ANNEALING_LR[1]({**p, "past_end": "periodic"}, TorchCtx(t_max, base=ctx.base))
     final, lr = p["final_lr"], lr_of(cos)
     if final > lr:
         raise NotExpressible("ConstantLR's factor must be <= 1")
@@ -238,54 +205,17 @@ def cosine_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     return _lambda(body, ctx, peak)
 
 
-def warm_restarts(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
-    if p["m_mul"] != 1:
-        raise NotExpressible("CosineAnnealingWarmRestarts has no peak decay per restart (m_mul)")
-    kwargs = {
-        "T_0": as_int(p["first_period"], "CosineAnnealingWarmRestarts", "T_0"),
-        "T_mult": as_int(p["t_mult"], "CosineAnnealingWarmRestarts", "T_mult"),
-        "eta_min": p["final_lr"],
-    }
-    return _sched("CosineAnnealingWarmRestarts", kwargs, _base(p["init_lr"], ctx, "CosineAnnealingWarmRestarts"))
-
-
-_TORCH_SCALE_MODE = {"triangular": "cycle", "triangular2": "cycle", "exp_range": "iterations"}
-_SCALE_FN = {
-    "triangular": "lambda x: 1.0",
-    "triangular2": "lambda x: 1 / (2.0 ** (x - 1))",
-    "exp_range": "lambda x: {gamma!r} ** x",
-}
-
-
 def cyclic_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
-    mode = p["mode"]
-    kwargs: dict[str, Any] = {"base_lr": p["base_lr"], "max_lr": p["max_lr"], "step_size_up": p["step_size_up"]}
-    if p["step_size_down"] is not None:
-        kwargs["step_size_down"] = p["step_size_down"]
-    kwargs.update(mode=mode, gamma=p["gamma"])
-    scale_mode = p["scale_mode"] or _TORCH_SCALE_MODE[mode]
-    if scale_mode != _TORCH_SCALE_MODE[mode]:  # torch forces the built-in modes' scale_mode; pass the function
-        kwargs.update(scale_fn=Code(_SCALE_FN[mode].format(gamma=p["gamma"])), scale_mode=scale_mode)
+    forced = "iterations" if p["mode"] == "exp_range" else "cycle"  # torch forces the built-in modes' scale_mode
+    down = {} if p["step_size_down"] is None else {"step_size_down": p["step_size_down"]}
+    kwargs = {"base_lr": p["base_lr"], "max_lr": p["max_lr"], "step_size_up": p["step_size_up"], **down,
+              "mode": p["mode"], "gamma": p["gamma"]}  # fmt: skip
+    if p["scale_mode"] not in (None, forced):  # pass the mode's scale function, applied per the other unit
+        scale_fn = {"triangular": "lambda x: 1.0", "triangular2": "lambda x: 1 / (2.0 ** (x - 1))",
+                    "exp_range": f"lambda x: {p['gamma']!r} ** x"}[p["mode"]]  # fmt: skip
+        kwargs.update(scale_fn=Code(scale_fn), scale_mode=p["scale_mode"])
     kwargs["cycle_momentum"] = False  # SGD without momentum: nothing to cycle
     return _sched("CyclicLR", kwargs, _base(p["base_lr"], ctx, "CyclicLR"))
-
-
-def one_cycle_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
-    kwargs = {
-        "max_lr": p["max_lr"],
-        "total_steps": as_int(p["total_steps"], "OneCycleLR", "total_steps"),
-        "pct_start": float(p["pct_start"]),
-        "anneal_strategy": p["anneal"],
-        "div_factor": p["div_factor"],
-        "final_div_factor": p["final_div_factor"],
-        "three_phase": p["three_phase"],
-        "cycle_momentum": False,
-    }
-    return _sched("OneCycleLR", kwargs, _base(p["max_lr"], ctx, "OneCycleLR"))
-
-
-def inverse_sqrt_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
-    return _lambda(f"(step + {p['offset']!r}) ** -0.5", ctx, p["init_lr"])
 
 
 def warmup_stable_decay_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
@@ -300,29 +230,16 @@ def warmup_stable_decay_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     return _lambda(f"{warm}1.0 if step < {w + s!r} else {decay}", ctx, peak)
 
 
-def plateau_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
-    if ctx.base is not None:
-        raise NotExpressible("ReduceLROnPlateau cannot be part of SequentialLR or ChainedScheduler")
-    keys = ("mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lr", "eps")
-    return _sched("ReduceLROnPlateau", {k: p[k] for k in keys}, p["init_lr"])
-
-
 def sequential_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     """SequentialLR restarts each scheduler at its milestone, all relative to one optimizer rate."""
-    parts, bounds = p["schedules"], [as_int(b, "SequentialLR", "milestone") for b in p["boundaries"]]
-    ends = [b - 1 for b in bounds] + [ctx.last_step]
-    starts = [0, *bounds]
-    children: list[Call] = []
-    milestones: list[int] = []
-    notes: list[str] = []
-    base = ctx.base
-    for index, (part, start, end) in enumerate(zip(parts, starts, ends, strict=True)):
+    bounds = [as_int(b, "SequentialLR", "milestone") for b in p["boundaries"]]
+    starts, ends = [0, *bounds], [b - 1 for b in bounds] + [ctx.last_step]
+    children, milestones, notes, base = [], [], [], ctx.base
+    for index, (part, start, end) in enumerate(zip(p["schedules"], starts, ends, strict=True)):
         mapped = ctx.nested(part, last_step=max(end - start, 0), base=base)
         base = lr_of(mapped)
-        if mapped.note:
-            notes.append(f"part {index}: {mapped.note}")
-        if index:
-            milestones.append(start)
+        notes += [f"part {index}: {mapped.note}"] if mapped.note else []
+        milestones += [start] if index else []
         if mapped.call.api == "SequentialLR":  # flatten: torch nests poorly, one level reads better
             children.extend(mapped.call.parts)
             milestones.extend(start + m for m in mapped.call.kwargs["milestones"])
@@ -333,17 +250,13 @@ def sequential_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
 
 def _scaled(spec: Mapping[str, Any], k: float) -> dict[str, Any]:
     """A unit-rate factor spec scaled to absolute rates (every ``*_lr`` and ``values`` times ``k``)."""
-    out: dict[str, Any] = {}
-    for key, value in spec.items():
-        if key.endswith("_lr") and value is not None:
-            out[key] = value * k
-        elif key == "values":
-            out[key] = [v * k for v in value]
-        elif key in ("schedules", "factors"):
-            out[key] = [_scaled(s, k) for s in value]
-        else:
-            out[key] = value
-    return out
+    return {
+        key: value * k if key.endswith("_lr") and value is not None
+        else [v * k for v in value] if key == "values"
+        else [_scaled(s, k) for s in value] if key in ("schedules", "factors")
+        else value
+        for key, value in spec.items()
+    }  # fmt: skip
 
 
 def chained_scheduler(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
@@ -355,34 +268,66 @@ def chained_scheduler(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
 #: formula -> torch APIs in order of preference ("closest built-in first, LambdaLR last").
 #: An API listed only under HINT_ONLY is used when a case asks for it (hints.torch.api).
 BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
-    "constant": (("LambdaLR", constant_lambda),),
-    "step_decay": (("StepLR", step_lr), ("LambdaLR", step_lambda)),
+    "constant": (lambda_lr("1.0", rate="value"),),
+    "step_decay": (STEP_LR, lambda_lr("{gamma!r} ** ((step + {offset!r}) // {step_size!r})")),
     "multi_step": (("MultiStepLR", multi_step_lr),),
     "piecewise_constant": (("MultiStepLR", multi_step_lr), ("ConstantLR", constant_lr), ("LambdaLR", piecewise_lambda)),
     "exponential": (
-        ("ExponentialLR", exponential_lr),
-        ("StepLR", exponential_step_lr),
-        ("MultiplicativeLR", multiplicative_lr),
-        ("LambdaLR", exponential_lambda),
+        scheduler("ExponentialLR",
+                  {"gamma": lambda p: p["decay_rate"] if p["decay_steps"] == 1
+                   else p["decay_rate"] ** (1.0 / p["decay_steps"])},
+                  (lambda p, ctx: p["staircase"] or _delayed_or_floored(p, ctx),
+                   "ExponentialLR decays continuously from step 0, without a floor")),
+        scheduler("StepLR", {"step_size": "decay_steps", "gamma": "decay_rate"},
+                  (lambda p, ctx: not p["staircase"] or _delayed_or_floored(p, ctx),
+                   "StepLR decays in whole steps from step 0, without a floor"), ints={"step_size"}),
+        scheduler("MultiplicativeLR", {"lr_lambda": lambda p: Code(f"lambda step: {p['decay_rate']!r}")},
+                  (lambda p, ctx: p["staircase"] or _delayed_or_floored(p, ctx) or p["decay_steps"] != 1,
+                   "MultiplicativeLR with a constant factor is continuous decay every step")),
+        lambda_lr(exponential_lambda),
     ),
     "natural_exp": (("ExponentialLR", natural_exp_lr),),
-    "inverse_time": (("LambdaLR", inverse_time_lambda),),
-    "factor_decay": (("ExponentialLR", factor_exponential_lr), ("LambdaLR", factor_lambda)),
-    "polynomial": (("PolynomialLR", polynomial_lr), ("LinearLR", linear_lr), ("LambdaLR", polynomial_lambda)),
-    "inverse_sqrt": (("LambdaLR", inverse_sqrt_lambda),),
-    "cosine": (
-        ("CosineAnnealingLR", cosine_annealing_lr),
-        ("SequentialLR", cosine_then_constant),
-        ("LambdaLR", cosine_lambda),
+    "inverse_time": (
+        lambda_lr(lambda p: f"1.0 / (1.0 + {p['decay_rate']!r} * "
+                            f"(step {'//' if p['staircase'] else '/'} {p['decay_steps']!r}))"),
     ),
-    "cosine_restarts": (("CosineAnnealingWarmRestarts", warm_restarts),),
+    "factor_decay": (
+        ("ExponentialLR", factor_exponential_lr),
+        lambda_lr(lambda p: f"max({p['min_lr'] / p['init_lr']!r}, {p['factor']!r} ** (step + {p['offset']!r}))"),
+    ),
+    "polynomial": (
+        scheduler("PolynomialLR", {"total_iters": "decay_steps", "power": "power"},
+                  (lambda p, ctx: p["end_lr"] != 0 or p["cycle"] or p["transition_begin"],
+                   "PolynomialLR always decays to 0 from step 0 and then holds (no end_lr, no cycle)"),
+                  ints={"total_iters"}),
+        ("LinearLR", linear_lr),
+        ("LambdaLR", polynomial_lambda),
+    ),
+    "inverse_sqrt": (lambda_lr("(step + {offset!r}) ** -0.5"),),
+    "cosine": (COSINE_ANNEALING_LR, ("SequentialLR", cosine_then_constant), ("LambdaLR", cosine_lambda)),
+    "cosine_restarts": (
+        scheduler("CosineAnnealingWarmRestarts", {"T_0": "first_period", "T_mult": "t_mult", "eta_min": "final_lr"},
+                  (lambda p, ctx: p["m_mul"] != 1, "CosineAnnealingWarmRestarts has no peak decay per restart (m_mul)"),
+                  ints={"T_0", "T_mult"}),
+    ),
     "warmup_stable_decay": (("LambdaLR", warmup_stable_decay_lambda),),
     "cyclic": (("CyclicLR", cyclic_lr),),
-    "one_cycle": (("OneCycleLR", one_cycle_lr),),
+    "one_cycle": (
+        scheduler("OneCycleLR", {"max_lr": "max_lr", "total_steps": "total_steps",
+                                 "pct_start": lambda p: float(p["pct_start"]), "anneal_strategy": "anneal",
+                                 "div_factor": "div_factor", "final_div_factor": "final_div_factor",
+                                 "three_phase": "three_phase", "cycle_momentum": lambda p: False},
+                  ints={"total_steps"}, rate="max_lr"),
+    ),
     "sequential": (("SequentialLR", sequential_lr),),
     "product": (("ChainedScheduler", chained_scheduler),),
-    "reduce_on_plateau": (("ReduceLROnPlateau", plateau_lr),),
-}
+    "reduce_on_plateau": (
+        scheduler("ReduceLROnPlateau", {k: k for k in ("mode", "factor", "patience", "threshold", "threshold_mode",
+                                                        "cooldown", "min_lr", "eps")},
+                  (lambda p, ctx: ctx.base is not None,
+                   "ReduceLROnPlateau cannot be part of SequentialLR or ChainedScheduler")),
+    ),
+}  # fmt: skip
 HINT_ONLY = {("exponential", "MultiplicativeLR")}
 
 
@@ -449,12 +394,11 @@ class TorchAdapter(ProgramAdapter):
             count=last + 1,
             step_call="scheduler.step(metrics[step - 1])" if metrics is not None else "scheduler.step()",
         )
-        setup: dict[str, Any] = {
+        setup = {
             "optimizer": "torch.optim.SGD",
             "optimizer_kwargs": {"lr": lr},
             "parameter": "one float64 scalar, gradient 1, zeroed before each update",
             "read": "scheduler.get_last_lr()[0], then optimizer.step(), then scheduler.step() before the next step",
+            **({} if metrics is None else {"metrics": list(metrics)}),
         }
-        if metrics is not None:
-            setup["metrics"] = list(metrics)
         return source, setup, PROBES, mapped.note
