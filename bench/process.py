@@ -35,6 +35,11 @@ def last_line(text: str) -> str:
     return next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "")
 
 
+def _text(output: bytes | str | None) -> str:
+    """What a timed-out command wrote (``subprocess`` gives bytes then, even with ``text=True``)."""
+    return output.decode(errors="replace") if isinstance(output, bytes) else output or ""
+
+
 def timed(
     command: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: float, stdin: str | None = None
 ) -> Timed:
@@ -45,6 +50,5 @@ def timed(
             list(command), env=dict(env), cwd=cwd, input=stdin, capture_output=True, text=True, timeout=timeout
         )
     except subprocess.TimeoutExpired as expired:
-        output = [x.decode(errors="replace") if isinstance(x, bytes) else x or "" for x in (expired.stdout, expired.stderr)]
-        return Timed(time.perf_counter() - started, None, *output)
+        return Timed(time.perf_counter() - started, None, _text(expired.stdout), _text(expired.stderr))
     return Timed(time.perf_counter() - started, done.returncode, done.stdout, done.stderr)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["measure", "main"]
+__all__ = ["main", "measure"]
 
 
 def _seconds(work: Callable[[], Any]) -> tuple[float, Any]:

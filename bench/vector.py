@@ -51,8 +51,11 @@ APIS: tuple[Api, ...] = (
         _KERAS + "import jax\ncompiled = jax.jit(schedule)\nvector = lambda n: compiled(keras.ops.arange(n))\n"
         "step = compiled\n",
     ),
-    Api("optax.cosine_decay_schedule", ("optax", "optax-0.2.6"), _OPTAX + "vector = lambda n: schedule(jnp.arange(n))\n"
-        "step = schedule\n"),  # fmt: skip
+    Api(
+        "optax.cosine_decay_schedule",
+        ("optax", "optax-0.2.6"),
+        _OPTAX + "vector = lambda n: schedule(jnp.arange(n))\nstep = schedule\n",
+    ),
     Api(
         "optax.cosine_decay_schedule, jax.jit(jax.vmap)",
         ("optax", "optax-0.2.6"),
@@ -85,7 +88,7 @@ step = schedule
 """,
     ),
     Api(
-        "torch.optim.lr_scheduler.CosineAnnealingLR (stateful: step() then get_last_lr())",
+        "torch.optim.lr_scheduler.CosineAnnealingLR, step() + get_last_lr()",
         ("torch",),
         """
 import torch
