@@ -67,8 +67,8 @@ def _matrix_row(totals: Mapping[str, Any]) -> list[str]:
     ratio = totals["run_over_floor"]
     return [
         "matrix", _s(totals["floor_s"]), _s(totals["serial_s"]),
-        f"{ratio:.1f}x (goal <= {GOALS['run_over_floor']['max']:g}x: {_verdict('run_over_floor', ratio)})",
-        _s(totals["parallel_s"]), f"{totals['speedup']:.2f}x", str(totals["records"]), "",
+        f"{ratio:.1f}x", _s(totals["parallel_s"]), f"{totals['speedup']:.2f}x", str(totals["records"]),
+        f"run/floor goal <= {GOALS['run_over_floor']['max']:g}x: {_verdict('run_over_floor', ratio)}",
     ]  # fmt: skip
 
 
@@ -77,7 +77,7 @@ def _floor_and_run(document: Mapping[str, Any]) -> str:
     if "matrix" in document:
         rows.append(_matrix_row(document["matrix"]))
     jobs = next((m["jobs"] for m in document.get("run", {}).values()), 2)
-    header = ["env", "floor s", "serial s", "run/floor", f"-n {jobs} s", "speed-up", "records", "same outcomes"]
+    header = ["env", "floor s", "serial s", "run/floor", f"-n {jobs} s", "speed-up", "records", "same outcomes, notes"]
     title = (
         "Import floor (best of 3) and conformance run, wall time "
         f"(goal: the matrix's serial run <= {GOALS['run_over_floor']['max']:g}x its summed floor; -n: the speed-up)"
@@ -103,7 +103,7 @@ def _vector(document: Mapping[str, Any]) -> str:
             ])  # fmt: skip
     header = ["env", "api", "vectorized steps/s", "first call s", "loop steps/s", "speed-up", "goal"]
     goal = GOALS["vector_steps_per_s"]["min"]
-    title = f"Vectorized (one call) vs per-step Python loop (goal: >= {goal:.0e} steps/s vectorized)"
+    title = f"Vectorized (one call) vs per-step Python loop (goal: >= {goal:,.0f} steps/s vectorized)"
     return _grid(title, header, rows, text={0, 1, 6})
 
 
@@ -119,8 +119,8 @@ def _report(report: Mapping[str, Any]) -> str:
     ]  # fmt: skip
     title = (
         f"Report: python -m reports merge, wall time (goals: 1e4 results in <= {GOALS['merge_s']['max']:g} s, "
-        f"results.json <= {_mb(GOALS['results_json_bytes']['max'])} MB, "
-        f"report.html <= {_mb(GOALS['report_html_bytes']['max'])} MB)"
+        f"results.json <= {GOALS['results_json_bytes']['max'] / 1e6:g} MB, "
+        f"report.html <= {GOALS['report_html_bytes']['max'] / 1e6:g} MB)"
     )
     return _grid(title, header, [row], text=())
 
