@@ -60,12 +60,14 @@ def test_the_run_writes_outside_reports_out_and_compares_outcomes(tmp_path: Path
         "import json, pathlib, sys; path = pathlib.Path(sys.argv[1]); path.parent.mkdir(parents=True)\n"
         "path.write_text(json.dumps({'results': [{'id': 'a', 'outcome': 'diverge' if '-n' in sys.argv else 'agree'}]}))"
     )
-    command = (sys.executable, "-c", script, f"{ROOT}/reports/out/fake/results.json", "{posargs}")
-    measured = measure_run(ToxEnv("fake", tmp_path, {}, command), ROOT, jobs=3)
+    root = tmp_path / "checkout"
+    root.mkdir()
+    command = (sys.executable, "-c", script, f"{root}/reports/out/fake/results.json", "{posargs}")
+    measured = measure_run(ToxEnv("fake", tmp_path, {}, command), root, jobs=3)
     assert measured["jobs"] == 3 and measured["same_outcomes"] is False
     assert measured["serial"]["records"] == measured["parallel"]["records"] == 1
     assert measured["speedup"] == measured["serial"]["seconds"] / measured["parallel"]["seconds"]
-    assert not (ROOT / "reports" / "out" / "fake").exists()
+    assert not (root / "reports").exists()
 
 
 def test_the_report_section_merges_and_measures(tmp_path: Path) -> None:
