@@ -70,6 +70,13 @@ def test_the_run_writes_outside_reports_out_and_compares_outcomes(tmp_path: Path
     assert not (root / "reports").exists()
 
 
+def test_a_run_that_fails_is_reported_with_its_last_line(tmp_path: Path) -> None:
+    script = "import sys; print('no adapter named fake', file=sys.stderr); sys.exit(4)"  # pytest's usage error
+    measured = measure_run(ToxEnv("fake", tmp_path, {}, (sys.executable, "-c", script)), tmp_path)
+    assert measured["serial"]["error"] == measured["parallel"]["error"] == "exit status 4: no adapter named fake"
+    assert "speedup" not in measured and "same_outcomes" not in measured
+
+
 def test_the_report_section_merges_and_measures(tmp_path: Path) -> None:
     synthetic_run(tmp_path / "in" / "s0" / "results.json", "s0", lambda case: "agree", cases=catalogue()[:2])
     measured = measure_merge(tmp_path / "in", tmp_path / "out", ROOT)
@@ -123,6 +130,7 @@ def test_the_matrix_totals_need_every_env() -> None:
     document = _document()
     assert document["matrix"] == {"floor_s": 16.0, "serial_s": 240.0, "parallel_s": 160.0, "records": 800,
                                   "run_over_floor": 15.0, "speedup": 1.5}  # fmt: skip
+    assert matrix_totals({**document, "envs": {"torch": document["envs"]["torch"]}}) is None  # a slice
     del document["run"]["tfa"]
     assert matrix_totals(document) is None
 
