@@ -110,19 +110,33 @@ def _render(specs: Mapping[K, plots.CasePlot | None], workers: int | None) -> di
     return dict(zip(wanted, plots.render_all(list(wanted.values()), workers), strict=True))
 
 
-def _plots(report: Report, workers: int | None) -> dict[str, str]:
-    return _render({case.id: case_plot(case) for cases in report.cases.values() for case in cases}, workers)
+def plotted(report: Report, budget: int | None) -> list[Case]:
+    """The cases whose plot the report draws: every case with a problem, and the others in report order
+    while at most ``budget`` of them (``None``: every case)."""
+    cases = [case for group in report.cases.values() for case in group]
+    if budget is None:
+        return cases
+    quiet = [case for case in cases if not OUTCOMES[case.worst].is_problem]
+    kept = {case.id for case in quiet[:budget]}
+    return [case for case in cases if OUTCOMES[case.worst].is_problem or case.id in kept]
+
+
+def _plots(report: Report, workers: int | None, budget: int | None) -> dict[str, str]:
+    return _render({case.id: case_plot(case) for case in plotted(report, budget)}, workers)
 
 
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def render_report(merged: Mapping[str, Any], *, workers: int | None = None) -> str:
-    """The merged report page (self-contained: inline CSS, plots as data URIs)."""
+def render_report(merged: Mapping[str, Any], *, workers: int | None = None, plot_budget: int | None = None) -> str:
+    """The merged report page (self-contained: inline CSS, plots as data URIs); plots of cases without a problem
+    beyond ``plot_budget`` (``None``: no limit) are left out, with a line saying so."""
     report = build(merged)
     template = _environment().get_template("report.html.j2")
-    return template.render(report=report, plots=_plots(report, workers), created=merged.get("created_utc") or _now())
+    images = _plots(report, workers, plot_budget)
+    created = merged.get("created_utc") or _now()
+    return template.render(report=report, plots=images, created=created, plot_budget=plot_budget)
 
 
 def change_plot(change: Change) -> plots.CasePlot | None:

@@ -203,3 +203,39 @@ def test_a_plot_is_a_small_png(merged: dict) -> None:
 def test_report_size_per_case_stays_small(merged: dict, page: str) -> None:
     """Budget that keeps the full matrix (thousands of results) a few MB: measured 10 to 20 kB per case here."""
     assert len(page.encode()) / len(CASES) < 40_000
+
+
+def test_a_plot_budget_keeps_every_case_with_a_problem_and_the_first_others(merged: dict) -> None:
+    report = summary.build(merged)
+    cases = [case for group in report.cases.values() for case in group]
+    problems = [c.id for c in cases if c.worst in ("documented_divergence", "diverge")]
+    quiet = [c.id for c in cases if c.id not in problems]
+    assert problems and len(quiet) > 2
+    assert [c.id for c in render.plotted(report, None)] == [c.id for c in cases]
+    kept = [c.id for c in render.plotted(report, 2)]
+    assert set(kept) == {*problems, *quiet[:2]} and kept == [c.id for c in cases if c.id in kept]
+    assert {c.id for c in render.plotted(report, 0)} == set(problems)
+
+
+def test_a_page_over_its_plot_budget_says_how_to_draw_every_plot(merged: dict) -> None:
+    page = render.render_report(merged, workers=1, plot_budget=1)
+    report = summary.build(merged)
+    drawn = len(render.plotted(report, 1))
+    assert page.count('<img class="plot"') == drawn < sum(len(g) for g in report.cases.values())
+    assert page.count("No plot: this report draws every case with a problem and at most 1 of the others") == (
+        sum(len(g) for g in report.cases.values()) - drawn
+    )
+
+
+def test_merge_takes_a_plot_budget_or_all(tmp_path, capsys) -> None:
+    from reports import cli
+
+    out = tmp_path / "runs"
+    synthetic_run(out / "late" / "results.json", "late", by_family({"cosine": "late"}), cases=CASES)
+    assert cli.main(["merge", str(out), "--out", str(tmp_path / "m"), "--plots", "0", "--workers", "1"]) == 0
+    assert (tmp_path / "m" / "report.html").read_text().count('<img class="plot"') == COUNT["cosine"]
+    assert cli.main(["merge", str(out), "--out", str(tmp_path / "m"), "--plots", "all", "--workers", "1"]) == 0
+    assert (tmp_path / "m" / "report.html").read_text().count('<img class="plot"') == len(CASES)
+    with pytest.raises(SystemExit):
+        cli.main(["merge", str(out), "--plots", "some"])
+    assert "expected a number of plots or 'all', got 'some'" in capsys.readouterr().err
