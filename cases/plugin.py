@@ -178,17 +178,15 @@ def is_xdist_controller(config: pytest.Config) -> bool:
     return not is_xdist_worker(config) and bool(getattr(config.option, "numprocesses", None))
 
 
-#: How a conformance test's node id names its test: ``<path>/test_conformance.py::test_trajectory[<test id>]``.
-CONFORMANCE_TEST = "test_conformance.py::test_trajectory["
-
-
 def is_conformance_test(nodeid: str) -> bool:
-    return CONFORMANCE_TEST in nodeid
+    """Whether a node id is ``<folder>/test_conformance.py::test_trajectory[<test id>]``."""
+    path, _, test = nodeid.partition("::")
+    return path.rpartition("/")[2] == "test_conformance.py" and test.startswith("test_trajectory[")
 
 
 def test_id(nodeid: str) -> str:
     """The test id (a record's ``id``) of a conformance test's node id."""
-    return nodeid.partition(CONFORMANCE_TEST)[2].removesuffix("]")
+    return nodeid.partition("::test_trajectory[")[2].removesuffix("]")
 
 
 def case_group(nodeid: str) -> str:
@@ -349,7 +347,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         counts[record["outcome"]] = counts.get(record["outcome"], 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
     for key, info in state.adapter_info(config).items():
-        terminalreporter.write_line(f"lrconform adapter {key}: {info['problem'] or 'available'}")
+        terminalreporter.write_line(f"lrconform adapter {key}: {info.get('problem') or 'available'}")
     terminalreporter.write_line(f"lrconform: {summary}; results written to {state.json_path}")
     for found in kernel_dependent(state.records):
         outcomes = ", ".join(f"{kernel} {outcome}" for kernel, outcome in found["outcomes"].items())

@@ -272,6 +272,7 @@ def test_under_xdist_one_result_file_with_the_records_of_a_serial_run(run, pytes
         ("cases/test_conformance.py::test_trajectory[cos[T5]-fake.twice]", "cases/test_conformance.py::test_trajectory[cos[T5"),
         ("cases/test_conformance.py::test_trajectory[cos[T5]-keras-jax@nofma]", "cases/test_conformance.py::test_trajectory[cos[T5"),
         ("cases/test_expectations.py::test_no_stale_expectations[fake]", "cases/test_expectations.py::test_no_stale_expectations[fake]"),
+        ("tests/test_x.py::test_y[cases/test_conformance.py::test_trajectory[a]-b]", "tests/test_x.py::test_y[cases/test_conformance.py::test_trajectory[a]-b]"),
     ],
 )  # fmt: skip
 def test_xdist_groups_every_test_of_a_case(nodeid: str, group: str) -> None:
