@@ -339,6 +339,7 @@ import torch
 from torch.optim import lr_scheduler
 {metrics}
 param = torch.nn.Parameter(torch.zeros((), dtype=torch.float64))
+param.grad = torch.ones_like(param)  # plain SGD only reads it: 1 at every update
 optimizer = torch.optim.SGD([param], lr={lr})
 scheduler = {scheduler}
 schedule, applied = [], []
@@ -348,7 +349,6 @@ for step in range({count}):
     schedule.append(scheduler.get_last_lr()[0])
     with torch.no_grad():
         param.zero_()
-    param.grad = torch.ones_like(param)
     optimizer.step()  # the parameter moves by exactly -lr
     applied.append(-param.item())
 """
