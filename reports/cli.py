@@ -154,11 +154,14 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     """Diff every declared upgrade's two runs and check that the expected changes are found; with ENV --to SPEC,
     validate a candidate build of ENV instead."""
     if args.env:
+        if args.file or args.results or args.out:
+            raise ValueError(f"upgrade {args.env}: --file, --results and --out are for the declared upgrades, not ENV")
         return cmd_candidate(args)
     if args.to or args.base or args.python or args.index_url or args.find_links:
         raise ValueError(
             "upgrade: --to, --from, --python, --index-url and --find-links need ENV (upgrade ENV --to SPEC)"
         )
+    args.results, args.out = args.results or OUT, args.out or OUT / "upgrade"
     from . import diff, merge
     from .render import render_diff
     from .upgrade import UPGRADES_FILE, check, load_upgrades
@@ -276,8 +279,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--index-url", help="pip's index for both sides' installs")
     p.add_argument("--find-links", action="append", default=[], metavar="URL", help="more places pip looks for wheels")
     p.add_argument("--file", type=Path, help="declared upgrades (default: reports/upgrades.toml)")
-    p.add_argument("--results", type=Path, default=OUT, help="folder of runs (default: %(default)s)")
-    p.add_argument("--out", type=Path, default=OUT / "upgrade", help="where the diff pages go (default: %(default)s)")
+    p.add_argument("--results", type=Path, help=f"folder of runs (default: {OUT})")
+    p.add_argument("--out", type=Path, help=f"where the diff pages go (default: {OUT / 'upgrade'})")
     p.add_argument("--threshold", type=float, default=1e-9, help="as for diff")
     _stale_option(p)
     p.set_defaults(run=cmd_upgrade)

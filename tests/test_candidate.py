@@ -173,6 +173,7 @@ def test_a_failed_install_exits_2_with_pips_lines_before_any_run(fake_project, m
         (["upgrade", "optax", "--to", "jax==0.10.2"], "error: upgrade optax: the candidate equals the baseline"),
         (["upgrade", "optax", "--to", "jax=="], "error: --to 'jax==': not a requirement pip takes"),
         (["upgrade", "torch", "--to", "torch"], "error: --to torch: torch only as a wheel path"),
+        (["upgrade", "optax", "--to", "jax==1", "--out", "x"], "error: upgrade optax: --file, --results and --out are"),
         (
             ["upgrade", "--to", "jax==1"],
             "error: upgrade: --to, --from, --python, --index-url and --find-links need ENV",
