@@ -7,7 +7,9 @@
   ``optax-0.2.6``), so loosening their pins would only repeat the newest build;
 - :func:`latest_override`: a ``tox -x`` override of an env's deps with every exact pin
   (``name==version``) loosened to ``name``, so that pip installs the newest build (with
-  ``PIP_PRE=1``, pre-releases too) of everything the env pins.
+  ``PIP_PRE=1``, pre-releases too) of everything the env pins;
+- :func:`rewrite_deps`, :func:`deps_override`: the one way an env's deps are rewritten, shared by
+  the latest axis and ``upgrade ENV --to SPEC`` (``reports.candidate``).
 
 Standard library only: the workflow runs this before anything but tox is installed.
 """
@@ -17,16 +19,42 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-__all__ = ["FROZEN", "LABEL", "framework_envs", "latest_exclusions", "latest_override", "parse_config", "unpinned"]
+__all__ = [
+    "FROZEN",
+    "LABEL",
+    "ROOT",
+    "deps_override",
+    "env_deps",
+    "framework_envs",
+    "latest_exclusions",
+    "latest_override",
+    "parse_config",
+    "pinned_version",
+    "requirement_name",
+    "rewrite_deps",
+    "unpinned",
+]
 
+#: The checkout whose tox.ini is asked (and where tox runs candidate builds): an editable install's source.
+ROOT = Path(__file__).resolve().parent.parent
 LABEL = "matrix"
 FROZEN = "frozen"
-_PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?)\s*==\s*[^\s;,]+\s*(?P<marker>;.*)?$")
+_NAME = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)")
+_PIN = re.compile(
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?)\s*==\s*(?P<version>[^\s;,]+)\s*(?P<marker>;.*)?$"
+)
 
 
 def _tox_config(*args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "tox", "config", *args], capture_output=True, text=True, check=False)
+    if not (ROOT / "tox.ini").is_file():
+        raise RuntimeError(
+            f"no tox.ini in {ROOT}: run from a checkout of lrconform (or install it with pip install -e)"
+        )
+    command = [sys.executable, "-m", "tox", "config", *args]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
     if done.returncode:
         raise RuntimeError(f"tox config {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     return done.stdout
@@ -65,7 +93,36 @@ def unpinned(requirement: str) -> str:
     return requirement if match is None else match["name"] + (match["marker"] or "")
 
 
+def pinned_version(requirement: str) -> str | None:
+    """The version an exact pin names (``jax==0.10.2`` -> ``0.10.2``); ``None`` for any other requirement."""
+    match = _PIN.match(requirement.strip())
+    return None if match is None else match["version"]
+
+
+def requirement_name(requirement: str) -> str:
+    """The distribution a requirement names, normalized as pip compares names: ``Jax_Lib[x]>=1`` -> ``jax-lib``."""
+    match = _NAME.match(requirement)
+    if match is None:
+        raise ValueError(f"{requirement!r}: not a requirement (it names no package)")
+    return re.sub(r"[-_.]+", "-", match["name"]).lower()
+
+
+def rewrite_deps(deps: Sequence[str], rewrite: Callable[[str, str], str]) -> list[str]:
+    """Each requirement of ``deps`` as ``rewrite(name, requirement)`` returns it (the name as
+    :func:`requirement_name` gives it): the one rewrite of an env's deps."""
+    return [rewrite(requirement_name(d), d) for d in deps]
+
+
+def env_deps(env: str) -> list[str]:
+    """The env's deps as tox resolves them (``{[section]deps}`` expanded), one requirement a line."""
+    return parse_config(_tox_config("-e", env, "-k", "deps"))[env]["deps"]
+
+
+def deps_override(env: str, deps: Sequence[str]) -> str:
+    """``testenv:<env>.deps=...``, for ``tox -e <env> -x <override>``."""
+    return f"testenv:{env}.deps=" + "\n".join(deps)
+
+
 def latest_override(env: str) -> str:
     """``testenv:<env>.deps=...`` with exact pins loosened, for ``tox -e <env> -x <override>``."""
-    deps = parse_config(_tox_config("-e", env, "-k", "deps"))[env]["deps"]
-    return f"testenv:{env}.deps=" + "\n".join(unpinned(d) for d in deps)
+    return deps_override(env, rewrite_deps(env_deps(env), lambda _name, requirement: unpinned(requirement)))

@@ -1,9 +1,11 @@
-"""python -m reports: merge runs into the report, diff two result sets, check declared upgrades,
-recover interrupted runs, CI helpers.
+"""lrconform (or python -m reports): result reports, diffs, declared and candidate upgrades, recovery, CI.
+
+merge runs into the report, diff two result sets, check the declared upgrades or validate a candidate
+build of an env (``upgrade ENV --to SPEC``), recover interrupted runs, answer the nightly workflow.
 
 Exit status: 0 done; 1 the diff found a regression, or an upgrade check missed an expected
-change; 2 bad input (an unreadable, malformed or empty result set, a bad option), with the reason
-on stderr in one line.
+change; 2 bad input (an unreadable, malformed or empty result set, a bad option, a candidate refused
+or failing to install), with the reason on stderr in one line (pip's last lines after it).
 
 Every file is written atomically and the output folders of ``merge`` and ``upgrade`` are replaced
 as a whole (``reports.atomic``): a kill leaves the previous outputs or the new ones, never a mix.
@@ -108,8 +110,63 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 1 if found.regressions else 0
 
 
+def _pip_options(args: argparse.Namespace) -> dict[str, str]:
+    """pip's index options for the candidate's installs, as the PIP_* variables tox passes to pip."""
+    pip = {"PIP_INDEX_URL": args.index_url} if args.index_url else {}
+    links = [*os.environ.get("PIP_FIND_LINKS", "").split(), *args.find_links]
+    return pip | ({"PIP_FIND_LINKS": " ".join(links)} if links else {})
+
+
+def cmd_candidate(args: argparse.Namespace) -> int:
+    """Build ENV with --to SPEC (and the baseline: the env's pins or --from SPEC), run both, diff them."""
+    from . import ci, diff
+    from .candidate import plan_builds
+    from .candidate_report import facts, pinned_results
+    from .candidate_run import build_paths, install, run
+    from .markdown import render_markdown
+    from .render import render_diff
+
+    envs = ci.framework_envs()
+    if args.env not in envs:
+        raise ValueError(f"upgrade {args.env}: unknown env; the framework envs: {', '.join(envs)}")
+    pip = _pip_options(args)
+    deps = ci.env_deps(args.env)
+    baseline, candidate = plan_builds(
+        args.env, deps, args.to, args.base, args.python, pip.get("PIP_FIND_LINKS", "").split()
+    )
+    out = build_paths(candidate, pip)[1]
+    reusable = build_paths(baseline, pip)[1] / "results.json"
+    why_not = pinned_results(reusable, deps) if baseline.pinned else "the baseline is a build of its own"
+    builds = [candidate] if not why_not else [baseline, candidate]
+    print(f"baseline {baseline.name}: " + (f"reusing {reusable}" if not why_not else f"building it ({why_not})"))
+    for build in reversed(builds):  # the candidate first: its install is the one likely to fail
+        install(build, pip)
+    paths = [reusable] if not why_not else []
+    paths += [run(build, pip) for build in builds]
+    print(f"diffing {baseline.name} -> {candidate.name}")
+    stale_after = _stale_after(args)
+    old, new = _side(paths[0], "baseline", stale_after), _side(paths[1], "candidate", stale_after)
+    found = diff.compare_sets(old, new, threshold=args.threshold)
+    summary = facts(old.runs[0], new.runs[0])
+    print(diff.text(found, str(paths[0]), str(paths[1])) + "\n".join(summary))
+    write_atomic(out / "diff.html", render_diff(found, old=baseline.name, new=candidate.name))
+    write_atomic(out / "diff.md", render_markdown(found, old=baseline.name, new=candidate.name, facts=summary))
+    print(f"  {out / 'diff.html'} ({_size(out / 'diff.html')})\n  {out / 'diff.md'}")
+    return 1 if found.regressions else 0
+
+
 def cmd_upgrade(args: argparse.Namespace) -> int:
-    """Diff every declared upgrade's two runs and check that the expected changes are found."""
+    """Diff every declared upgrade's two runs and check that the expected changes are found; with ENV --to SPEC,
+    validate a candidate build of ENV instead."""
+    if args.env:
+        if args.file or args.results or args.out:
+            raise ValueError(f"upgrade {args.env}: --file, --results and --out are for the declared upgrades, not ENV")
+        return cmd_candidate(args)
+    if args.to or args.base or args.python or args.index_url or args.find_links:
+        raise ValueError(
+            "upgrade: --to, --from, --python, --index-url and --find-links need ENV (upgrade ENV --to SPEC)"
+        )
+    args.results, args.out = args.results or OUT, args.out or OUT / "upgrade"
     from . import diff, merge
     from .render import render_diff
     from .upgrade import UPGRADES_FILE, check, load_upgrades
@@ -202,7 +259,7 @@ def _stale_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="lrconform", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("merge", help=cmd_merge.__doc__)
     p.add_argument("inputs", nargs="*", type=Path, default=[OUT], help=f"result files or folders (default: {OUT})")
@@ -228,9 +285,22 @@ def _parser() -> argparse.ArgumentParser:
     _stale_option(p)
     p.set_defaults(run=cmd_diff)
     p = commands.add_parser("upgrade", help=cmd_upgrade.__doc__)
+    p.add_argument("env", nargs="?", help="a framework env to validate a candidate build of (with --to)")
+    p.add_argument("--to", action="append", default=[], metavar="SPEC", help="candidate: a requirement or wheel path")
+    p.add_argument(
+        "--from", dest="base", action="append", default=[], metavar="SPEC", help="baseline other than the pins"
+    )
+    p.add_argument(
+        "--python",
+        type=lambda text: text if "/" in text else f"python{text}",
+        metavar="X.Y|PATH",
+        help="run both sides on this Python (a version tox finds on PATH, or an interpreter's path)",
+    )
+    p.add_argument("--index-url", help="pip's index for both sides' installs")
+    p.add_argument("--find-links", action="append", default=[], metavar="URL", help="more places pip looks for wheels")
     p.add_argument("--file", type=Path, help="declared upgrades (default: reports/upgrades.toml)")
-    p.add_argument("--results", type=Path, default=OUT, help="folder of runs (default: %(default)s)")
-    p.add_argument("--out", type=Path, default=OUT / "upgrade", help="where the diff pages go (default: %(default)s)")
+    p.add_argument("--results", type=Path, help=f"folder of runs (default: {OUT})")
+    p.add_argument("--out", type=Path, help=f"where the diff pages go (default: {OUT / 'upgrade'})")
     p.add_argument("--threshold", type=float, default=1e-9, help="as for diff")
     _stale_option(p)
     p.set_defaults(run=cmd_upgrade)
