@@ -77,13 +77,17 @@ class ToxEnv:
         return [str(executable) if executable.exists() else command[0], *command[1:]]
 
 
-def _expand(config: configparser.ConfigParser, env: str, text: str, root: Path, set_env: Mapping[str, str]) -> str:
+def _expand(
+    config: configparser.ConfigParser, env: str, text: str, root: Path, set_env: Mapping[str, str], folder: Path
+) -> str:
     def one(match: re.Match[str]) -> str:
         inside = match.group(1)
         if inside == "envname":
             return env
         if inside == "toxinidir":
             return str(root)
+        if inside == "envdir":
+            return str(folder)
         if inside == "posargs":
             return _POSARGS
         if section := re.fullmatch(r"\[([^\]]+)\]([\w-]+)", inside):
@@ -112,17 +116,17 @@ def read_env(tox_ini: Path, tox_dir: Path, env: str) -> ToxEnv:
     """Env ``env`` of ``tox_ini`` (the checkout is its folder), installed under ``tox_dir``."""
     config = configparser.ConfigParser(interpolation=None)
     config.read(tox_ini)
-    root = tox_ini.parent
+    root, folder = tox_ini.parent, tox_dir / env
     set_env: dict[str, str] = {}
-    for line in _expand(config, env, _setting(config, env, "set_env"), root, {}).splitlines():
+    for line in _expand(config, env, _setting(config, env, "set_env"), root, {}, folder).splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
             name, equals, value = line.partition("=")
             if not equals:
                 raise ValueError(f"tox.ini, env {env}: set_env line {line.strip()!r} is not NAME = VALUE")
             set_env[name.strip()] = value.strip()
-    commands = _expand(config, env, _setting(config, env, "commands"), root, set_env).replace("\\\n", " ")
+    commands = _expand(config, env, _setting(config, env, "commands"), root, set_env, folder).replace("\\\n", " ")
     lines = [line for line in commands.splitlines() if line.strip()]
     if len(lines) != 1:
         raise ValueError(f"tox.ini, env {env}: expected one command, found {len(lines)}")
     tokens = tuple("{posargs}" if t == _POSARGS else t for t in shlex.split(lines[0]))
-    return ToxEnv(env, tox_dir / env, set_env, tokens)
+    return ToxEnv(env, folder, set_env, tokens)

@@ -34,7 +34,14 @@ def test_an_envs_conformance_command_is_toxs_with_its_outputs_moved(tmp_path: Pa
         "--html", f"{tmp_path}/out/tfa/report.html", "--self-contained-html", "-n", "2",
     ]  # fmt: skip
     inherited = read_env(TOX_INI, tmp_path / ".tox", "optax-0.2.6").set_env
-    assert inherited == {"PYTHONDONTWRITEBYTECODE": "1", "JAX_PLATFORMS": "cpu", "LRCONFORM_ADAPTERS": "optax"}
+    assert inherited == {
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "JAX_PLATFORMS": "cpu",
+        "JAX_COMPILATION_CACHE_DIR": f"{tmp_path}/.tox/optax-0.2.6/jax-cache",  # {envdir}: the env's own
+        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+        "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1",
+        "LRCONFORM_ADAPTERS": "optax",
+    }
     assert read_env(TOX_INI, tmp_path / ".tox", "keras-jax").environ({}, measuring=True)["JAX_PLATFORMS"] == "cpu"
 
 
