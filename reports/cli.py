@@ -326,6 +326,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `expand ... | head`: the reader had enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except ModuleNotFoundError as exc:  # e.g. the report's jinja2 missing where reports/ is used from a bare checkout
+        print(
+            f"error: {args.command} needs {exc.name}, which is not installed (pip install -e . installs it)",
+            file=sys.stderr,
+        )
+        return 2
     except (ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -128,3 +128,14 @@ def test_expand_prints_every_value_and_its_output_reads_back(tmp_path: Path, cap
     assert printed["results"] == records and "arrays" not in printed
     (again := tmp_path / "expanded.json").write_text(json.dumps(printed))
     assert read_results(again)["results"] == records
+
+
+def test_a_missing_module_is_one_line_naming_it(monkeypatch, capsys) -> None:
+    def needs_jinja2(args) -> int:
+        raise ModuleNotFoundError("No module named 'jinja2'", name="jinja2")
+
+    monkeypatch.setattr(cli, "cmd_expand", needs_jinja2)
+    assert cli.main(["expand", "x.json"]) == 2
+    assert (
+        capsys.readouterr().err == "error: expand needs jinja2, which is not installed (pip install -e . installs it)\n"
+    )
