@@ -111,12 +111,16 @@ class Harness:
                 self._info[adapter] = {"problem": exc.reason, "outcome": exc.outcome, "facts": {}}
         return self._info[adapter]
 
-    def adapter_info(self) -> dict[str, dict[str, Any]]:
-        """Per runner key: the framework's version, whether it runs here, its platform facts, its kernel choice."""
+    def declared_info(self) -> dict[str, dict[str, Any]]:
+        """Per runner key: what is known without importing the framework (its version, its kernel choice)."""
         return {
-            key: {"version": distribution_version(runner.adapter.distribution), "kernel": runner.env, **self.info(key)}
+            key: {"version": distribution_version(runner.adapter.distribution), "kernel": runner.env}
             for key, runner in self.runners.items()
         }
+
+    def adapter_info(self) -> dict[str, dict[str, Any]]:
+        """Per runner key: the framework's version, whether it runs here, its platform facts, its kernel choice."""
+        return {key: {**declared, **self.info(key)} for key, declared in self.declared_info().items()}
 
     def same_kernels(self, target: Target) -> str:
         """For a kernel variant: why it would compute what the default run computes ("" when it would not)."""

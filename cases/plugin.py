@@ -135,18 +135,11 @@ class Conformance:
     def close(self) -> None:
         self.harness.close()
 
-    def static_adapter_info(self) -> dict[str, dict[str, Any]]:
-        """What xdist's controller knows of each adapter before any worker imported it."""
-        return {
-            key: {"version": distribution_version(r.adapter.distribution), "kernel": r.env}
-            for key, r in self.harness.runners.items()
-        }
-
     def adapter_info(self, config: pytest.Config) -> dict[str, dict[str, Any]]:
         """Each adapter's version, whether it imports and its platform facts: as the workers found them under
         xdist (the controller imports no framework), else from this process's runners."""
         if is_xdist_controller(config):
-            return {**self.static_adapter_info(), **self.worker_adapters}
+            return {**self.harness.declared_info(), **self.worker_adapters}
         return self.harness.adapter_info()
 
     def stale(self, adapter: str) -> ExpectationSet:
@@ -310,7 +303,7 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     """xdist's controller: the first worker's collection says which tests run (every worker collects the same)."""
     state = node.config.stash.get(STATE, None)
     if state is not None and JOURNAL not in node.config.stash and any(map(is_conformance_test, ids)):
-        _start_journal(node.config, state, ids, state.static_adapter_info())
+        _start_journal(node.config, state, ids, state.harness.declared_info())
 
 
 @pytest.hookimpl(optionalhook=True)
