@@ -279,3 +279,38 @@ def test_xdist_groups_every_test_of_a_case(nodeid: str, group: str) -> None:
     from cases.plugin import case_group
 
     assert case_group(nodeid) == group
+
+
+def wild_case(name: str, misbehave: str = "") -> str:
+    """A step-decay case of the misbehaving adapter, misbehaving as named."""
+    hint = f'hints = {{ wild = {{ misbehave = "{misbehave}" }} }}\n' if misbehave else ""
+    params = "params = { init_lr = 0.1, step_size = 3, gamma = 0.5 }"
+    return f'\n[[case]]\nid = "step[{name}]"\nformula = "step_decay"\nsteps = {{ stop = 10 }}\n{params}\n{hint}'
+
+
+def test_under_xdist_a_crashing_or_hanging_case_costs_only_itself(run) -> None:
+    """``-n 2``: a segfault and a hang in the wild adapter's worker each cost their own case (``crashed``,
+    ``timeout``); the cases around them agree, and the records are a serial run's."""
+    args = ("--lrconform-adapter", "wild=tests.misbehaving_framework:MisbehavingAdapter", "--lrconform-time-limit", "3")
+    cases = "".join(wild_case(n, m) for n, m in [("good", ""), ("segfault", "segfault"), ("good2", ""),
+                                                 ("hang", "hang"), ("good3", "")])  # fmt: skip
+    _, serial = run(cases, "", *args, frameworks="wild")
+    result, parallel = run(cases, "", *args, "-n", "2", frameworks="wild")
+    expect_lines(result.stdout, "*2 workers*")
+    assert {i: r["outcome"] for i, r in parallel.items()} == {
+        **{f"step[{c}]-wild{p}": "agree" for c in ("good", "good2", "good3") for p in ("", ".twice")},
+        **{f"step[segfault]-wild{p}": "crashed" for p in ("", ".twice")},
+        **{f"step[hang]-wild{p}": "timeout" for p in ("", ".twice")},
+    }
+    assert "SIGSEGV" in parallel["step[segfault]-wild"]["reason"]
+    assert "within its limit of 3 s" in parallel["step[hang]-wild"]["reason"]
+    assert _stable(parallel) == _stable(serial)
+
+
+def _stable(records: dict) -> dict:
+    """Records without what differs between two runs of a crash: durations and the dead worker's stderr
+    (faulthandler prints thread addresses)."""
+    return {
+        i: {**r, "reason": r.get("reason", "").split("; last lines of its stderr")[0]}
+        for i, r in _without_durations(records).items()
+    }
