@@ -29,6 +29,7 @@ from model.hints import HintError, HintKey, HintKeys, one_of
 from reference import identities
 
 __all__ = [
+    "RESUME_PROLOGUE",
     "Binding",
     "Call",
     "Ctx",
@@ -43,6 +44,8 @@ __all__ = [
     "import_problem",
     "picked",
     "program_blocks",
+    "resume_epilogue",
+    "resume_probes",
     "run_program",
     "select",
     "steps_source",
@@ -392,3 +395,97 @@ class ProgramAdapter:
             lists, error, warned = run_program(source, f"<{self.name} repro {case.id}>", names)
             out |= {name: picked(by_name[name], lists[name], case.steps, error, warned) for name in names}
         return out
+
+
+# --- resume: checkpoints restored into new objects in a new interpreter ------------------------------------------
+
+#: Appended to a program that resumes: ``RESUME`` (the adapter's restoring source, which defines one function per
+#: way of resuming, taking the resume point ``k`` and returning the rates at the compared steps from ``k`` on) runs
+#: in a new Python process that shares nothing with this one but the checkpoint files; each ``<how>_at_<k>`` probe
+#: is this run's rates before ``k`` followed by the restored run's.
+_RESUME_EPILOGUE = '''
+RESUME = r"""
+import json
+import os
+import sys
+import warnings
+
+folder, compared, last = sys.argv[1], set(json.loads(sys.argv[2])), int(sys.argv[3])
+{restore}
+
+answers = {{}}
+for name, how, k in {points}:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            answers[name] = {{"rates": how(k), "error": None}}
+        except Exception as exc:
+            answers[name] = {{"rates": [], "error": f"{{type(exc).__name__}}: {{exc}}"}}
+    answers[name]["warnings"] = sorted({{f"{{w.category.__name__}}: {{w.message}}" for w in caught}})
+print(json.dumps(answers))
+"""
+
+
+def in_new_interpreter(source, *args):
+    """Run ``source`` in a new Python process (this one's interpreter and environment); its last line is JSON."""
+    done = subprocess.run([sys.executable, "-c", source, *args], capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"the new interpreter failed: {{' '.join(done.stderr.strip().splitlines()[-1:])}}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+compared_steps = [int(s) for s in {steps}]
+answers = in_new_interpreter(RESUME, checkpoints, json.dumps(compared_steps), str({last}))
+shutil.rmtree(checkpoints)
+failed = []
+
+
+def resumed(name, k):
+    """{prefix} before ``k``, then what the restored objects gave; a failure is raised below, after every probe."""
+    for warning in answers[name]["warnings"]:
+        warnings.warn(f"{{name}}: {{warning}}", stacklevel=1)
+    if answers[name]["error"]:
+        failed.append(f"{{name}}: {{answers[name]['error']}}")
+    return [rate for step, rate in zip(compared_steps, {prefix}) if step < k] + answers[name]["rates"]
+
+
+{assignments}
+if failed:
+    raise RuntimeError("; ".join(failed))
+'''
+
+#: Defines ``checkpoints`` (a new folder) and ``resume_at`` in a program that resumes, before its training loop.
+RESUME_PROLOGUE = """\
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import warnings
+
+checkpoints = tempfile.mkdtemp(prefix="lrconform-checkpoints-")  # the files a restarted job finds
+resume_at = {points}  # after this many updates a checkpoint is saved
+"""
+
+
+def resume_probes(case: Case, ways: Sequence[str]) -> tuple[Probe, ...]:
+    """The ``<how>_at_<k>`` probes of a case's resume points: rates at the compared steps, in Python floats."""
+    return tuple(Probe(case.resume_probe(how, k)) for how in ways for k in case.resume)
+
+
+def resume_epilogue(case: Case, ways: Sequence[str], restore: str, prefix: str) -> str:
+    """The end of a program that resumes (:data:`_RESUME_EPILOGUE`): ``restore`` defines a function per name in
+    ``ways``; ``prefix`` is this run's list of rates at the compared steps, the probes' values before ``k``."""
+    if '"""' in restore:
+        raise ValueError("a restoring source must not contain triple double quotes: it is embedded in them")
+    points = [(case.resume_probe(how, k), how, k) for how in ways for k in case.resume]
+    listed = "[" + ", ".join(f"({name!r}, {how}, {k})" for name, how, k in points) + "]"
+    return _RESUME_EPILOGUE.format(
+        restore=restore,
+        points=listed,
+        steps=steps_source(case.steps),
+        last=int(case.steps[-1]),
+        prefix=prefix,
+        assignments="\n".join(f"{name} = resumed({name!r}, {k})" for name, _, k in points),
+    )

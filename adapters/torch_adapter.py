@@ -22,7 +22,20 @@ from model.adapter import Code, NotExpressible, Probe, py
 from model.case import Case
 from model.hints import HintKeys
 
-from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Renamed, api_hint, as_int, steps_source
+from ._base import (
+    RESUME_PROLOGUE,
+    Binding,
+    Call,
+    Ctx,
+    Mapped,
+    ProgramAdapter,
+    Renamed,
+    api_hint,
+    as_int,
+    resume_epilogue,
+    resume_probes,
+    steps_source,
+)
 
 __all__ = ["TorchAdapter"]
 
@@ -342,7 +355,7 @@ import math
 import numpy as np
 import torch
 from torch.optim import lr_scheduler
-{metrics}
+{prologue}{metrics}
 param = torch.nn.Parameter(torch.zeros((), dtype=torch.float64))
 param.grad = torch.ones_like(param)  # plain SGD only reads it: 1 at every update
 optimizer = torch.optim.SGD([param], lr={lr})
@@ -352,13 +365,70 @@ schedule, applied = [], []
 for step in range({count}):
     if step:
         {step_call}  # after the previous update, as a training loop does
-    if step in compared:  # an update whose rate is compared (the others would not change the schedule)
+{save}    if step in compared:  # an update whose rate is compared (the others would not change the schedule)
         schedule.append(scheduler.get_last_lr()[0])
         with torch.no_grad():
             param.zero_()
         optimizer.step()  # the parameter moves by exactly -lr
         applied.append(-param.item())
 """
+
+_SAVE = """\
+    if step in resume_at:  # a checkpoint after `step` updates, saved as torch documents
+        state = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}
+        torch.save(state, os.path.join(checkpoints, f"{step}.pt"))
+"""
+
+#: Each way of resuming builds new objects in the new interpreter and continues from ``k`` to the last step.
+_RESTORE = """
+import math
+
+import torch
+from torch.optim import lr_scheduler
+{metrics}
+
+def build():
+    param = torch.nn.Parameter(torch.zeros((), dtype=torch.float64))
+    param.grad = torch.ones_like(param)
+    return param, torch.optim.SGD([param], lr={lr})
+
+
+def continued(k, param, optimizer, scheduler):
+    '''The rates the optimizer applies at the compared steps from k on, stepped as the training loop does.'''
+    rates = []
+    for step in range(k, last + 1):
+        if step > k:
+            {step_call}
+        if step in compared:
+            with torch.no_grad():
+                param.zero_()
+            optimizer.step()
+            rates.append(-param.item())
+    return rates
+
+
+def restored(k):
+    '''New objects, then optimizer.load_state_dict and scheduler.load_state_dict of what torch.load reads.'''
+    param, optimizer = build()
+    scheduler = {scheduler}
+    state = torch.load(os.path.join(folder, f"{{k}}.pt"))
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    return continued(k, param, optimizer, scheduler)
+{last_epoch}"""
+
+_LAST_EPOCH = """
+
+def last_epoch(k):
+    '''The optimizer restored, the scheduler built with last_epoch=k - 1: its constructor steps once, to k.'''
+    param, optimizer = build()
+    optimizer.load_state_dict(torch.load(os.path.join(folder, f"{{k}}.pt"))["optimizer"])
+    scheduler = {scheduler}
+    return continued(k, param, optimizer, scheduler)
+"""
+#: The ways of resuming: torch's state dicts, and the constructors' ``last_epoch`` (not every scheduler has it).
+RESUME_WAYS = ("restored", "last_epoch")
+WITHOUT_LAST_EPOCH = ("ReduceLROnPlateau", "ChainedScheduler")
 
 
 class TorchAdapter(ProgramAdapter):
@@ -394,14 +464,31 @@ class TorchAdapter(ProgramAdapter):
         metrics = case.params.get("metrics") if case.formula == "reduce_on_plateau" else None
         if metrics is not None and last > len(metrics):
             raise NotExpressible(f"ReduceLROnPlateau needs a metric per epoch: {len(metrics)} metrics for {last} steps")
+        metrics_source = f"\nmetrics = {py(metrics)}\n" if metrics is not None else ""
+        step_call = "scheduler.step(metrics[step - 1])" if metrics is not None else "scheduler.step()"
         source = _PROGRAM.format(
-            metrics=f"\nmetrics = {py(metrics)}\n" if metrics is not None else "",
+            prologue=RESUME_PROLOGUE.format(points=list(case.resume)) if case.resume else "",
+            metrics=metrics_source,
             lr=py(lr),
             scheduler=self.render(mapped.call),
             count=last + 1,
             steps=steps_source(case.steps),
-            step_call="scheduler.step(metrics[step - 1])" if metrics is not None else "scheduler.step()",
+            step_call=step_call,
+            save=_SAVE if case.resume else "",
         )
+        probes = PROBES
+        if case.resume:
+            ways = RESUME_WAYS if mapped.call.api not in WITHOUT_LAST_EPOCH else RESUME_WAYS[:1]
+            with_last_epoch = replace(mapped.call, kwargs={**mapped.call.kwargs, "last_epoch": Code("k - 1")})
+            restore = _RESTORE.format(
+                metrics=metrics_source,
+                lr=py(lr),
+                step_call=step_call,
+                scheduler=self.render(mapped.call, "    "),
+                last_epoch=_LAST_EPOCH.format(scheduler=self.render(with_last_epoch, "    ")) if len(ways) > 1 else "",
+            )
+            source += resume_epilogue(case, ways, restore, prefix="applied")
+            probes = (*PROBES, *resume_probes(case, ways))
         setup = {
             "optimizer": "torch.optim.SGD",
             "optimizer_kwargs": {"lr": lr},
@@ -410,4 +497,4 @@ class TorchAdapter(ProgramAdapter):
             "then optimizer.step()",
             **({} if metrics is None else {"metrics": list(metrics)}),
         }
-        return source, setup, PROBES, mapped.note
+        return source, setup, probes, mapped.note

@@ -12,6 +12,7 @@ A case file is a TOML array of tables::
     family = "cosine"                        # optional report row (default: the formula)
     only = ["torch"]                         # optional: adapters (or frameworks) this case is meant for
     hints = { torch = { api = "LambdaLR" } } # optional, per framework, read by its adapter
+    resume = [20, 100, 299]                  # optional: resume points, 1 <= k <= the last step, increasing
     [case.tolerance.float32]                 # optional override per dtype, with its reason
     rtol = 1e-5
     reason = "..."
@@ -53,7 +54,7 @@ __all__ = [
 DEFAULT_TOLERANCES = Path(__file__).parent / "tolerances.toml"
 #: The dtypes adapters report their values in: the tolerance table must cover each.
 REQUIRED_DTYPES = ("float32", "float64")
-_CASE_KEYS = {"id", "formula", "steps", "params", "about", "origin", "family", "only", "hints", "tolerance"}
+_CASE_KEYS = {"id", "formula", "steps", "params", "about", "origin", "family", "only", "hints", "tolerance", "resume"}
 _REQUIRED_KEYS = ("id", "formula", "steps", "params")
 _TOLERANCE_KEYS = {"rtol", "atol", "reason"}
 
@@ -94,6 +95,21 @@ def _parse_steps(raw: Any, where: Where) -> np.ndarray:
     if steps.size == 0:
         raise where.error("steps", f"must select at least one step, got none from {short_repr(raw)}")
     return steps
+
+
+def _parse_resume(raw: Any, steps: np.ndarray, where: Where) -> tuple[int, ...]:
+    """Resume points: integers, strictly increasing, each after at least one update and at most the last step."""
+    if not isinstance(raw, list) or not raw or not all(_is_integer(k) for k in raw):
+        raise where.error("resume", f"expected a non-empty list of integers (resume points), got {short_repr(raw)}")
+    last = int(steps[-1])
+    outside = next((k for k in raw if not 1 <= k <= last), None)
+    if outside is not None:
+        raise where.error("resume", f"a resume point must be >= 1 and at most the last step {last}, got {outside}")
+    unordered = next((i for i in range(1, len(raw)) if raw[i] <= raw[i - 1]), None)
+    if unordered is not None:
+        raise where.error("resume", f"resume points must be strictly increasing, got {raw[unordered]} after "
+                          f"{raw[unordered - 1]}")  # fmt: skip
+    return tuple(int(k) for k in raw)
 
 
 def _parse_tolerance(raw: Any, where: Where, field_name: str) -> Tolerance:
@@ -224,6 +240,7 @@ def _parse_case(entry: Any, path: str, index: int, vocabulary: Vocabulary) -> Ca
         hints=_parse_hints(entry, where, vocabulary),
         tolerance=_parse_tolerances(entry, where, vocabulary),
         number=index + 1,
+        resume=_parse_resume(entry["resume"], steps, where) if "resume" in entry else (),
     )
     _checked_reference(formula, params, steps, where)
     return case

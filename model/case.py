@@ -58,11 +58,18 @@ class Case:
     hints: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     tolerance: Mapping[str, Tolerance] = field(default_factory=dict)
     number: int | None = None  # its position in the file (1-based), for messages
+    #: Resume points: after ``k`` updates the training state is saved and restored into fresh objects in a
+    #: fresh interpreter, which continue to the last step (each stateful adapter's ``<how>_at_<k>`` probes).
+    resume: tuple[int, ...] = ()
 
     def reference(self, steps: np.ndarray | None = None) -> np.ndarray:
         """The NumPy reference at ``steps`` (default: the case's own steps)."""
         schedule = reference.build({"formula": self.formula, **self.params})
         return schedule(self.steps if steps is None else steps)
+
+    def resume_probe(self, how: str, point: int) -> str:
+        """The name of the probe that resumes this case at ``point`` the way ``how`` names (``restored_at_50``)."""
+        return f"{how}_at_{point}"
 
     def hint(self, framework: str) -> Mapping[str, Any]:
         """This case's hints for one framework (empty when there are none)."""

@@ -32,7 +32,10 @@ def test_every_plan_is_a_runnable_program_with_json_kwargs(case_id: str) -> None
         return
     compile(p.repro, case_id, "exec")
     json.dumps({"kwargs": p.kwargs, "setup": p.setup})
-    assert p.api.startswith("torch.optim.lr_scheduler.") and p.probe_names == ("schedule", "applied")
+    resumed = tuple(f"{how}_at_{k}" for how in ("restored", "last_epoch") for k in CATALOGUE[case_id].resume)
+    last_epoch = p.api.rsplit(".", 1)[1] not in ("ReduceLROnPlateau", "ChainedScheduler")
+    assert p.api.startswith("torch.optim.lr_scheduler.")
+    assert p.probe_names == ("schedule", "applied", *(r for r in resumed if last_epoch or r.startswith("restored")))
 
 
 def lambda_factor(kwargs: dict, base: float, steps: np.ndarray) -> np.ndarray:
