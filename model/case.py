@@ -13,11 +13,21 @@ import reference
 
 from .errors import CaseFileError, Where
 
-__all__ = ["ID_PATTERN", "MAX_STEP", "Case", "Tolerance"]
+__all__ = ["ID_PATTERN", "MAX_STEP", "Case", "Tolerance", "resume_point"]
 
 
 #: Characters allowed in case ids (and so in test ids, expectation files and dashboards).
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.,=\[\]-]+$")
+
+
+#: A resume probe's name: the way it resumed and the resume point (``restored_at_50``).
+RESUME_PROBE = re.compile(r"^(?P<way>[a-z][a-z0-9_]*?)_at_(?P<point>[0-9]+)$")
+
+
+def resume_point(probe: str) -> tuple[str, int] | None:
+    """``(way, k)`` of a resume probe (:meth:`Case.resume_probe`), ``None`` for any other probe."""
+    match = RESUME_PROBE.match(probe)
+    return (match["way"], int(match["point"])) if match else None
 
 
 #: Every step is below this bound, checked before any array is made. Adapters run or allocate every

@@ -1,7 +1,9 @@
 """What the report shows, computed from a merged result set: no HTML, no plotting here.
 
 - columns: one per (run, record ``column``), i.e. per framework run and probe, grouped by run
-  and adapter so that the same adapter under two framework versions shows twice;
+  and adapter so that the same adapter under two framework versions shows twice; every resume probe
+  of an adapter (``restored_at_50``, ...) falls in one column, ``<adapter>.resume``;
+- the resumes that depart from the reference: where, how, and why when documented;
 - the matrix: formula family (rows) x column, each cell counting outcomes and keeping the
   largest errors;
 - cases, per family, each with one row per column;
@@ -13,11 +15,13 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from model.case import resume_point
 from model.outcomes import SEVERITY, worst
 
 from .freshness import incomplete_note
@@ -29,9 +33,11 @@ __all__ = [
     "Cell",
     "Column",
     "Report",
+    "Resume",
     "RunState",
     "build",
     "call_text",
+    "column_of",
     "params_text",
     "steps_text",
 ]
@@ -140,8 +146,11 @@ class Case:
 
     @property
     def outcomes(self) -> dict[tuple[str, str], str]:
-        """Outcome per column key."""
-        return {column.key: record["outcome"] for column, record in self.rows}
+        """Outcome per column key (the worst, in a column of several probes)."""
+        found: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for column, record in self.rows:
+            found[column.key].append(record["outcome"])
+        return {key: worst(outcomes) for key, outcomes in found.items()}
 
     @property
     def expectations(self) -> list[Mapping[str, Any]]:
@@ -204,6 +213,8 @@ class Report:
     warnings: list[str]
     states: dict[str, RunState]
     kernel_dependent: list[tuple[str, dict[str, Any]]]  # (run, {"id", "outcomes": {kernel: outcome}})
+    resumes: list[Resume] = field(default_factory=list)  # the resumes that depart, documented or not
+    resumed: Counter = field(default_factory=Counter)  # outcome -> resume records
 
     @property
     def cpus(self) -> list[str]:
@@ -244,6 +255,53 @@ class Report:
         return list(grouped.items())
 
 
+def column_of(record: Mapping[str, Any]) -> tuple[str, str]:
+    """(run, column) of a record in the report: its own column, or its adapter's resume column."""
+    if resume_point(record["probe"]) is None:
+        return (record["run"], record["column"])
+    kernel = f"@{record['kernel']}" if record.get("kernel") else ""
+    return (record["run"], f"{record['adapter']}.resume{kernel}")
+
+
+@dataclass(frozen=True)
+class Resume:
+    """A resume that departs from the reference: the case, the adapter, how it resumed and from where."""
+
+    run: str
+    case: str
+    adapter: str
+    way: str
+    point: int
+    record: Mapping[str, Any]
+
+
+#: Outcomes of a faithful resume, or of none that ran.
+_NOT_DEPARTING = frozenset({"agree", "skipped", "not_expressible"})
+
+
+def _departing_resumes(results: list[dict[str, Any]]) -> list[Resume]:
+    """The resume records that depart from the reference where the same adapter's other probes of the case do
+    not: earlier than any of them, or with an error. A divergence every probe shares is the schedule's own."""
+
+    def run_of(record: Mapping[str, Any]) -> tuple[str, str, str, str]:
+        return (record["run"], record["case"], record["adapter"], record.get("kernel") or "")
+
+    earliest: dict[tuple[str, str, str, str], float] = {}
+    for record in results:
+        if resume_point(record["probe"]) is None and record.get("first_divergent_step") is not None:
+            key = run_of(record)
+            earliest[key] = min(earliest.get(key, math.inf), record["first_divergent_step"])
+    departing = []
+    for record in results:
+        point = resume_point(record["probe"])
+        if point is None or record["outcome"] in _NOT_DEPARTING:
+            continue
+        step = record.get("first_divergent_step")
+        if step is None or step < earliest.get(run_of(record), math.inf):
+            departing.append(Resume(record["run"], record["case"], record["adapter"], *point, record))
+    return departing
+
+
 def _columns(runs: list[Mapping[str, Any]], results: list[dict[str, Any]]) -> dict[tuple[str, str], Column]:
     versions = {
         (run["name"], name): (info or {}).get("version")
@@ -253,12 +311,13 @@ def _columns(runs: list[Mapping[str, Any]], results: list[dict[str, Any]]) -> di
     columns: dict[tuple[str, str], Column] = {}
     groups: dict[tuple[str, str], int] = {}
     for record in results:
-        key, group = (record["run"], record["column"]), (record["run"], record["adapter"])
+        key, group = column_of(record), (record["run"], record["adapter"])
         if key not in columns:
             version = record.get("framework_version") or versions.get(group)
             first = group not in groups
             groups.setdefault(group, len(groups))
-            columns[key] = Column(*key, record["adapter"], record["probe"], version, len(columns), groups[group], first)
+            probe = "resume" if resume_point(record["probe"]) else record["probe"]
+            columns[key] = Column(*key, record["adapter"], probe, version, len(columns), groups[group], first)
     return columns
 
 
@@ -300,7 +359,7 @@ def build(merged: Mapping[str, Any]) -> Report:
     cells: dict[tuple[str, tuple[str, str]], Cell] = defaultdict(Cell)
     cases: dict[str, dict[str, Case]] = defaultdict(dict)
     for record in results:
-        column = columns[(record["run"], record["column"])]
+        column = columns[column_of(record)]
         cells[(record["family"], column.key)].add(record)
         family_cases = cases[record["family"]]
         case = family_cases.setdefault(record["case"], Case(record["case"], record))
@@ -327,4 +386,6 @@ def build(merged: Mapping[str, Any]) -> Report:
             for run in runs
             for found in kernel_dependent(r for r in results if r["run"] == run["name"])
         ],
+        resumes=_departing_resumes(results),
+        resumed=Counter(r["outcome"] for r in results if resume_point(r["probe"])),
     )
