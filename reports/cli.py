@@ -61,7 +61,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     with staged_folder(args.out) as staging:
         merge.write_json(envelope, staging / "results.json")
         write_atomic(staging / "junit.xml", junit.junit_xml(envelope))
-        page = render.render_report(envelope, workers=args.workers, plot_budget=args.plots)
+        page = render.render_report(envelope, plot_budget=args.plots)
         write_atomic(staging / "report.html", page)
     runs = ", ".join(f"{run.name} ({len(run.records)})" for run in result_set.runs)
     print(f"merged {len(envelope['results'])} results from {len(result_set.runs)} runs: {runs}")
@@ -264,7 +264,6 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("merge", help=cmd_merge.__doc__)
     p.add_argument("inputs", nargs="*", type=Path, default=[OUT], help=f"result files or folders (default: {OUT})")
     p.add_argument("--out", type=Path, default=OUT / "merged", help="output folder (default: %(default)s)")
-    p.add_argument("--workers", type=int, default=None, help="processes for plotting (default: one per core)")
     p.add_argument(
         "--plots",
         type=_plot_budget,

@@ -2,8 +2,8 @@
 
 Python computes what to show (``reports.summary``, ``reports.diff``) and the plots
 (``reports.plots``); the templates only lay it out. Every string that came from a result file
-(case ids, parameters, reasons, reproducers) is escaped by the template engine, and plots are
-``data:`` URIs in ``<img src>`` attributes, so no markup is ever inserted unescaped.
+(case ids, parameters, reasons, reproducers) is escaped by the template engine; the plots are the only
+markup inserted as it is, and they hold numbers and the palette's colours only.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import jinja2
+from markupsafe import Markup
 
 from model.outcomes import OUTCOMES, SEVERITY
 from model.records import decode_floats, expand_steps
@@ -79,6 +80,7 @@ def _environment() -> jinja2.Environment:
         outcome_of=OUTCOMES,
         severity=SEVERITY,
         suite_version=SUITE_VERSION,
+        plot_box=f"0 0 {plots.WIDTH} {plots.HEIGHT}",
     )
     return env
 
@@ -104,10 +106,9 @@ def _line(color: str, record: Mapping[str, Any]) -> plots.Line:
     )
 
 
-def _render(specs: Mapping[K, plots.CasePlot | None], workers: int | None) -> dict[K, str]:
-    """Each plot that exists, rendered (in parallel), under its key."""
-    wanted = {key: spec for key, spec in specs.items() if spec is not None}
-    return dict(zip(wanted, plots.render_all(list(wanted.values()), workers), strict=True))
+def _render(specs: Mapping[K, plots.CasePlot | None]) -> dict[K, Markup]:
+    """Each plot that exists, rendered, under its key."""
+    return {key: Markup(plots.render(spec)) for key, spec in specs.items() if spec is not None}
 
 
 def plotted(report: Report, budget: int | None) -> list[Case]:
@@ -121,20 +122,20 @@ def plotted(report: Report, budget: int | None) -> list[Case]:
     return [case for case in cases if OUTCOMES[case.worst].is_problem or case.id in kept]
 
 
-def _plots(report: Report, workers: int | None, budget: int | None) -> dict[str, str]:
-    return _render({case.id: case_plot(case) for case in plotted(report, budget)}, workers)
+def _plots(report: Report, budget: int | None) -> dict[str, Markup]:
+    return _render({case.id: case_plot(case) for case in plotted(report, budget)})
 
 
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def render_report(merged: Mapping[str, Any], *, workers: int | None = None, plot_budget: int | None = None) -> str:
-    """The merged report page (self-contained: inline CSS, plots as data URIs); plots of cases without a problem
+def render_report(merged: Mapping[str, Any], *, plot_budget: int | None = None) -> str:
+    """The merged report page (self-contained: inline CSS and SVG plots); plots of cases without a problem
     beyond ``plot_budget`` (``None``: no limit) are left out, with a line saying so."""
     report = build(merged)
     template = _environment().get_template("report.html.j2")
-    images = _plots(report, workers, plot_budget)
+    images = _plots(report, plot_budget)
     created = merged.get("created_utc") or _now()
     return template.render(report=report, plots=images, created=created, plot_budget=plot_budget)
 
@@ -150,8 +151,8 @@ def change_plot(change: Change) -> plots.CasePlot | None:
     return plots.CasePlot(steps, decode_floats(change.new["reference"]), tuple(_line(c, r) for c, r in sides))
 
 
-def render_diff(diff: Diff, *, old: str, new: str, workers: int | None = None) -> str:
+def render_diff(diff: Diff, *, old: str, new: str) -> str:
     """The diff page: verdict, counts, and every change (with a plot for the first :data:`MAX_DIFF_PLOTS`)."""
-    images = _render({change.key: change_plot(change) for change in diff.changes[:MAX_DIFF_PLOTS]}, workers)
+    images = _render({change.key: change_plot(change) for change in diff.changes[:MAX_DIFF_PLOTS]})
     template = _environment().get_template("diff.html.j2")
     return template.render(diff=diff, old=old, new=new, plots=images, created=_now(), max_plots=MAX_DIFF_PLOTS)
