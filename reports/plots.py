@@ -29,7 +29,7 @@ ZERO_ERROR = 1e-18
 _TOP, _BOTTOM = 6, 216  # the panels' plotting area, vertically; tick labels below
 #: The two panels' plotting areas, horizontally (pixels): room on the left of each for the y tick labels.
 RATES, ERRORS = (58, 444), (512, 894)
-_MARGIN = 0.05  # of the data's range on each side, as matplotlib's autoscaling does
+_MARGIN = 0.05  # of the data's range on each side
 
 
 @dataclass(frozen=True)
