@@ -102,8 +102,14 @@ def test_page_explains_each_divergence(page: str) -> None:
 
 def test_page_escapes_everything_from_result_files(page: str) -> None:
     assert HOSTILE not in page
-    assert escape(HOSTILE) in page
-    assert "<script" not in page  # the report needs no script at all
+    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in page  # a ' needs no escaping in text: 1 byte, not 5
+    assert "<script" not in page and "&#39;" not in page  # the report needs no script at all
+
+
+def test_text_and_double_quoted_attributes_are_escaped() -> None:
+    template = render._environment().from_string('<a title="{{ text }}">{{ text }}</a>')
+    escaped = "&quot;&gt;&lt;b&gt;&amp;'"
+    assert template.render(text="\"><b>&'") == f'<a title="{escaped}">{escaped}</a>'
 
 
 def test_page_has_one_plot_per_case_and_a_reproducer_per_run(page: str, merged: dict) -> None:
@@ -219,3 +225,13 @@ def test_merge_takes_a_plot_budget_or_all(tmp_path, capsys) -> None:
     with pytest.raises(SystemExit):
         cli.main(["merge", str(out), "--plots", "some"])
     assert "expected a number of plots or 'all', got 'some'" in capsys.readouterr().err
+
+
+def test_a_row_called_as_the_row_above_says_same_call(page: str, merged: dict) -> None:
+    call = {"api": "keras.optimizers.schedules.CosineDecay", "kwargs": {"decay_steps": 100}, "mapping_note": ""}
+    assert render.same_call(call, dict(call))  # e.g. Keras on another backend: another run, the same call
+    assert not render.same_call(call, {**call, "kwargs": {"decay_steps": 99}})
+    assert not render.same_call(call, {**call, "mapping_note": "warmup_steps passed as the case asks"})
+    # here each run has its own API: every probe after a run's first says "same call", and only those
+    probes = sum(1 for r in merged["results"] if r["api"] and r["probe"] != "schedule")
+    assert probes and page.count('<td class="same">same call') == probes
