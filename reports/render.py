@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import jinja2
+import numpy as np
 from markupsafe import Markup
 
 from model.outcomes import OUTCOMES, SEVERITY
@@ -118,18 +119,21 @@ def case_plot(case: Case) -> plots.CasePlot | None:
     reference = next((decode_floats(r["reference"]) for _, r in rows if r.get("reference")), None)
     if reference is None:
         return None
-    lines = tuple(_line(column.color, r) for column, r in rows if r.get("actual"))
+    decoded: dict[int, np.ndarray] = {}  # a run's probes share one list when their values are the same
+    lines = tuple(_line(column.color, r, decoded) for column, r in rows if r.get("actual"))
     return plots.CasePlot(expand_steps(case.meta["steps"]), reference, lines)
 
 
 K = TypeVar("K")  # what a plot is keyed by: a case id, or a (run, test id) pair
 
 
-def _line(color: str, record: Mapping[str, Any]) -> plots.Line:
-    """A record's trajectory, drawn in ``color`` with its tolerance band."""
-    return plots.Line(
-        color, decode_floats(record["actual"]), record["rtol"], record["atol"], record.get("first_divergent_step")
-    )
+def _line(color: str, record: Mapping[str, Any], decoded: dict[int, np.ndarray]) -> plots.Line:
+    """A record's trajectory, drawn in ``color`` with its tolerance band; ``decoded`` holds the lists already
+    decoded, by identity (they outlive the call)."""
+    values = record["actual"]
+    if id(values) not in decoded:
+        decoded[id(values)] = decode_floats(values)
+    return plots.Line(color, decoded[id(values)], record["rtol"], record["atol"], record.get("first_divergent_step"))
 
 
 def _render(specs: Mapping[K, plots.CasePlot | None]) -> dict[K, Markup]:
@@ -174,7 +178,7 @@ def change_plot(change: Change) -> plots.CasePlot | None:
     sides = [(OLD_COLOR, change.old), (NEW_COLOR, change.new)]
     if any(len(r["actual"]) != steps.size for _, r in sides):
         return None
-    return plots.CasePlot(steps, decode_floats(change.new["reference"]), tuple(_line(c, r) for c, r in sides))
+    return plots.CasePlot(steps, decode_floats(change.new["reference"]), tuple(_line(c, r, {}) for c, r in sides))
 
 
 def render_diff(diff: Diff, *, old: str, new: str) -> str:
