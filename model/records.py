@@ -50,8 +50,8 @@ def encode_floats(values: Iterable[float]) -> list[float | str]:
 
 
 def decode_floats(values: Iterable[float | str]) -> np.ndarray:
-    """Inverse of :func:`encode_floats`."""
-    return np.array([float(v) for v in values], dtype=np.float64)
+    """Inverse of :func:`encode_floats` (NumPy parses the strings ``"nan"``, ``"inf"`` and ``"-inf"`` itself)."""
+    return np.array(values, dtype=np.float64)
 
 
 def encode_steps(steps: np.ndarray) -> dict[str, int] | list[int]:

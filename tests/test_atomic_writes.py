@@ -109,8 +109,8 @@ def test_a_kill_during_merge_leaves_the_old_or_the_new_folder(
     runs: Path, tmp_path: Path, function: str, count: int, survivor: str
 ) -> None:
     out = tmp_path / "merged"
-    assert cli.main(["merge", str(runs / "one"), "--out", str(out), "--workers", "1"]) == 0
-    args = ["merge", str(runs / "two"), "--out", str(out), "--workers", "1"]
+    assert cli.main(["merge", str(runs / "one"), "--out", str(out)]) == 0
+    args = ["merge", str(runs / "two"), "--out", str(out)]
     kill_at(function, "merged", count, "reports", args, tmp_path)
     if out.exists():  # whatever is in place is one whole set
         assert merged_set(out) in ("one", "two")
@@ -170,7 +170,7 @@ def test_a_kill_while_diff_writes_its_page_keeps_the_old_page(runs: Path, tmp_pa
 
 def test_an_output_folder_with_foreign_files_is_never_replaced(runs: Path, tmp_path: Path, capsys) -> None:
     (tmp_path / "notes.txt").write_text("mine")
-    assert cli.main(["merge", str(runs / "one"), "--out", str(tmp_path), "--workers", "1"]) == 2
+    assert cli.main(["merge", str(runs / "one"), "--out", str(tmp_path)]) == 2
     assert f"{tmp_path}: holds notes.txt, which the suite does not write" in capsys.readouterr().err
     assert (tmp_path / "notes.txt").read_text() == "mine"
 

@@ -50,7 +50,7 @@ def test_a_run_older_than_its_siblings_or_of_another_commit_is_stale(out: Path) 
 
 def test_merge_marks_stale_runs_in_its_text_json_html_and_junit(out: Path, capsys) -> None:
     target = out / "merged"
-    assert cli.main(["merge", str(out), "--out", str(target), "--workers", "1"]) == 0
+    assert cli.main(["merge", str(out), "--out", str(target)]) == 0
     printed = capsys.readouterr().out
     assert "  run old: STALE: created 30 h before the newest run (new, " in printed
     assert "run new:" not in printed

@@ -120,7 +120,7 @@ def test_an_interrupted_pytest_run_is_merged_as_incomplete_and_recovered(tmp_pat
     assert read_results(out / "results.json") == old  # untouched: the killed session never reached its end
 
     merged = tmp_path / "merged"
-    assert cli.main(["merge", str(out), "--out", str(merged), "--workers", "1"]) == 0
+    assert cli.main(["merge", str(out), "--out", str(merged)]) == 0
     printed = capsys.readouterr().out
     assert "merged 4 results from 1 runs: fake+missing (4)" in printed
     assert "  run fake+missing: INCOMPLETE: 4 record(s) so far, started " in printed

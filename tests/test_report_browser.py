@@ -65,7 +65,7 @@ def page(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("out")
     synthetic_run(out / "fw" / "results.json", "fw", by_family({"cosine": "late"}), cases=CASES)
     path = out / "report.html"
-    path.write_text(render.render_report(merge.merged_envelope(merge.load([out])), workers=1), encoding="utf-8")
+    path.write_text(render.render_report(merge.merged_envelope(merge.load([out]))), encoding="utf-8")
     return path
 
 

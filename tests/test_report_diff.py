@@ -104,7 +104,7 @@ def test_cli_exits_1_on_a_regression_and_writes_text_and_html(sets, tmp_path: Pa
     assert "runs compared: fw-1 -> fw-2" in text
     assert f"{len(_compare(sets).regressions)} regression(s)" in text
     body = page.read_text()
-    assert "regression(s).</b>" in body and body.count('src="data:image/png;base64,') > 0
+    assert "regression(s).</b>" in body and body.count('<svg class="plot"') > 0
     assert cli.main(["diff", str(sets[0]), str(sets[0])]) == 0
     assert "no regressions" in capsys.readouterr().out
 

@@ -65,3 +65,17 @@ def test_characters_xml_cannot_hold_are_replaced() -> None:
     merged = {"runs": [{"name": "a"}], "results": [record]}
     failure = ET.fromstring(junit.junit_xml(merged)).find("testsuite/testcase/failure")
     assert failure.get("message") == "bad \ufffd byte"
+
+
+def test_markup_quotes_and_newlines_survive_in_attributes_and_text() -> None:
+    """The document is written as text: every value a record can hold parses back as it was."""
+    reason = "got <0.1 & \"0.2\"\n\tthen\r'3'"
+    record = {"id": 'x<"&>-a', "family": "f", "outcome": "error", "reason": reason, "run": 'a"b', "repro": "a < b"}
+    merged = {"runs": [{"name": 'a"b', "stale": ["old <run>"]}], "results": [record]}
+    suite = ET.fromstring(junit.junit_xml(merged)).find("testsuite")
+    assert suite.get("name") == 'a"b' and suite.find("properties/property[@name='stale']").get("value") == "old <run>"
+    testcase = suite.find("testcase")
+    assert testcase.get("name") == 'x<"&>-a' and testcase.get("classname") == 'a"b.f'
+    error = testcase.find("error")
+    assert error.get("message") == 'got <0.1 & "0.2"'
+    assert error.text == reason.replace("\r", "\n") + "\n\nreproduce with:\na < b"  # XML reads a text's \r as \n

@@ -183,7 +183,7 @@ def test_a_malformed_reference_table_fails_naming_the_file(out: Path) -> None:
 def test_the_cli_writes_three_files_and_skips_its_own_output_next_time(out: Path, capsys) -> None:
     target = out / "merged"
     for _ in range(2):  # the second merge must not read the first one's results.json as a third run
-        assert cli.main(["merge", str(out), "--out", str(target), "--workers", "1"]) == 0
+        assert cli.main(["merge", str(out), "--out", str(target)]) == 0
     printed = capsys.readouterr().out
     assert "from 2 runs: keras (" in printed
     envelope = json.loads((target / "results.json").read_text())
@@ -210,6 +210,6 @@ def test_the_report_heads_each_run_with_its_framework_version_and_run_name(out: 
         (("keras", "keras"), "3.9.0"),
         (("tfa", "keras"), "2.15.0"),
     ]
-    header = render.render_report(merge.merged_envelope(merge.load([out])), workers=1).split("</thead>")[0]
+    header = render.render_report(merge.merged_envelope(merge.load([out]))).split("</thead>")[0]
     assert 'keras <span class="muted">3.9.0</span></th>' in header  # run keras: named like its adapter
     assert 'keras <span class="muted">2.15.0</span><br><span class="muted">run tfa</span>' in header

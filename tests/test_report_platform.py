@@ -80,7 +80,7 @@ def test_the_page_shows_each_runs_cpu_kernels_and_kernel_dependent_verdicts(runs
         ("fw", {"id": variant["id"].removesuffix("@avx2"), "case": variant["case"],
                 "outcomes": {"default": "agree", "avx2": "diverge"}}),
     ]  # fmt: skip
-    page = render.render_report(merged, workers=1)
+    page = render.render_report(merged)
     assert '<h2 id="kernels">Verdicts that depend on the CPU kernels</h2>' in page
     env = page[page.index('id="environment"') :]
     assert "AMD EPYC 7B13 (AuthenticAMD, x86_64), widest SIMD avx2, 2 cores: avx2 fma" in env
