@@ -182,3 +182,18 @@ def test_hidden_work_folders_are_not_read_as_runs(runs: Path, tmp_path: Path) ->
     (inputs / ".merged.new").mkdir()
     (inputs / ".merged.new" / "results.json").write_text("{not even json")
     assert [r.name for r in merge.load([inputs]).runs] == ["one"]
+
+
+def test_a_merge_whose_data_files_fail_keeps_the_old_folder(
+    runs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """results.json and junit.xml are written by a second process while the page renders: when it fails, the
+    merge fails in one line and the previous set stays whole."""
+    from reports import junit
+
+    out = tmp_path / "merged"
+    assert cli.main(["merge", str(runs / "one"), "--out", str(out)]) == 0
+    monkeypatch.setattr(junit, "junit_xml", lambda envelope: 1 / 0)
+    assert cli.main(["merge", str(runs / "two"), "--out", str(out)]) == 2
+    assert "writing results.json and junit.xml failed (its process exited with 1" in capsys.readouterr().err
+    assert merged_set(out) == "one"
