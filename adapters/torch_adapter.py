@@ -354,7 +354,7 @@ import math
 
 import numpy as np
 import torch
-from torch.optim import lr_scheduler
+{imports}
 {prologue}{metrics}
 param = torch.nn.Parameter(torch.zeros((), dtype=torch.float64))
 param.grad = torch.ones_like(param)  # plain SGD only reads it: 1 at every update
@@ -384,7 +384,7 @@ _RESTORE = """
 import math
 
 import torch
-from torch.optim import lr_scheduler
+{imports}
 {metrics}
 
 def build():
@@ -441,6 +441,8 @@ class TorchAdapter(ProgramAdapter):
     kernels = None  # schedulers compute in Python floats; the applied update p - lr * 1 is exactly rounded
     what = "torch scheduler"
     parts_key = "schedulers"
+    #: The APIs whose schedulers take no ``last_epoch`` (no resuming through it).
+    without_last_epoch: ClassVar[Collection[str]] = WITHOUT_LAST_EPOCH
     bindings = BINDINGS
     hint_only = HINT_ONLY
     hint_keys: ClassVar[HintKeys] = {
@@ -449,6 +451,10 @@ class TorchAdapter(ProgramAdapter):
 
     def context(self, case: Case) -> TorchCtx:
         return TorchCtx(int(case.steps[-1]), self.hint(case), self)
+
+    def imports(self, call: Call) -> str:
+        """What the program imports to make ``call`` (besides torch)."""
+        return "from torch.optim import lr_scheduler"
 
     def render(self, call: Call, indent: str = "") -> str:
         if not call.parts:
@@ -467,6 +473,7 @@ class TorchAdapter(ProgramAdapter):
         metrics_source = f"\nmetrics = {py(metrics)}\n" if metrics is not None else ""
         step_call = "scheduler.step(metrics[step - 1])" if metrics is not None else "scheduler.step()"
         source = _PROGRAM.format(
+            imports=self.imports(mapped.call),
             prologue=RESUME_PROLOGUE.format(points=list(case.resume)) if case.resume else "",
             metrics=metrics_source,
             lr=py(lr),
@@ -478,9 +485,10 @@ class TorchAdapter(ProgramAdapter):
         )
         probes = PROBES
         if case.resume:
-            ways = RESUME_WAYS if mapped.call.api not in WITHOUT_LAST_EPOCH else RESUME_WAYS[:1]
+            ways = RESUME_WAYS if mapped.call.api not in self.without_last_epoch else RESUME_WAYS[:1]
             with_last_epoch = replace(mapped.call, kwargs={**mapped.call.kwargs, "last_epoch": Code("k - 1")})
             restore = _RESTORE.format(
+                imports=self.imports(mapped.call),
                 metrics=metrics_source,
                 lr=py(lr),
                 step_call=step_call,
