@@ -133,21 +133,6 @@ def cosine_with_min_lr_rate(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     return _schedule(api, {**args, **_floor(p, ctx)}, peak)
 
 
-def clamped_cosine(binding: Binding) -> Binding:
-    """``binding`` for the clamped ``warmup_cosine``: transformers' cosine is not clamped, so only up to W + D."""
-
-    def bind(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
-        if p["exponent"] != 1:
-            raise NotExpressible("transformers' cosines have no exponent")
-        if ctx.last_step > p["warmup_steps"] + p["decay_steps"]:
-            raise NotExpressible(
-                "transformers' cosine goes on past num_training_steps (it climbs back); the case holds final_lr"
-            )
-        return binding({**p, "num_cycles": 0.5}, ctx)
-
-    return bind
-
-
 def wsd(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     api = "get_wsd_schedule"
     peak, init, final = p["peak_lr"], p["init_lr"], p["final_lr"]
@@ -199,7 +184,6 @@ BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
     "polynomial": (_LINEAR, _POLYNOMIAL),
     "sequential": (_LINEAR, _POLYNOMIAL),
     "warmup_stable_decay": (_LINEAR, ("get_wsd_schedule", wsd)),
-    "warmup_cosine": tuple((api, clamped_cosine(binding)) for api, binding in _COSINES),
     "warmup_cosine_cycles": _COSINES,
     "warmup_cosine_hard_restarts": (("get_cosine_with_hard_restarts_schedule_with_warmup", hard_restarts),),
     "warmup_inverse_sqrt": (("get_inverse_sqrt_schedule", inverse_sqrt),),
@@ -233,6 +217,13 @@ def by_name(call: Call) -> Call:
                                   **({"scheduler_specific_kwargs": specific} if specific else {})})  # fmt: skip
 
 
+#: formula -> why transformers has no function for it.
+UNMAPPED = {
+    "warmup_cosine": "transformers' cosines are not clamped: past num_training_steps they climb back "
+    "(warmup_cosine_cycles); up to it they are this schedule",
+}
+
+
 class TransformersAdapter(TorchAdapter):
     """``transformers.optimization``'s schedules on ``torch.optim.SGD``, in the torch adapter's program."""
 
@@ -243,6 +234,7 @@ class TransformersAdapter(TorchAdapter):
     what = "transformers schedule"
     bindings = BINDINGS
     hint_only = frozenset()
+    unmapped = UNMAPPED
     without_last_epoch = (*WITHOUT_LAST_EPOCH, "get_reduce_on_plateau_schedule", "get_scheduler")
     hint_keys: ClassVar[HintKeys] = {
         "transformers": {

@@ -95,14 +95,14 @@ def test_get_scheduler_takes_the_warm_up_and_training_steps_and_the_rest_as_spec
 
 def test_what_transformers_cannot_express_says_why() -> None:
     reasons = {
-        "hf_cosine[W10-N100-lr0.1-within_N]": None,
-        "d2l_cosine_warmup[T20-W5-lr0.3-final0.01]": "transformers' cosine goes on past num_training_steps",
+        "hf_linear[W3-N13-as_sequential]": None,
+        "d2l_cosine_warmup[T20-W5-lr0.3-final0.01]": "transformers' cosines are not clamped",
         "wsd[W20-S60-D20-linear-final1e-3]": "get_wsd_schedule warms up from min_lr_ratio * lr",
         "warmup[W10-lr0.1-from0.01]": "get_constant_schedule_with_warmup warms up from 0",
     }
     for case_id, reason in reasons.items():
         if reason is None:
-            assert plan(case_id).api.endswith("get_cosine_schedule_with_warmup")
+            assert plan(case_id).api.endswith("get_linear_schedule_with_warmup")
             continue
         with pytest.raises(NotExpressible, match=reason.replace("*", r"\*")):
             plan(case_id)
