@@ -243,9 +243,42 @@ def warmup_stable_decay_lambda(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
         raise NotExpressible("LambdaLR scales the optimizer's rate: a peak of 0 gives no scale")
     u = f"min(step - {w + s!r}, {d!r}) / {d!r}"
     shape = {"linear": f"(1 - {u})", "cosine": f"(1 + math.cos(math.pi * {u})) / 2", "1-sqrt": f"(1 - math.sqrt({u}))"}
-    warm = f"{init / peak!r} + {(peak - init) / peak!r} * step / {w!r} if step < {w!r} else " if w else ""
     decay = f"{final / peak!r} + {(peak - final) / peak!r} * {shape[p['decay']]}"
-    return _lambda(f"{warm}1.0 if step < {w + s!r} else {decay}", ctx, peak)
+    return _lambda(f"{_warmup(init, peak, w)}1.0 if step < {w + s!r} else {decay}", ctx, peak)
+
+
+def _warmup(init: float, peak: float, w: float) -> str:
+    """The start of a factor that warms up linearly from ``init`` to ``peak`` over ``w`` steps (nothing for none)."""
+    return f"{init / peak!r} + {(peak - init) / peak!r} * step / {w!r} if step < {w!r} else " if w else ""
+
+
+def warmup_then(decay: Callable[[Mapping[str, Any]], str], init: str | None = None) -> tuple[str, Binding]:
+    """``LambdaLR`` and its binding for a formula of :mod:`reference.warmup`: a linear warm-up from ``p[init]`` (else
+    0) to ``peak_lr`` over ``warmup_steps``, then ``decay`` (a factor of the peak, an expression in ``step``)."""
+
+    def bind(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+        peak = p["peak_lr"]
+        if not peak:
+            raise NotExpressible("LambdaLR scales the optimizer's rate: a peak of 0 gives no scale")
+        return _lambda(_warmup(p[init] if init else 0.0, peak, p["warmup_steps"]) + decay(p), ctx, peak)
+
+    return "LambdaLR", bind
+
+
+def _cosine_cycles(p: Mapping[str, Any]) -> str:
+    low, span = p["final_lr"] / p["peak_lr"], (p["peak_lr"] - p["final_lr"]) / p["peak_lr"]
+    wave = f"math.cos(2 * math.pi * {p['num_cycles']!r} * (step - {p['warmup_steps']!r}) / {p['decay_steps']!r})"
+    return f"{low!r} + {span!r} * 0.5 * (1 + {wave})"
+
+
+def _inverse_sqrt(p: Mapping[str, Any]) -> str:
+    return f"(1 + (step - {p['warmup_steps']!r}) / {p['timescale']!r}) ** -0.5"
+
+
+def _hard_restarts(p: Mapping[str, Any]) -> str:
+    w, d = p["warmup_steps"], p["decay_steps"]
+    wave = f"math.cos(math.pi * ({p['num_cycles']!r} * (step - {w!r}) / {d!r} % 1.0))"
+    return f"0.0 if step - {w!r} >= {d!r} else 0.5 * (1 + {wave})"
 
 
 def sequential_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
@@ -344,6 +377,9 @@ BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
                   ints={"T_0", "T_mult"}),
     ),
     "warmup_stable_decay": (("LambdaLR", warmup_stable_decay_lambda),),
+    "warmup_cosine_cycles": (warmup_then(_cosine_cycles, init="init_lr"),),
+    "warmup_cosine_hard_restarts": (warmup_then(_hard_restarts),),
+    "warmup_inverse_sqrt": (warmup_then(_inverse_sqrt),),
     "cyclic": (("CyclicLR", cyclic_lr),),
     "one_cycle": (
         scheduler("OneCycleLR", {"max_lr": "max_lr", "total_steps": "total_steps",
@@ -372,7 +408,7 @@ import math
 
 import numpy as np
 import torch
-from torch.optim import lr_scheduler
+{imports}
 {block}{prologue}{metrics}
 param = torch.nn.Parameter(torch.zeros((), dtype=torch.float64))
 param.grad = torch.ones_like(param)  # plain SGD only reads it: 1 at every update
@@ -422,7 +458,7 @@ _RESTORE = """
 import math
 
 import torch
-from torch.optim import lr_scheduler
+{imports}
 {metrics}
 
 def build():
@@ -508,6 +544,8 @@ class TorchAdapter(ProgramAdapter):
     kernels = None  # schedulers compute in Python floats; the applied update p - lr * 1 is exactly rounded
     what = "torch scheduler"
     parts_key = "schedulers"
+    #: The APIs whose schedulers take no ``last_epoch`` (no resuming through it).
+    without_last_epoch: ClassVar[Collection[str]] = WITHOUT_LAST_EPOCH
     bindings = BINDINGS
     hint_only = HINT_ONLY
     hint_keys: ClassVar[HintKeys] = {
@@ -528,6 +566,10 @@ class TorchAdapter(ProgramAdapter):
 
     def context(self, case: Case) -> TorchCtx:
         return TorchCtx(int(case.steps[-1]), self.hint(case), self)
+
+    def imports(self, call: Call) -> str:
+        """What the program imports to make ``call`` (besides torch)."""
+        return "from torch.optim import lr_scheduler"
 
     def render(self, call: Call, indent: str = "") -> str:
         if not call.parts:
@@ -551,6 +593,7 @@ class TorchAdapter(ProgramAdapter):
         scheduler = self.render(mapped.call)
         names = ", ".join(f'"{name}"' for name in self.probe_names(case, mapped))
         source = _PROGRAM.format(
+            imports=self.imports(mapped.call),
             block=f"# probes {names}: the training loop torch documents\n" if loops else "",
             prologue=RESUME_PROLOGUE.format(points=list(case.resume)) if case.resume else "",
             metrics=metrics_source,
@@ -594,7 +637,7 @@ class TorchAdapter(ProgramAdapter):
         if not case.resume:
             return ()
         hinted = self.hint(case).get("resume")
-        without = mapped.call.api in WITHOUT_LAST_EPOCH
+        without = mapped.call.api in self.without_last_epoch
         if hinted is None:
             return RESUME_WAYS[:1] if without else RESUME_WAYS
         if without and any(way.startswith("last_epoch") for way in hinted):
@@ -610,6 +653,7 @@ class TorchAdapter(ProgramAdapter):
         built = {"scheduler": scheduler, "resumed": self.render(resumed, "    ")}
         others = "".join(_WAYS[way].format(**built) for way in ways if way in _WAYS)
         return _RESTORE.format(
+            imports=self.imports(mapped.call),
             metrics=metrics_source,
             lr=py(lr_of(mapped)),
             step_call=step_call,

@@ -25,6 +25,7 @@ from .plateau import reduce_on_plateau
 from .polynomial import inverse_sqrt, linear, linear_warmup, polynomial
 from .restarts import cosine_restarts
 from .step import multi_step, piecewise_constant, step_decay
+from .warmup import warmup_cosine_cycles, warmup_cosine_hard_restarts, warmup_inverse_sqrt
 from .wsd import warmup_stable_decay
 
 __all__ = ["FORMULAS", "IMPLIED", "NESTED", "build", "complete", "parameters"]
@@ -48,6 +49,9 @@ FORMULAS: dict[str, Callable[..., Schedule]] = {
         cosine,
         warmup_cosine,
         warmup_stable_decay,
+        warmup_cosine_cycles,
+        warmup_cosine_hard_restarts,
+        warmup_inverse_sqrt,
         cosine_restarts,
         cyclic,
         interpolate,

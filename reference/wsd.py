@@ -60,9 +60,9 @@ def warmup_stable_decay(
     :math:`1 - \sqrt{u}` (``"1-sqrt"``), and ``final_lr`` held after the decay.
 
     Documented as: Hugging Face transformers ``get_wsd_schedule(optimizer, num_warmup_steps, num_decay_steps,
-    num_stable_steps, decay_type, min_lr_ratio)`` (relative to the optimizer's rate, warm-up from 0,
-    ``final_lr = min_lr_ratio * peak``); MiniCPM (Hu et al. 2024, arXiv:2404.06395, section 4); the 1-sqrt
-    cool-down of Hägele et al. 2024 (arXiv:2405.18392).
+    num_stable_steps, decay_type, min_lr_ratio)`` (relative to the optimizer's rate; in 5.x the warm-up starts at
+    ``min_lr_ratio * peak`` too: ``init_lr = final_lr = min_lr_ratio * peak``); MiniCPM (Hu et al. 2024,
+    arXiv:2404.06395, section 4); the 1-sqrt cool-down of Hägele et al. 2024 (arXiv:2405.18392).
 
     Examples:
       >>> wsd = warmup_stable_decay(peak_lr=1.0, warmup_steps=2, stable_steps=2, decay_steps=4, final_lr=0.2)

@@ -117,6 +117,8 @@ RAMPS = [  # (formula, parameters with "S" and "E" for the two ends, steps, the 
     ("warmup_cosine", {"init_lr": "S", "peak_lr": "E", "final_lr": "S", "warmup_steps": 4, "decay_steps": 6},
      [0, 4, 10, 99], "SESS"),
     ("cosine_restarts", {"init_lr": "S", "final_lr": "E", "first_period": 5, "t_mult": 2.0}, [0, 5, 15, 35], "SSSS"),
+    ("warmup_cosine_cycles", {"init_lr": "S", "peak_lr": "E", "final_lr": "S", "warmup_steps": 4, "decay_steps": 6},
+     [0, 4, 10, 16], "SESE"),
 ]  # fmt: skip
 ENDS = [(1e-5, 0.1), (0.1, 1e-5), (0.08896911572963954, 0.009194583816614997), (0.0, 0.3), (3e-3, 3e-3)]
 
