@@ -24,6 +24,7 @@ starting at 0 and incremented after the read, so update ``t`` uses the reference
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
@@ -35,7 +36,20 @@ from model.errors import kind_problem, short_repr
 from model.hints import HintError, HintKey, HintKeys, one_of
 from reference import identities, unrolled
 
-from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Rewrite, as_int, steps_source, via
+from ._base import (
+    RESUME_PROLOGUE,
+    Binding,
+    Call,
+    Ctx,
+    Mapped,
+    ProgramAdapter,
+    Rewrite,
+    as_int,
+    resume_epilogue,
+    resume_probes,
+    steps_source,
+    via,
+)
 
 __all__ = ["MindSporeAdapter", "MindSporeDynamicAdapter"]
 
@@ -273,7 +287,7 @@ _HEADER = """\
 import numpy as np
 import mindspore as ms
 from mindspore import Parameter, Tensor, nn, ops
-
+{prologue}
 ms.set_context(mode=ms.PYNATIVE_MODE)
 lr = {rate}
 """
@@ -290,22 +304,69 @@ graph = lr(Tensor(steps, ms.int32)).asnumpy().astype(float).tolist()
 ms.set_context(mode=ms.PYNATIVE_MODE)
 """
 
-_APPLIED = """\
+#: The parameters and the optimizer applying the rate (a restored run builds them anew).
+_OBJECTS = """\
 params = [Parameter(Tensor(np.zeros(1), ms.float32), name=f"param{{i}}") for i in range({groups})]
 optimizer = {optimizer}
 gradients = tuple(Tensor(np.ones(1), ms.float32) for _ in params)
 zero = Tensor(np.zeros(1), ms.float32)
-applied = []
-expected = 0  # the optimizer's global_step after the updates so far
-for step in {steps}:  # the compared steps
+"""
+
+#: The update at compared step ``step`` (the body of a loop over them), its rate appended to ``rates``.
+_UPDATE = """\
     if step != expected:  # a gap in sparse steps: start the update with index `step` there
         ops.assign(optimizer.global_step, Tensor([step], ms.int32))
     for param in params:
         ops.assign(param, zero)  # with Parameter.set_data the compiled optimizer's updates stop showing
     optimizer(gradients)
-    applied.append({read})
+    {rates}.append({read})
     expected = step + 1
 """
+
+_APPLIED = """\
+{objects}applied = []
+expected = 0  # the optimizer's global_step after the updates so far
+for step in {steps}:  # the compared steps
+{save}{update}"""
+
+#: A checkpoint after k updates, before the update with index k: global_step is k (with sparse steps, where update
+#: k - 1 was not made, set to k as at any gap). The optimizer Cell holds the parameters, so saving it saves them
+#: with global_step, the moments and a list's rates.
+_SAVE = """\
+    for k in [k for k in resume_at if expected <= k <= step]:  # a checkpoint after k updates
+        if k != expected:
+            ops.assign(optimizer.global_step, Tensor([k], ms.int32))
+        ms.save_checkpoint(optimizer, os.path.join(checkpoints, f"{k}.ckpt"))
+"""
+
+#: A new rate, parameters and optimizer in the new interpreter, the checkpoint loaded into them, then the updates
+#: at the compared steps from k on.
+_RESTORE = """
+import numpy as np
+import mindspore as ms
+from mindspore import Parameter, Tensor, nn, ops
+
+ms.set_context(mode=ms.PYNATIVE_MODE)
+
+
+def checkpoint(k):
+    '''load_param_into_net of what load_checkpoint reads, into new objects: the rates they apply from k on.'''
+    lr = {rate}
+{objects}    unloaded, _ = ms.load_param_into_net(optimizer, ms.load_checkpoint(os.path.join(folder, f"{{k}}.ckpt")))
+    if unloaded:
+        raise RuntimeError(f"load_param_into_net found no value for {{unloaded}}")
+    rates = []
+    expected = k  # the restored global_step
+    for step in sorted(step for step in compared if step >= k):
+{update}    return rates
+"""
+#: MindSpore's way of resuming: the checkpoint of the optimizer (with the parameters) loaded into new objects.
+RESUME_WAYS = ("checkpoint",)
+RESUME_SETUP = (
+    "after k updates (global_step k) mindspore.save_checkpoint of the optimizer Cell (the parameters, global_step, "
+    "moments, a list's rates); in a new interpreter a new rate, parameters and optimizer, load_checkpoint and "
+    "load_param_into_net, then the updates at the compared steps from k on"
+)
 
 #: The rate the optimizer applied, one value per compared step (float32 parameters and rates).
 APPLIED = Probe("applied", dtype="float32")
@@ -436,12 +497,20 @@ class MindSporeAdapter(ProgramAdapter):
         read = f"-float(params[{measured}].asnumpy()[0])"
         if api == "Momentum":
             read += f" / float(optimizer.moments[{measured}].asnumpy()[0])"
-        source, probes, count = _HEADER.format(rate=self.render(mapped.call)), (APPLIED,), int(case.steps[-1]) + 1
+        rate, count = self.render(mapped.call), int(case.steps[-1]) + 1
+        prologue = RESUME_PROLOGUE.format(points=list(case.resume)) if case.resume else ""
+        source, probes = _HEADER.format(prologue=prologue, rate=rate), (APPLIED,)
         if not fixed:
             source += self.schedule_source.format(count=count, sample=sorted({0, count // 2, count - 1}))
             probes = (*self.schedule_probes, APPLIED)
-        source += _APPLIED.format(groups=len(groups), optimizer=self.optimizer(api, kwargs, groups),
-                                  steps=steps_source(case.steps), read=read)  # fmt: skip
+        objects = _OBJECTS.format(groups=len(groups), optimizer=self.optimizer(api, kwargs, groups))
+        source += _APPLIED.format(objects=objects, steps=steps_source(case.steps), save=_SAVE if case.resume else "",
+                                  update=_UPDATE.format(rates="applied", read=read))  # fmt: skip
+        if case.resume:
+            update = textwrap.indent(_UPDATE.format(rates="rates", read=read), "    ")
+            restore = _RESTORE.format(rate=rate, objects=textwrap.indent(objects, "    "), update=update)
+            source += resume_epilogue(case, RESUME_WAYS, restore, prefix="applied")
+            probes = (*probes, *(replace(p, dtype="float32") for p in resume_probes(case, RESUME_WAYS)))
         setup = {
             "optimizer": f"mindspore.nn.{api}",
             "optimizer_kwargs": kwargs,
@@ -451,6 +520,7 @@ class MindSporeAdapter(ProgramAdapter):
             "read": f"{OPTIMIZERS[api]}; mode PYNATIVE (the optimizer's construct is jit-compiled); "
             "one update per compared step, global_step set where sparse steps jump",
             **({} if fixed else self.schedule_setup),
+            **({"resume": RESUME_SETUP} if case.resume else {}),
         }
         return source, setup, probes, mapped.note
 

@@ -30,7 +30,21 @@ from model.case import Case
 from model.hints import HintError, HintKey, HintKeys, keyword_arguments, keyword_table
 from reference import identities, unrolled
 
-from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, Renamed, Rewrite, api_hint, steps_source, via
+from ._base import (
+    RESUME_PROLOGUE,
+    Binding,
+    Call,
+    Ctx,
+    Mapped,
+    ProgramAdapter,
+    Renamed,
+    Rewrite,
+    api_hint,
+    resume_epilogue,
+    resume_probes,
+    steps_source,
+    via,
+)
 
 __all__ = ["OptaxAdapter"]
 
@@ -402,7 +416,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-{prelude}
+{prologue}{prelude}
 
 def make_schedule():
     return {schedule}
@@ -428,14 +442,97 @@ def train():
         updates, sgd_state = sgd.update(grads, states[0], params)
         _, injected_state = injected.update(grads, states[1], params)
         moved = -optax.apply_updates(params, updates)  # exactly the rate this update used
-        return (sgd_state, injected_state), (moved, injected_state.hyperparams["learning_rate"])
+        return (sgd_state, injected_state), (moved, injected_state.hyperparams["learning_rate"]{kept})
 
     _, rates = jax.lax.scan(update, (sgd.init(params), injected.init(params)), length={updates})
     return rates
 
 
-applied, injected = (np.asarray(rates) for rates in train())
+{read}"""
+
+_READ = "applied, injected = (np.asarray(rates) for rates in train())\n"
+
+#: A program that resumes also has the scan yield the training state after each update, and saves it after k
+#: updates as optax users without Flax do: the leaves of ``(params, opt_state)``, in order, through ``np.savez``.
+_KEPT = ", (params, sgd_state, injected_state)"
+_SAVE = """\
+applied, injected, after = train()  # after[t]: the training state (params, both optimizers' states) after update t
+applied, injected = np.asarray(applied), np.asarray(injected)
+for k in resume_at:  # a checkpoint after k updates: the state's leaves as plain NumPy arrays
+    state = jax.tree_util.tree_map(lambda stacked: np.asarray(stacked[k - 1]), after)
+    np.savez(os.path.join(checkpoints, f"{k}.npz"), *jax.tree_util.tree_leaves(state))
 """
+
+#: Both ways build new optimizers in the new interpreter and continue the jitted scan from ``k`` to the last step.
+_RESTORE = """
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+{prelude}
+
+def make_schedule():
+    return {schedule}
+
+
+grads = jnp.ones((), jnp.float32)
+sgd = optax.sgd(make_schedule())
+injected = optax.inject_hyperparams(optax.sgd)(learning_rate=make_schedule())
+
+
+@functools.partial(jax.jit, static_argnames="length")
+def continued(params, states, length):
+    '''`length` more updates of both optimizers from their states, made as the first run's scan makes them.'''
+
+    def update(states, _):
+        updates, sgd_state = sgd.update(grads, states[0], params)
+        injected_updates, injected_state = injected.update(grads, states[1], params)
+        moved = -optax.apply_updates(params, updates)
+        injected_moved = -optax.apply_updates(params, injected_updates)
+        return (sgd_state, injected_state), (moved, injected_moved, injected_state.hyperparams["learning_rate"])
+
+    return jax.lax.scan(update, states, length=length)[1]
+
+
+def checkpoint(k):
+    '''The state saved after k updates: np.load's arrays in the structure of new (params, sgd.init, injected.init).'''
+    params = jnp.zeros((), jnp.float32)
+    template = (params, sgd.init(params), injected.init(params))
+    with np.load(os.path.join(folder, f"{{k}}.npz")) as saved:
+        leaves = [saved[f"arr_{{i}}"] for i in range(len(saved.files))]
+    return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(template), leaves)
+
+
+def rates_from(k, params, sgd_state, injected_state):
+    '''The rates optax.sgd applies at the compared steps from k on; inject_hyperparams(optax.sgd), continued from
+    its own state, must apply and report the same ones (else this raises, naming the first step that differs).'''
+    applied, *others = (np.asarray(r) for r in continued(params, (sgd_state, injected_state), last + 1 - k))
+    for what, other in zip(("applies", "reports"), others):
+        off = np.flatnonzero(other != applied)
+        if off.size:
+            raise AssertionError(
+                f"inject_hyperparams(optax.sgd) {{what}} {{float(other[off[0]])!r}} at step {{k + int(off[0])}}, "
+                f"optax.sgd applies {{float(applied[off[0]])!r}}"
+            )
+    return [float(rate) for step, rate in enumerate(applied, start=k) if step in compared]
+
+
+def restored(k):
+    '''Both optimizers' states as np.load reads them: the schedule continues from the restored count.'''
+    return rates_from(k, *checkpoint(k))
+
+
+def reinit(k):
+    '''The parameters restored, the optimizers' states from init again: their counts restart at 0.'''
+    params = checkpoint(k)[0]
+    return rates_from(k, params, sgd.init(params), injected.init(params))
+"""
+#: The ways of resuming: the optimizers' states restored, and ``init`` called again on the restored parameters.
+RESUME_WAYS = ("restored", "reinit")
+#: The first run's rates before k: ``applied`` is recorded per update, the probes hold the compared steps.
+RESUME_PREFIX = "applied[compared_steps]"
 
 
 _PYTHON_PROBE = """\
@@ -450,6 +547,12 @@ SETUP = {
     "parameter": "one float32 scalar held at 0, gradient 1, updates inside one jitted lax.scan",
     "read": "applied: -(parameter after update t); injected: state.hyperparams['learning_rate'] after update t",
 }
+RESUME_SETUP = (
+    "after k updates np.savez of the leaves of (params, sgd state, inject_hyperparams state); in a new interpreter "
+    "restored: the leaves unflattened into the structure of a new init, reinit: the params restored and init called "
+    "again; then the rest of the jitted scan; the probe is optax.sgd's applied rate, inject_hyperparams' applied "
+    "and reported rates must equal it"
+)
 
 
 class OptaxAdapter(ProgramAdapter):
@@ -520,11 +623,23 @@ class OptaxAdapter(ProgramAdapter):
             probes, python = tuple(p for p in PROBES if p.name != "python"), ""
             skipped = f"no python probe: {case.steps.size} steps exceed {PYTHON_PROBE_MAX_STEPS} one-by-one eager calls"
         prelude = mapped.extra.get("prelude", "")
+        prelude = f"\n{prelude}" if prelude else ""
+        schedule = self.render(mapped.call, "    ")
         source = _PROGRAM.format(
+            prologue=RESUME_PROLOGUE.format(points=list(case.resume)) if case.resume else "",
             python=python,
-            prelude=f"\n{prelude}" if prelude else "",
-            schedule=self.render(mapped.call, "    "),
+            prelude=prelude,
+            schedule=schedule,
             steps=steps_source(case.steps),
             updates=ctx.last_step + 1,
+            kept=_KEPT if case.resume else "",
+            read=_SAVE if case.resume else _READ,
         )
-        return source, dict(SETUP), probes, "; ".join(n for n in (mapped.note, skipped) if n)
+        setup = dict(SETUP)
+        if case.resume:
+            # the Flax guide's docstring would end the string the restoring source is embedded in
+            restore = _RESTORE.format(prelude=prelude.replace('"""', "'''"), schedule=schedule)
+            source += resume_epilogue(case, RESUME_WAYS, restore, prefix=RESUME_PREFIX)
+            probes = (*probes, *(replace(p, dtype="float32") for p in resume_probes(case, RESUME_WAYS)))
+            setup["resume"] = RESUME_SETUP
+        return source, setup, probes, "; ".join(n for n in (mapped.note, skipped) if n)

@@ -18,6 +18,8 @@ from model.case import Case
 from model.errors import CaseFileError
 from model.hints import HintError
 
+from .resumed import restoring_source
+
 CATALOGUE = Path(__file__).resolve().parent.parent / "cases" / "catalogue"
 CELLS = MindSporeAdapter()
 LISTS = MindSporeDynamicAdapter()
@@ -291,3 +293,31 @@ def test_a_learning_rate_without_groups_is_a_hint_error() -> None:
     with pytest.raises(HintError, match="learning_rate is the groups' default rate: only with groups") as caught:
         LISTS.plan(case)
     assert caught.value.field == "hints.mindspore.optimizer"
+
+
+@pytest.mark.parametrize("adapter", [CELLS, LISTS], ids=lambda a: a.name)
+def test_resume_cases_checkpoint_the_optimizer_and_load_it_into_new_objects(adapter: MindSporeAdapter) -> None:
+    planned = 0
+    for case in load_catalogue(CATALOGUE):
+        if not case.resume:
+            continue
+        try:
+            plan = adapter.plan(case)
+        except NotExpressible:
+            continue
+        planned += 1
+        restore = restoring_source(plan.repro)
+        compile(restore, case.id, "exec")
+        assert plan.probe_names[-len(case.resume) :] == tuple(f"checkpoint_at_{k}" for k in case.resume)
+        assert {p.dtype for p in plan.probes if "_at_" in p.name} == {"float32"}
+        assert "ms.save_checkpoint(optimizer, " in plan.repro and "ms.load_param_into_net(optimizer, " in restore
+        # the restored loop makes each update as the first run does, from the restored global_step
+        assert "    optimizer(gradients)\n    applied.append(" in plan.repro
+        assert "        optimizer(gradients)\n        rates.append(" in restore
+    assert planned >= 9
+
+
+def test_a_case_without_resume_points_saves_nothing() -> None:
+    plan = LISTS.plan(make("exponential", {"init_lr": 0.1, "decay_rate": 0.9, "decay_steps": 1}))
+    assert "resume" not in plan.setup and "save_checkpoint" not in plan.repro and "RESUME" not in plan.repro
+    assert plan.probe_names == ("schedule", "applied")

@@ -10,11 +10,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adapters.optax_adapter import BINDINGS, KEYWORDS, PROBES, PYTHON_PROBE_MAX_STEPS, OptaxAdapter
+from adapters._base import RESUME_PROLOGUE, resume_epilogue
+from adapters.optax_adapter import (
+    BINDINGS,
+    KEYWORDS,
+    PROBES,
+    PYTHON_PROBE_MAX_STEPS,
+    RESUME_PREFIX,
+    RESUME_WAYS,
+    OptaxAdapter,
+)
 from cases.catalogue import load_catalogue
 from model.adapter import NotExpressible
 from model.case import Case
 from model.hints import HintError
+
+from .resumed import restoring_source
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -229,7 +240,8 @@ def test_every_catalogue_case_plans_or_says_why():
         compile(p.repro, spec.id, "exec")
         long_case = spec.steps.size > PYTHON_PROBE_MAX_STEPS
         probes = ("schedule", "jit", "x64", "applied", "injected") if long_case else tuple(p.name for p in PROBES)
-        assert p.probe_names == probes, spec.id
+        resumed = tuple(f"{how}_at_{k}" for how in ("restored", "reinit") for k in spec.resume)
+        assert p.probe_names == (*probes, *resumed), spec.id
         assert ("per_step(int(t))" in p.repro) is not long_case
         assert ("no python probe" in p.note) is long_case
 
@@ -248,3 +260,53 @@ def test_run_picks_each_probe_as_indexed_and_blames_an_error_on_the_probes_it_st
     assert (out["jit"].values.tolist(), out["jit"].dtype, out["jit"].error) == ([0.5, 0.25], "float32", None)
     assert np.isnan(out["x64"].values).all() and out["x64"].dtype == "float64"
     assert out["x64"].error == "RuntimeError: x64 failed"
+
+
+def test_resume_cases_save_after_k_updates_and_restore_both_ways_in_float32():
+    for spec in load_catalogue(ROOT / "cases" / "catalogue"):
+        if not spec.resume or not spec.applies_to("optax"):
+            continue
+        try:
+            p = OptaxAdapter().plan(spec)
+        except NotExpressible:
+            continue
+        restore = restoring_source(p.repro)
+        compile(restore, spec.id, "exec")
+        assert "def restored(k):" in restore and "def reinit(k):" in restore
+        assert f"resume_at = {list(spec.resume)}" in p.repro and "np.savez(" in p.repro
+        assert {probe.dtype for probe in p.probes if "_at_" in probe.name} == {"float32"}
+        assert "np.savez" in p.setup["resume"]
+
+
+def test_a_case_without_resume_points_runs_the_program_it_ran_before():
+    p = plan("exponential", {"init_lr": 0.1, "decay_rate": 0.9, "decay_steps": 1})
+    assert "resume" not in p.setup and "RESUME" not in p.repro and "np.savez" not in p.repro
+    assert 'injected_state.hyperparams["learning_rate"])\n' in p.repro
+    assert "applied, injected = (np.asarray(rates) for rates in train())\n" in p.repro
+
+
+def test_the_flax_guide_resumes_with_its_docstring_in_single_quotes():
+    hint = {"optax": {"api": "create_learning_rate_fn", "config": {"warmup_epochs": 1, "num_epochs": 3},
+                      "steps_per_epoch": 2}}  # fmt: skip
+    params = {"peak_lr": 0.1, "warmup_steps": 2, "decay_steps": 4}
+    spec = replace(case("warmup_cosine", params, stop=6, hints=hint), resume=(3,))
+    p = OptaxAdapter().plan(spec)
+    restore = restoring_source(p.repro)
+    compile(restore, spec.id, "exec")
+    assert "'''Creates learning rate schedule.'''" in restore and "restored_at_3" in p.probe_names
+
+
+def test_the_rates_before_k_are_the_first_runs_applied_rates_at_the_compared_steps():
+    """``applied`` holds every update; with sparse steps the probes take its compared steps before k."""
+    c = replace(case("constant", {"value": 0.5}), steps=np.array([0, 2, 5]), resume=(3,))
+    restore = "def restored(k):\n    return [float(k)] * len([s for s in compared if s >= k])\n"
+    program = (
+        "import numpy as np\n"
+        + RESUME_PROLOGUE.format(points=[3])
+        + "applied = np.array([10, 11, 12, 13, 14, 15], dtype=np.float32)\n"
+        + resume_epilogue(c, ["restored"], restore, prefix=RESUME_PREFIX)
+    )
+    namespace: dict = {}
+    exec(compile(program, "resume", "exec"), namespace)
+    assert namespace["restored_at_3"] == [10.0, 12.0, 3.0]  # updates 0 and 2, then the restored run at step 5
+    assert RESUME_WAYS == ("restored", "reinit")
