@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from model.adapter import Code, NotExpressible, Probe, py
 from model.case import Case
-from model.hints import HintKeys
+from model.hints import HintError, HintKey, HintKeys
 
 from ._base import (
     RESUME_PROLOGUE,
@@ -45,9 +45,11 @@ _REL = 1e-12  # two rates closer than this are the same optimizer rate
 @dataclass(frozen=True)
 class TorchCtx(Ctx):
     """Besides the last step: the optimizer rate imposed by an enclosing SequentialLR or ChainedScheduler
-    (``None``: free), which every scheduler of one optimizer is relative to."""
+    (``None``: free), which every scheduler of one optimizer is relative to, and whether the call is one of
+    their parts (``inner``), which they step every update."""
 
     base: float | None = None
+    inner: bool = False
 
 
 def _sched(api: str, kwargs: Mapping[str, Any], lr: float, children: tuple[Call, ...] = ()) -> Mapped:
@@ -252,7 +254,7 @@ def sequential_lr(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     starts, ends = [0, *bounds], [b - 1 for b in bounds] + [ctx.last_step]
     children, milestones, notes, base = [], [], [], ctx.base
     for index, (part, start, end) in enumerate(zip(p["schedules"], starts, ends, strict=True)):
-        mapped = ctx.nested(part, last_step=max(end - start, 0), base=base)
+        mapped = ctx.nested(part, last_step=max(end - start, 0), base=base, inner=True)
         base = lr_of(mapped)
         notes += [f"part {index}: {mapped.note}"] if mapped.note else []
         milestones += [start] if index else []
@@ -277,8 +279,23 @@ def _scaled(spec: Mapping[str, Any], k: float) -> dict[str, Any]:
 
 def chained_scheduler(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     base = _base(p["init_lr"], ctx, "ChainedScheduler")
-    children = tuple(ctx.nested(_scaled(f, base), base=base).call for f in p["factors"])
+    children = tuple(ctx.nested(_scaled(f, base), base=base, inner=True).call for f in p["factors"])
     return _sched("ChainedScheduler", {}, base, children)
+
+
+def per_epoch(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
+    """The schedule's scheduler, stepped once per epoch (every ``steps_per_epoch`` updates) instead of every
+    update: torch documents both ("``scheduler.step()`` ... after every epoch"; "after a batch")."""
+    if ctx.inner:
+        raise NotExpressible("SequentialLR and ChainedScheduler step their parts every update, not per epoch")
+    every = as_int(p["steps_per_epoch"], "the training loop", "steps_per_epoch")
+    mapped = ctx.nested(p["schedule"], last_step=ctx.last_step // every)
+    return replace(mapped, extra={**mapped.extra, "every": every * every_of(mapped)})
+
+
+def every_of(mapped: Mapped) -> int:
+    """Updates per scheduler step: 1, or the steps per epoch of a scheduler stepped once per epoch."""
+    return mapped.extra.get("every", 1)
 
 
 #: formula -> torch APIs in order of preference ("closest built-in first, LambdaLR last").
@@ -337,6 +354,7 @@ BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
     ),
     "sequential": (("SequentialLR", sequential_lr),),
     "product": (("ChainedScheduler", chained_scheduler),),
+    "per_epoch": (("per epoch", per_epoch),),
     "reduce_on_plateau": (
         scheduler("ReduceLROnPlateau", {k: k for k in ("mode", "factor", "patience", "threshold", "threshold_mode",
                                                         "cooldown", "min_lr", "eps")},
@@ -355,7 +373,7 @@ import math
 import numpy as np
 import torch
 from torch.optim import lr_scheduler
-{prologue}{metrics}
+{block}{prologue}{metrics}
 param = torch.nn.Parameter(torch.zeros((), dtype=torch.float64))
 param.grad = torch.ones_like(param)  # plain SGD only reads it: 1 at every update
 optimizer = torch.optim.SGD([param], lr={lr})
@@ -363,14 +381,34 @@ scheduler = {scheduler}
 compared = set({steps}.tolist())
 schedule, applied = [], []
 for step in range({count}):
-    if step:
-        {step_call}  # after the previous update, as a training loop does
+    if {tick}:
+        {step_call}  # {when}
 {save}    if step in compared:  # an update whose rate is compared (the others would not change the schedule)
         schedule.append(scheduler.get_last_lr()[0])
         with torch.no_grad():
             param.zero_()
         optimizer.step()  # the parameter moves by exactly -lr
         applied.append(-param.item())
+"""
+
+#: The common wrong order (the loop hint ``stepped_first``): the scheduler stepped BEFORE each update (or epoch),
+#: the first included, so update t applies the rate of step t + 1; run in a block of its own (torch warns).
+_STEPPED_FIRST = """
+# probe "stepped_first": the same training loop with scheduler.step() called before optimizer.step()
+param = torch.nn.Parameter(torch.zeros((), dtype=torch.float64))
+param.grad = torch.ones_like(param)
+optimizer = torch.optim.SGD([param], lr={lr})
+scheduler = {scheduler}
+compared = set({steps}.tolist())
+stepped_first = []
+for step in range({count}):
+    if {tick}:
+        scheduler.step()  # before the update: the order torch warns about
+    if step in compared:
+        with torch.no_grad():
+            param.zero_()
+        optimizer.step()
+        stepped_first.append(-param.item())
 """
 
 _SAVE = """\
@@ -397,7 +435,7 @@ def continued(k, param, optimizer, scheduler):
     '''The rates the optimizer applies at the compared steps from k on, stepped as the training loop does.'''
     rates = []
     for step in range(k, last + 1):
-        if step > k:
+        if step > k{and_epoch}:
             {step_call}
         if step in compared:
             with torch.no_grad():
@@ -415,20 +453,49 @@ def restored(k):
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
     return continued(k, param, optimizer, scheduler)
-{last_epoch}"""
+{ways}"""
 
-_LAST_EPOCH = """
+#: The other ways of resuming, each a function of the new interpreter (``{scheduler}``: built anew; ``{resumed}``:
+#: built with ``last_epoch`` at the last scheduler step before k, so that its constructor's step reaches k).
+_WAYS = {
+    "last_epoch": """
 
 def last_epoch(k):
     '''The optimizer restored, the scheduler built with last_epoch=k - 1: its constructor steps once, to k.'''
     param, optimizer = build()
     optimizer.load_state_dict(torch.load(os.path.join(folder, f"{{k}}.pt"))["optimizer"])
-    scheduler = {scheduler}
+    scheduler = {resumed}
     return continued(k, param, optimizer, scheduler)
-"""
-#: The ways of resuming: torch's state dicts, and the constructors' ``last_epoch`` (not every scheduler has it).
+""",
+    "fresh_optimizer": """
+
+def fresh_optimizer(k):
+    '''The scheduler's state restored, the optimizer's not (a new one at its own rate): pytorch#29697.'''
+    param, optimizer = build()
+    scheduler = {scheduler}
+    scheduler.load_state_dict(torch.load(os.path.join(folder, f"{{k}}.pt"))["scheduler"])
+    return continued(k, param, optimizer, scheduler)
+""",
+    "last_epoch_fresh_optimizer": """
+
+def last_epoch_fresh_optimizer(k):
+    '''Neither state restored: a new optimizer, the scheduler built with last_epoch=k - 1 (pytorch#160626).'''
+    param, optimizer = build()
+    scheduler = {resumed}
+    return continued(k, param, optimizer, scheduler)
+""",
+}
+#: The ways of resuming every case with resume points gets: torch's state dicts, and the constructors'
+#: ``last_epoch`` (not every scheduler has it). ``hints.torch.resume`` names others instead.
 RESUME_WAYS = ("restored", "last_epoch")
 WITHOUT_LAST_EPOCH = ("ReduceLROnPlateau", "ChainedScheduler")
+#: The training loops a case may ask for besides the documented one (``hints.torch.loop``).
+LOOPS = ("stepped_first",)
+
+
+def _unknown(values: list[str], known: Collection[str]) -> str:
+    wrong = [v for v in values if v not in known]
+    return f"unknown {wrong}; known: {list(known)}" if wrong else ""
 
 
 class TorchAdapter(ProgramAdapter):
@@ -444,7 +511,19 @@ class TorchAdapter(ProgramAdapter):
     bindings = BINDINGS
     hint_only = HINT_ONLY
     hint_keys: ClassVar[HintKeys] = {
-        "torch": {"api": api_hint(BINDINGS, "the scheduler to use where several express the formula (e.g. LambdaLR)")}
+        "torch": {
+            "api": api_hint(BINDINGS, "the scheduler to use where several express the formula (e.g. LambdaLR)"),
+            "loop": HintKey(
+                "a list of strings",
+                "training loops probed besides the documented one: stepped_first",
+                lambda v: _unknown(v, LOOPS),
+            ),
+            "resume": HintKey(
+                "a list of strings",
+                "the ways of resuming at the case's resume points, instead of restored and last_epoch",
+                lambda v: _unknown(v, ("restored", *_WAYS)),
+            ),
+        }
     }
 
     def context(self, case: Case) -> TorchCtx:
@@ -460,41 +539,81 @@ class TorchAdapter(ProgramAdapter):
         return f"lr_scheduler.{call.api}(\n{indent}    {head}schedulers=[\n{inner}{indent}    ]{tail}{foot},\n{indent})"
 
     def program(self, case: Case, mapped: Mapped, ctx: Ctx) -> tuple[str, dict[str, Any], tuple[Probe, ...], str]:
-        last, lr = ctx.last_step, lr_of(mapped)
+        last, lr, every = ctx.last_step, lr_of(mapped), every_of(mapped)
         metrics = case.params.get("metrics") if case.formula == "reduce_on_plateau" else None
         if metrics is not None and last > len(metrics):
             raise NotExpressible(f"ReduceLROnPlateau needs a metric per epoch: {len(metrics)} metrics for {last} steps")
         metrics_source = f"\nmetrics = {py(metrics)}\n" if metrics is not None else ""
         step_call = "scheduler.step(metrics[step - 1])" if metrics is not None else "scheduler.step()"
+        loops = self.hint(case).get("loop", [])
+        if loops and metrics is not None:
+            raise HintError("hints.torch.loop", "ReduceLROnPlateau steps on the last epoch's metric: no other order")
+        scheduler = self.render(mapped.call)
+        names = ", ".join(f'"{name}"' for name in self.probe_names(case, mapped))
         source = _PROGRAM.format(
+            block=f"# probes {names}: the training loop torch documents\n" if loops else "",
             prologue=RESUME_PROLOGUE.format(points=list(case.resume)) if case.resume else "",
             metrics=metrics_source,
             lr=py(lr),
-            scheduler=self.render(mapped.call),
+            scheduler=scheduler,
             count=last + 1,
             steps=steps_source(case.steps),
+            tick="step" if every == 1 else f"step and step % {every} == 0",
             step_call=step_call,
+            when="after the previous update, as a training loop does"
+            if every == 1
+            else f"after the last update of an epoch ({every} updates), as a per-epoch training loop does",
             save=_SAVE if case.resume else "",
         )
-        probes = PROBES
         if case.resume:
-            ways = RESUME_WAYS if mapped.call.api not in WITHOUT_LAST_EPOCH else RESUME_WAYS[:1]
-            with_last_epoch = replace(mapped.call, kwargs={**mapped.call.kwargs, "last_epoch": Code("k - 1")})
-            restore = _RESTORE.format(
-                metrics=metrics_source,
-                lr=py(lr),
-                step_call=step_call,
-                scheduler=self.render(mapped.call, "    "),
-                last_epoch=_LAST_EPOCH.format(scheduler=self.render(with_last_epoch, "    ")) if len(ways) > 1 else "",
-            )
-            source += resume_epilogue(case, ways, restore, prefix="applied")
-            probes = (*PROBES, *resume_probes(case, ways))
+            ways = self.ways(case, mapped)
+            source += resume_epilogue(case, ways, self.restore(mapped, ways, metrics_source, step_call), "applied")
+        if loops:
+            tick = "True" if every == 1 else f"step % {every} == 0"
+            source += _STEPPED_FIRST.format(lr=py(lr), scheduler=scheduler, steps=steps_source(case.steps),
+                                            count=last + 1, tick=tick)  # fmt: skip
         setup = {
             "optimizer": "torch.optim.SGD",
             "optimizer_kwargs": {"lr": lr},
             "parameter": "one float64 scalar, gradient 1, zeroed before each update",
-            "read": "scheduler.step() before every update but the first; at compared steps scheduler.get_last_lr()[0], "
-            "then optimizer.step()",
+            "read": f"scheduler.step() before every {'update' if every == 1 else 'epoch'} but the first; at compared "
+            "steps scheduler.get_last_lr()[0], then optimizer.step()",
+            **({} if every == 1 else {"steps_per_epoch": every}),
             **({} if metrics is None else {"metrics": list(metrics)}),
         }
-        return source, setup, probes, mapped.note
+        probes = (*PROBES, *resume_probes(case, self.ways(case, mapped)), *(Probe(name) for name in loops))
+        return source, setup, probes if case.resume or loops else PROBES, mapped.note
+
+    def probe_names(self, case: Case, mapped: Mapped) -> tuple[str, ...]:
+        """The probes of the documented loop: the schedule, the applied rate and the resumed runs."""
+        return (*(p.name for p in PROBES), *(p.name for p in resume_probes(case, self.ways(case, mapped))))
+
+    def ways(self, case: Case, mapped: Mapped) -> tuple[str, ...]:
+        """The ways of resuming the case's scheduler: those its hint names, else both of :data:`RESUME_WAYS` that
+        apply (``ReduceLROnPlateau`` and ``ChainedScheduler`` have no ``last_epoch``)."""
+        if not case.resume:
+            return ()
+        hinted = self.hint(case).get("resume")
+        without = mapped.call.api in WITHOUT_LAST_EPOCH
+        if hinted is None:
+            return RESUME_WAYS[:1] if without else RESUME_WAYS
+        if without and any(way.startswith("last_epoch") for way in hinted):
+            raise HintError("hints.torch.resume", f"{mapped.call.api} has no last_epoch")
+        return tuple(hinted)
+
+    def restore(self, mapped: Mapped, ways: tuple[str, ...], metrics_source: str, step_call: str) -> str:
+        """The restoring source: ``restored`` and the functions of the other ``ways`` (:data:`_WAYS`)."""
+        every = every_of(mapped)
+        epoch = Code("k - 1") if every == 1 else Code(f"k // {every} - 1")
+        resumed = replace(mapped.call, kwargs={**mapped.call.kwargs, "last_epoch": epoch})
+        scheduler = self.render(mapped.call, "    ")
+        built = {"scheduler": scheduler, "resumed": self.render(resumed, "    ")}
+        others = "".join(_WAYS[way].format(**built) for way in ways if way in _WAYS)
+        return _RESTORE.format(
+            metrics=metrics_source,
+            lr=py(lr_of(mapped)),
+            step_call=step_call,
+            and_epoch="" if every == 1 else f" and step % {every} == 0",
+            scheduler=scheduler,
+            ways=others,
+        )

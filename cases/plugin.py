@@ -118,19 +118,29 @@ class Conformance:
         """Every generated test, by adapter: planned (in the adapters' workers) when first asked for, so a
         session that collects no conformance test (``pytest tests``) starts no worker."""
         if self._targets is None:
-            targets: dict[str, list[Target]] = {name: [] for name in self.adapters}
-            try:
-                for runner in self.harness.runners.values():
-                    targets[runner.name] += [
-                        t
-                        for case in self.cases
-                        if case.applies_to(runner.name)
-                        for t in build_targets(case, runner, self.expectations[runner.name])
-                    ]
-            except CaseFileError as exc:  # a hint that does not fit its case, or an ambiguous expectation
-                self.problem, targets = str(exc), {}  # a usage error once collection ends (not a module's error)
-            self._targets = targets
+            self._targets = self._plan()
         return self._targets
+
+    def _plan(self) -> dict[str, list[Target]]:
+        targets: dict[str, list[Target]] = {name: [] for name in self.adapters}
+        try:
+            for runner in self.harness.runners.values():
+                targets[runner.name] += [
+                    t
+                    for case in self.cases
+                    if case.applies_to(runner.name)
+                    for t in build_targets(case, runner, self.expectations[runner.name])
+                ]
+        except CaseFileError as exc:  # a hint that does not fit its case, or an ambiguous expectation
+            self.problem = str(exc)  # a usage error once collection ends (not a module's error)
+            return {}
+        return targets
+
+    def planning_problem(self) -> str:
+        """Plan every target now (if not yet) and say what stops the run (a usage error's line), else ``""``."""
+        if self._targets is None:
+            self._targets = self._plan()
+        return self.problem
 
     def close(self) -> None:
         self.harness.close()
@@ -315,6 +325,16 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
         for key, info in found.items():  # a worker that could not import an adapter is the one to believe
             if key not in state.worker_adapters or info.get("problem"):
                 state.worker_adapters[key] = info
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist starts its workers
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under xdist the controller plans too (plans are pure: the adapters' workers import no framework to make
+    them), so that a hint that does not fit its case or an ambiguous expectation stops the run with its one line
+    before any worker starts: a worker cannot end a session with a usage error (its controller crashes on it)."""
+    state = session.config.stash.get(STATE, None)
+    if state is not None and is_xdist_controller(session.config) and state.planning_problem():
+        raise pytest.UsageError(state.problem)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

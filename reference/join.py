@@ -38,9 +38,10 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[float], *, formula:
 
     def schedule(steps: npt.ArrayLike) -> np.ndarray:
         t = as_steps(steps)
-        out = schedules[0](t)
+        out = np.array(schedules[0](t), dtype=np.float64)
         for b, part in zip(bounds, schedules[1:], strict=True):
-            out = np.where(t < b, out, part(t - b))
+            later = t >= b  # a part runs from its boundary on: never evaluated at a negative step of its own
+            out[later] = part(t[later] - b)
         return out
 
     return schedule

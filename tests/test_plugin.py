@@ -150,11 +150,13 @@ def test_documented_divergence_that_now_agrees_fails(run) -> None:
     expect_lines(result.stdout, "*step[k3]-fake: fixed_divergence: documented as diverging*remove the entry*")
 
 
-def test_ambiguous_expectations_are_a_usage_error(run) -> None:
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_ambiguous_expectations_are_a_usage_error(run, workers: tuple[str, ...]) -> None:
     twice = LATE_DOCUMENTED + LATE_DOCUMENTED.replace("fake*", "fake")
-    result, _ = run(CASES, twice)
+    result, _ = run(CASES, twice, *workers)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     expect_lines(result.stderr, "*test 'step[k3-late]-fake' is matched by several entries*")
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
 
 def test_malformed_case_file_stops_the_run_with_file_case_and_field(run) -> None:

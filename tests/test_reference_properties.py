@@ -8,6 +8,7 @@ documentation.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -239,3 +240,16 @@ def test_reduce_on_plateau_eps_stops_tiny_reductions() -> None:
     got = evaluate("reduce_on_plateau", range(6), init_lr=4e-8, metrics=[1] * 5, patience=0, factor=0.5, eps=1e-8)
     # 2e-8 -> 1e-8 would reduce by exactly eps, which is not more than eps: the rate stays at 2e-8.
     np.testing.assert_allclose(got, [4e-8, 4e-8, 2e-8, 2e-8, 2e-8, 2e-8], rtol=1e-15)
+
+
+def test_a_sequence_evaluates_no_part_before_its_boundary() -> None:
+    """join runs each part from its boundary on: d2l's inverse square root after one constant epoch is never
+    taken at its own step -1, where (t + 1)^-1/2 divides by zero."""
+
+    schedule = reference.build(
+        {"formula": "sequential", "boundaries": [1], "schedules": [
+            {"formula": "constant", "value": 0.3}, {"formula": "inverse_sqrt", "init_lr": 0.1, "offset": 1.0}]}
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert schedule(np.arange(5)).tolist() == [0.3, 0.1, 0.1 / 2**0.5, 0.1 / 3**0.5, 0.05]

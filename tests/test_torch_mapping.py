@@ -13,6 +13,7 @@ import pytest
 from adapters.torch_adapter import BINDINGS, TorchAdapter
 from cases.catalogue import load_catalogue
 from model.adapter import NotExpressible
+from model.hints import HintError
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = {c.id: c for c in load_catalogue(ROOT / "cases" / "catalogue", root=ROOT)}
@@ -32,10 +33,15 @@ def test_every_plan_is_a_runnable_program_with_json_kwargs(case_id: str) -> None
         return
     compile(p.repro, case_id, "exec")
     json.dumps({"kwargs": p.kwargs, "setup": p.setup})
-    resumed = tuple(f"{how}_at_{k}" for how in ("restored", "last_epoch") for k in CATALOGUE[case_id].resume)
+    case = CATALOGUE[case_id]
+    hint = case.hints.get("torch", {})
+    ways = hint.get("resume", ("restored", "last_epoch"))
+    resumed = tuple(f"{how}_at_{k}" for how in ways for k in case.resume)
     last_epoch = p.api.rsplit(".", 1)[1] not in ("ReduceLROnPlateau", "ChainedScheduler")
     assert p.api.startswith("torch.optim.lr_scheduler.")
-    assert p.probe_names == ("schedule", "applied", *(r for r in resumed if last_epoch or r.startswith("restored")))
+    assert p.probe_names == (
+        "schedule", "applied", *(r for r in resumed if last_epoch or r.startswith("restored")), *hint.get("loop", ())
+    )  # fmt: skip
 
 
 def lambda_factor(kwargs: dict, base: float, steps: np.ndarray) -> np.ndarray:
@@ -74,7 +80,8 @@ def test_a_case_mapped_to_a_simple_scheduler_means_its_formula(case_id: str) -> 
         pytest.skip(f"{api} has no closed form here: the torch env runs it")
     case = CATALOGUE[case_id]
     base = p.setup["optimizer_kwargs"]["lr"]
-    got = CLOSED_FORMS[api](p.kwargs, base, case.steps.astype(np.float64))
+    stepped = case.steps // p.setup.get("steps_per_epoch", 1)  # the scheduler steps once per epoch, if asked
+    got = CLOSED_FORMS[api](p.kwargs, base, stepped.astype(np.float64))
     np.testing.assert_allclose(got, case.reference(), rtol=1e-12, atol=1e-15 * base)
 
 
@@ -151,3 +158,71 @@ def test_warmup_cosine_flattens_into_one_sequential() -> None:
 def test_inexpressible_cases_say_why() -> None:
     with pytest.raises(NotExpressible, match="no peak decay per restart"):
         plan("restarts[T10-mult2-m0.5]")
+
+
+def with_hints(case_id: str, **torch: object):
+    case = CATALOGUE[case_id]
+    return dataclasses.replace(case, hints={**case.hints, "torch": torch})
+
+
+def test_stepped_first_is_a_block_of_its_own_stepping_before_every_update() -> None:
+    """The wrong order runs apart from the documented loop (its warning and any error stay its own), from the
+    first update on; the documented loop's probes keep their block."""
+    p = ADAPTER.plan(with_hints("step[k3-g0.5]", loop=["stepped_first"]))
+    documented, wrong = p.repro.split('# probe "stepped_first"')
+    assert '# probes "schedule", "applied": the training loop torch documents' in documented
+    assert "    if True:\n        scheduler.step()  # before the update" in wrong
+    assert p.probe_names == ("schedule", "applied", "stepped_first")
+    compile(p.repro, "stepped_first", "exec")
+
+
+def test_per_epoch_steps_the_epochs_scheduler_once_per_epoch() -> None:
+    p = plan("per_epoch[spe4-step3-g0.5]")
+    assert p.api == "torch.optim.lr_scheduler.StepLR" and p.kwargs == {"step_size": 3, "gamma": 0.5}
+    assert "    if step and step % 4 == 0:\n        scheduler.step()" in p.repro
+    assert p.setup["steps_per_epoch"] == 4
+
+
+def test_per_epoch_inside_a_sequence_is_not_expressible() -> None:
+    params = {"boundaries": [4], "schedules": [
+        {"formula": "constant", "value": 0.1},
+        {"formula": "per_epoch", "steps_per_epoch": 2, "schedule": {"formula": "constant", "value": 0.1}},
+    ]}  # fmt: skip
+    case = dataclasses.replace(CATALOGUE["per_epoch[spe4-step3-g0.5]"], formula="sequential", params=params)
+    with pytest.raises(NotExpressible, match="step their parts every update, not per epoch"):
+        ADAPTER.plan(case)
+
+
+def test_hinted_ways_of_resuming_replace_the_default_ones_and_define_only_themselves() -> None:
+    p = plan("resume_fresh_optimizer[m30,80-g0.1]")
+    assert p.probe_names[2:] == tuple(
+        f"{how}_at_{k}" for how in ("fresh_optimizer", "last_epoch_fresh_optimizer") for k in (15, 30, 80, 99)
+    )
+    assert "def fresh_optimizer(k):" in p.repro and "def last_epoch_fresh_optimizer(k):" in p.repro
+    assert "def last_epoch(k):" not in p.repro
+    assert "MultiStepLR(optimizer, milestones=[30, 80], gamma=0.1, last_epoch=k - 1)" in p.repro
+
+
+def test_a_scheduler_without_last_epoch_refuses_the_hinted_last_epoch_ways() -> None:
+    case = with_hints("plateau[min-rel-p2-f0.5]", resume=["last_epoch_fresh_optimizer"])
+    with pytest.raises(HintError, match="ReduceLROnPlateau has no last_epoch"):
+        ADAPTER.plan(case)
+
+
+def test_unknown_loops_and_ways_are_named() -> None:
+    keys = TorchAdapter.hint_keys["torch"]
+    assert keys["loop"].problem(["stepped_last"]) == "unknown ['stepped_last']; known: ['stepped_first']"
+    assert keys["resume"].problem(["restored", "fresh"]).startswith("unknown ['fresh']; known: ['restored', ")
+
+
+@pytest.mark.parametrize("case_id", [c for c in CATALOGUE if CATALOGUE[c].resume and CATALOGUE[c].applies_to("torch")])
+def test_every_restoring_source_compiles_and_defines_each_way(case_id: str) -> None:
+    """The source the new interpreter runs is a string inside the program: compile it on its own."""
+    try:
+        p = plan(case_id)
+    except NotExpressible:
+        pytest.skip("not expressible in torch")
+    source = p.repro.split('RESUME = r"""', 1)[1].split('\n"""', 1)[0]
+    compile(source, case_id, "exec")
+    ways = dict.fromkeys(name.rsplit("_at_", 1)[0] for name in p.probe_names if "_at_" in name)
+    assert [w for w in ways if f"\ndef {w}(k):" not in source] == []
