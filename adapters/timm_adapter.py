@@ -179,12 +179,27 @@ def _noise_problem(value: Mapping[str, Any]) -> str:
     return ""
 
 
+#: How a program imports timm.scheduler: without timm's package ``__init__``, which imports timm's models and
+#: layers and with them torchvision; timm.scheduler itself needs only torch and NumPy. The only torchvision 0.28.0
+#: (the release for torch 2.13.0) on PyPI for Linux is a CUDA build, which cannot load beside the CPU torch
+#: (``RuntimeError: operator torchvision::nms does not exist``); the scheduler code under test is unchanged.
+IMPORT = """\
+import importlib.util
+import sys
+import types
+
+if "timm" not in sys.modules:  # timm's __init__ imports its models (torchvision): only timm.scheduler is needed
+    timm = types.ModuleType("timm")
+    timm.__path__ = list(importlib.util.find_spec("timm").submodule_search_locations)
+    sys.modules["timm"] = timm
+"""
+
 _PROGRAM = """\
 import random
 
 import numpy as np
 import torch
-from timm.scheduler import {api}
+{import_timm}from timm.scheduler import {api}
 {prologue}{metrics}
 compared = {steps}.tolist()
 last = {last}
@@ -283,7 +298,7 @@ _RESTORE = """
 import random
 
 import torch
-from timm.scheduler import {api}
+{import_timm}from timm.scheduler import {api}
 {metrics}
 {build}
 
@@ -323,6 +338,7 @@ class TimmAdapter(ProgramAdapter):
     name = "timm"
     distribution = "timm"
     module = "timm.scheduler"
+    import_source = f"{IMPORT}import timm.scheduler\n"
     namespace = "timm.scheduler"
     kernels = None  # timm computes in Python floats (math.cos, math.tanh), applied exactly by float64 SGD
     what = "timm scheduler"
@@ -366,6 +382,7 @@ class TimmAdapter(ProgramAdapter):
         metrics_source = f"\nmetrics = {py(metrics)}\n" if metrics is not None else ""
         source = _PROGRAM.format(
             api=api,
+            import_timm=IMPORT,
             prologue=RESUME_PROLOGUE.format(points=list(case.resume)) if case.resume else "",
             metrics=metrics_source,
             steps=steps_source(case.steps),
@@ -380,8 +397,9 @@ class TimmAdapter(ProgramAdapter):
             build = source[source.index("def build(") : source.index("def per_epoch(")]
             step_call = epoch_call.replace("epoch", "step") if per_epoch_only else "scheduler.step_update(step)"
             resume_call = "scheduler.step(k)" if per_epoch_only else "scheduler.step_update(k)"
-            restore = _RESTORE.format(api=api, metrics=metrics_source, build=build, step_call=step_call,
-                                      epochs=f"t_in_epochs={per_epoch_only}", resume_call=resume_call)  # fmt: skip
+            restore = _RESTORE.format(api=api, import_timm=IMPORT, metrics=metrics_source, build=build,
+                                      step_call=step_call, epochs=f"t_in_epochs={per_epoch_only}",
+                                      resume_call=resume_call)  # fmt: skip
             source += resume_epilogue(case, RESUME_WAYS, restore, prefix="applied")
             probes += resume_probes(case, RESUME_WAYS)
         setup = {
