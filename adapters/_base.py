@@ -204,10 +204,14 @@ def api_hint(bindings: Mapping[str, Sequence[tuple[str, object]]], about: str) -
     return HintKey("a string", about, one_of({api for pairs in bindings.values() for api, _ in pairs}))
 
 
-def import_problem(module: str) -> str | None:
-    """``None`` when ``module`` imports, else the reason it does not."""
+def import_problem(module: str, source: str = "") -> str | None:
+    """``None`` when ``module`` imports (by ``source``, the lines a program imports it with, when given), else the
+    reason it does not."""
     try:
-        importlib.import_module(module)
+        if source:
+            exec(compile(source, f"<import {module}>", "exec"), {"__name__": "__lrconform_import__"})
+        else:
+            importlib.import_module(module)
     except Exception as exc:  # an install can be broken in many ways; report, do not crash
         return f"{module} not importable: {type(exc).__name__}: {exc}"
     return None
@@ -294,6 +298,8 @@ class ProgramAdapter:
     distribution: ClassVar[str]
     module: ClassVar[str]
     kernels: ClassVar[str | None] = None
+    #: How the programs import the framework, when not ``import <module>`` (checked the same way).
+    import_source: ClassVar[str] = ""
     hint_keys: ClassVar[HintKeys] = {}
     #: The ``hints.<section>`` this adapter reads ``api`` from (default: its name).
     hint_section: ClassVar[str | None] = None

@@ -136,7 +136,7 @@ class InProcess:
         return plan
 
     def info(self) -> dict[str, Any]:
-        problem = import_problem(self.adapter.module)
+        problem = import_problem(self.adapter.module, getattr(self.adapter, "import_source", ""))
         return {"problem": problem, "facts": {} if problem else framework_facts()}
 
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:

@@ -20,12 +20,14 @@ from .interpolate import one_cycle_knots
 
 __all__ = [
     "BY_FORMULA",
+    "cosine_cycles_as_warmup_cosine",
     "linear_as_polynomial",
     "linear_warmup_as_polynomial",
     "multi_step_as_piecewise",
     "natural_exp_as_exponential",
     "one_cycle_as_interpolate",
     "piecewise_at_boundary",
+    "poly_cycles_as_polynomial",
     "step_decay_as_exponential",
     "warmup_cosine_as_sequential",
     "warmup_stable_decay_as_sequential",
@@ -73,6 +75,34 @@ def warmup_cosine_as_sequential(spec: Mapping[str, Any]) -> Spec | None:
         return cos
     warm = {"formula": "linear_warmup", "peak_lr": peak, "warmup_steps": warmup, "init_lr": spec["init_lr"]}
     return {"formula": "sequential", "schedules": [warm, cos], "boundaries": [warmup]}
+
+
+def cosine_cycles_as_warmup_cosine(spec: Mapping[str, Any]) -> Spec | None:
+    """One cosine cycle (``cycle_limit = 1``, ``k_decay = 1``) after no warm-up or a prefixed one is ``warmup_cosine``
+    with ``decay_steps = first_period``: after the cycle both hold ``final_lr``. Bit for bit (the same ramps)."""
+    if spec["formula"] != "cosine_cycles" or spec["cycle_limit"] != 1 or spec["k_decay"] != 1:
+        return None
+    if spec["warmup_steps"] and not spec["warmup_prefix"]:
+        return None
+    return {"formula": "warmup_cosine", "peak_lr": spec["peak_lr"], "warmup_steps": spec["warmup_steps"],
+            "decay_steps": spec["first_period"], "init_lr": spec["init_lr"], "final_lr": spec["final_lr"],
+            "exponent": 1.0}  # fmt: skip
+
+
+def poly_cycles_as_polynomial(spec: Mapping[str, Any]) -> Spec | None:
+    """One polynomial cycle (``cycle_limit = 1``, ``k_decay = 1``) is ``polynomial`` over ``first_period`` to
+    ``final_lr``, after a prefixed warm-up a ``sequential`` of ``linear_warmup`` and it. Bit for bit."""
+    if spec["formula"] != "poly_cycles" or spec["cycle_limit"] != 1 or spec["k_decay"] != 1:
+        return None
+    warmup = spec["warmup_steps"]
+    if warmup and not spec["warmup_prefix"]:
+        return None
+    poly = {"formula": "polynomial", "init_lr": spec["peak_lr"], "decay_steps": spec["first_period"],
+            "end_lr": spec["final_lr"], "power": spec["power"], "cycle": False, "transition_begin": 0}  # fmt: skip
+    if not warmup:
+        return poly
+    warm = {"formula": "linear_warmup", "peak_lr": spec["peak_lr"], "warmup_steps": warmup, "init_lr": spec["init_lr"]}
+    return {"formula": "sequential", "schedules": [warm, poly], "boundaries": [warmup]}
 
 
 def one_cycle_as_interpolate(spec: Mapping[str, Any]) -> Spec | None:
@@ -176,6 +206,8 @@ BY_FORMULA: dict[str, Callable[[Mapping[str, Any]], Spec | None]] = {
     "linear": linear_as_polynomial,
     "linear_warmup": linear_warmup_as_polynomial,
     "warmup_cosine": warmup_cosine_as_sequential,
+    "cosine_cycles": cosine_cycles_as_warmup_cosine,
+    "poly_cycles": poly_cycles_as_polynomial,
     "warmup_stable_decay": warmup_stable_decay_as_sequential,
     "one_cycle": one_cycle_as_interpolate,
     "multi_step": multi_step_as_piecewise,

@@ -15,6 +15,7 @@ from ._types import Schedule, Spec
 from ._validate import short_repr
 from .constant import constant
 from .cosine import cosine, warmup_cosine
+from .cycles import cosine_cycles, poly_cycles, tanh_cycles
 from .cyclic import cyclic, cyclic_implied
 from .epoch import per_epoch
 from .exponential import exponential, inverse_time, natural_exp
@@ -53,6 +54,9 @@ FORMULAS: dict[str, Callable[..., Schedule]] = {
         warmup_cosine_hard_restarts,
         warmup_inverse_sqrt,
         cosine_restarts,
+        cosine_cycles,
+        tanh_cycles,
+        poly_cycles,
         cyclic,
         interpolate,
         one_cycle,

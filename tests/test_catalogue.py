@@ -26,6 +26,12 @@ def _floor_reached(p: dict) -> float:
     return max(math.ceil(math.log(p["min_lr"] / p["init_lr"]) / math.log(p["factor"])) - p["offset"], 0)
 
 
+def _cycles_end(p: dict) -> float:
+    """The end of the last cycle of a ``*_cycles`` formula, after its warm-up when that is a prefix."""
+    cycles = sum(p["first_period"] * p["cycle_mul"] ** i for i in range(p["cycle_limit"]))
+    return p["warmup_steps"] + cycles if p["warmup_prefix"] else max(p["warmup_steps"], cycles)
+
+
 #: Per formula, the last step at which it changes regime (0: it never does, e.g. a power law), from its
 #: completed parameters. Every formula is listed: a formula added without an entry fails the test below.
 PHASE_ENDS: dict[str, Callable[[dict], float]] = {
@@ -48,6 +54,9 @@ PHASE_ENDS: dict[str, Callable[[dict], float]] = {
     "warmup_cosine_hard_restarts": lambda p: p["warmup_steps"] + p["decay_steps"],
     "warmup_inverse_sqrt": lambda p: p["warmup_steps"],
     "cosine_restarts": lambda p: p["first_period"] * (1 + p["t_mult"]),
+    "cosine_cycles": _cycles_end,
+    "tanh_cycles": _cycles_end,
+    "poly_cycles": _cycles_end,
     "cyclic": lambda p: p["step_size_up"] + p["step_size_down"],
     "interpolate": lambda p: p["knots"][-1],
     "one_cycle": lambda p: p["total_steps"] - 1,

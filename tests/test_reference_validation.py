@@ -32,6 +32,9 @@ VALID = {
     "warmup_cosine_hard_restarts": {"peak_lr": 0.1, "warmup_steps": 5, "decay_steps": 10},
     "warmup_inverse_sqrt": {"peak_lr": 0.1, "warmup_steps": 5, "timescale": 5},
     "cosine_restarts": {"init_lr": 0.1, "first_period": 10},
+    "cosine_cycles": {"peak_lr": 0.1, "first_period": 10, "warmup_steps": 2},
+    "tanh_cycles": {"peak_lr": 0.1, "first_period": 10, "warmup_steps": 2},
+    "poly_cycles": {"peak_lr": 0.1, "first_period": 10, "warmup_steps": 2},
     "cyclic": {"base_lr": 0.001, "max_lr": 0.01, "step_size_up": 5},
     "interpolate": {"knots": [0, 5], "values": [0.1, 0.01]},
     "one_cycle": {"max_lr": 0.1, "total_steps": 100},
@@ -85,6 +88,16 @@ INVALID = [
     ("warmup_inverse_sqrt", {"timescale": -2}, "warmup_inverse_sqrt: timescale must be > 0, got timescale=-2"),
     ("cosine_restarts", {"t_mult": 0.5}, "cosine_restarts: t_mult must be >= 1, got t_mult=0.5"),
     ("cosine_restarts", {"first_period": 0}, "cosine_restarts: first_period must be > 0, got first_period=0"),
+    ("cosine_cycles", {"cycle_mul": 0.5}, "cosine_cycles: cycle_mul must be >= 1, got cycle_mul=0.5"),
+    ("cosine_cycles", {"cycle_limit": 0}, "cosine_cycles: cycle_limit must be >= 1, got cycle_limit=0"),
+    ("cosine_cycles", {"cycle_limit": 1.5}, "cosine_cycles: cycle_limit must be an integer, got cycle_limit=1.5"),
+    ("cosine_cycles", {"k_decay": 0}, "cosine_cycles: k_decay must be > 0, got k_decay=0"),
+    ("cosine_cycles", {"warmup_prefix": 1}, "cosine_cycles: warmup_prefix must be true or false, got warmup_prefix=1"),
+    ("cosine_cycles", {"init_lr": -1.0}, "cosine_cycles: init_lr must be >= 0, got init_lr=-1.0"),
+    ("tanh_cycles", {"lower": 3.0}, "tanh_cycles: lower must be < upper, got lower=3.0, upper=3.0"),
+    ("tanh_cycles", {"cycle_decay": -0.5}, "tanh_cycles: cycle_decay must be >= 0, got cycle_decay=-0.5"),
+    ("poly_cycles", {"power": 0}, "poly_cycles: power must be > 0, got power=0"),
+    ("poly_cycles", {"first_period": 0}, "poly_cycles: first_period must be > 0, got first_period=0"),
     ("cyclic", {"step_size_up": 0}, "cyclic: step_size_up must be > 0, got step_size_up=0"),
     ("cyclic", {"mode": "sine"}, "cyclic: mode must be one of ['triangular', 'triangular2', 'exp_range'], got mode='sine'"),
     ("cyclic", {"scale_mode": "epoch"}, "cyclic: scale_mode must be one of ['cycle', 'iterations'], got scale_mode='epoch'"),
@@ -155,7 +168,8 @@ def test_unknown_and_missing_parameters_are_listed() -> None:
     with pytest.raises(ValueError, match=re.escape("cosine: unknown parameter(s) ['T_max']; accepted:")):
         reference.build({"formula": "cosine", "init_lr": 0.1, "decay_steps": 10, "T_max": 10})
     with pytest.raises(
-        ValueError, match=re.escape("unknown formula 'cosin'; known: constant, cosine, cosine_restarts, cyclic")
+        ValueError,
+        match=re.escape("unknown formula 'cosin'; known: constant, cosine, cosine_cycles, cosine_restarts, cyclic"),
     ):
         reference.build({"formula": "cosin"})
     with pytest.raises(ValueError, match=re.escape("expected a table with a 'formula' key, got [0.1]")):
