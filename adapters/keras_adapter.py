@@ -297,6 +297,7 @@ class ScriptedMetric(keras.callbacks.Callback):
 """
 
 _PLATEAU = """
+
 callback = {call}
 {fit}"""
 
