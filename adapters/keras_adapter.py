@@ -27,13 +27,23 @@ from __future__ import annotations
 
 import importlib
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from model.adapter import Plan, Probe, Trajectory, py
 from model.case import Case
 
-from ._base import Call, Ctx, Mapped, steps_source
+from ._base import RESUME_PROLOGUE, Call, Ctx, Mapped, resume_epilogue, resume_probes, steps_source
+from .keras_resume import (
+    CALLBACK_WAYS,
+    CHECKPOINTER,
+    SCHEDULE_WAYS,
+    block_line,
+    callback_restore,
+    embeddable,
+    schedule_restore,
+    schedule_save,
+)
 from .keras_schedules import CALLBACKS, KerasMapping
 
 __all__ = ["Backend", "KerasAdapter", "KerasJaxAdapter", "KerasTorchAdapter"]
@@ -57,6 +67,9 @@ class Backend:
     stdlib: tuple[str, ...] = ()  # standard modules the setup imports
     setup: str = ""  # run after the imports
     step_by_step: str = _STEP_BY_STEP  # evaluates `fn` on each of `steps`, returns the list
+    #: defines ``make_update(optimizer, variables)``: a function making one update as model.fit makes it, of
+    #: every variable from 0 with gradient 1, and returning the rate applied (the resume points' training)
+    resume_update: str = ""
 
 
 _UPDATE_LOOP = """
@@ -91,6 +104,20 @@ def train(steps):
 
 
 applied = train(tf.constant(steps)).numpy().tolist()
+""",
+    resume_update="""
+def make_update(optimizer, variables):
+    '''One update of every variable from 0 with gradient 1, in a tf.function as model.fit makes it.'''
+    optimizer.build(variables)  # before the tf.function, which cannot create variables
+
+    @tf.function(autograph=False)
+    def update():
+        for variable in variables:
+            variable.assign(tf.zeros_like(variable))
+        optimizer.apply_gradients([(tf.ones_like(variable), variable) for variable in variables])
+        return -variables[-1][0]  # the bias moved by exactly -lr
+
+    return lambda: float(update())
 """,
 )
 JAX = Backend(
@@ -127,6 +154,22 @@ update = jax.jit(optimizer.stateless_apply)  # model.fit updates with a jitted s
     (moved,), _ = update([v.value for v in optimizer.variables], [jnp.ones(())], [jnp.zeros(())])
     applied.append(-float(moved))  # the variable, from 0, moved by exactly -lr
 """,
+    resume_update="""
+def make_update(optimizer, variables):
+    '''One update of every variable from 0 with gradient 1, a jitted stateless_apply as model.fit makes it; the
+    optimizer's variables then hold its new state (its counter), as model.fit leaves them.'''
+    optimizer.build(variables)
+    apply = jax.jit(optimizer.stateless_apply)
+    gradients, zeros = [jnp.ones(v.shape) for v in variables], [jnp.zeros(v.shape) for v in variables]
+
+    def update():
+        moved, state = apply([v.value for v in optimizer.variables], gradients, zeros)
+        for variable, value in zip(optimizer.variables, state):
+            variable.assign(value)
+        return -float(moved[-1][0])  # the bias moved by exactly -lr
+
+    return update
+""",
 )
 TORCH = Backend(
     name="torch",
@@ -148,6 +191,19 @@ variable = keras.Variable(0.0)
     applied.append(-float(variable.value.detach()))  # moved by exactly -lr
 """,
     detach=".detach()",
+    resume_update="""
+def make_update(optimizer, variables):
+    '''One update of every variable from 0 with gradient 1, eager as model.fit on torch makes it.'''
+    gradients = [torch.ones(v.shape) for v in variables]
+
+    def update():
+        for variable in variables:
+            variable.assign(torch.zeros(variable.shape))
+        optimizer.apply_gradients(zip(gradients, variables))
+        return -float(variables[-1].value.detach()[0])  # the bias moved by exactly -lr
+
+    return update
+""",
 )
 
 _HEADER = """\
@@ -194,12 +250,17 @@ for step in steps:
     schedule.append(float(optimizer.learning_rate))  # the rate the next update uses
 """
 
-_FIT = """
+_DATA = """
 x = np.zeros(({epochs}, 1), "float32")  # one sample per epoch: fit keeps one data iterator
 y = np.full(({epochs}, 1), -1.0, "float32")  # bias > -1: d|bias - y|/d bias = 1
-model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+"""
+
+_FIT = """{data}model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1, kernel_initializer="zeros")])
 model.compile(optimizer=keras.optimizers.SGD(learning_rate={lr}), loss="mean_absolute_error")
-schedule, applied = [], []
+{recorder}{checkpointer}
+{callback}"""
+
+_RECORDER = """schedule, applied = [], []
 
 
 class Recorder(keras.callbacks.Callback):
@@ -213,16 +274,18 @@ class Recorder(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         applied.append(-float(self.model.layers[-1].bias[0]{detach}))
+"""
 
-{callback}"""
+#: One model.fit of one update per epoch, from epoch ``start`` (a program's first epoch is 0).
+_FIT_CALL = """model.fit(x, y, batch_size=1, steps_per_epoch=1, {start}epochs={epochs}, shuffle=False, verbose=0,
+          callbacks=[{callbacks}])
+"""
 
 _SCHEDULER = """
 callback = {call}
-model.fit(x, y, batch_size=1, steps_per_epoch=1, epochs={epochs}, shuffle=False, verbose=0,
-          callbacks=[callback, Recorder()])
-"""
+{fit}"""
 
-_PLATEAU = """
+_SCRIPTED = """
 metrics = {metrics}
 
 
@@ -231,18 +294,16 @@ class ScriptedMetric(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs["scripted"] = metrics[epoch]
+"""
 
+_PLATEAU = """
 
 callback = {call}
-model.fit(x, y, batch_size=1, steps_per_epoch=1, epochs={observed}, shuffle=False, verbose=0,
-          callbacks=[ScriptedMetric(), callback, Recorder()])
-"""
+{fit}"""
 
 _LAST_EPOCH = """\
 # the epoch after the last metric: only its rate is read
-model.fit(x, y, batch_size=1, steps_per_epoch=1, initial_epoch={observed}, epochs={epochs}, shuffle=False, verbose=0,
-          callbacks=[Recorder()])
-"""
+{fit}"""
 
 
 #: What every program's setup records; the updates' or model.fit's
@@ -282,9 +343,37 @@ class KerasAdapter(KerasMapping):
         names = ("schedule", b.compiled_probe, "applied") if kind == "schedule" and b.compiled_probe else ()
         per = "update" if kind == "callback" else "step"  # callbacks record epochs 0, 1, 2, ...
         probes = tuple(Probe(n, per=per, dtype="float32") for n in names or ("schedule", "applied"))
-        return header + self._body(kind, mapped, case), self._setup(kind, mapped), probes, mapped.note
+        body = self._body(kind, mapped, case)
+        if not case.resume:
+            return header + body, self._setup(kind, mapped), probes, mapped.note
+        # the resume points' training saves files, with the framework's warnings: a block of its own
+        ways, save, restore, prefix = self._resume(case, kind, mapped, header)
+        resumed = tuple(replace(p, dtype="float32") for p in resume_probes(case, ways))
+        source = (
+            f"{header}\n{block_line([p.name for p in probes])} the case's own probes\n{body}"
+            f"\n{block_line([p.name for p in resumed])} trained, saved and restored\n"
+            f"{RESUME_PROLOGUE.format(points=list(case.resume))}{save}{resume_epilogue(case, ways, restore, prefix)}"
+        )
+        return source, self._setup(kind, mapped), probes + resumed, mapped.note
 
-    def _body(self, kind: str, mapped: Mapped, case: Case) -> str:
+    def _resume(self, case: Case, kind: str, mapped: Mapped, header: str) -> tuple[tuple[str, ...], str, str, str]:
+        """(the ways, the first program's saving part, the restoring source, the probes' rates before ``k``)."""
+        b = self.backend
+        if kind == "callback":
+            epochs = int(case.steps[-1]) + 1
+            definitions, training = self._training(mapped, epochs, resumed=True, saving=False)
+            source = mapped.extra.get("source")
+            definitions = _DATA.format(epochs=epochs) + _RECORDER.format(detach=b.detach) + definitions
+            own = f"\n{source}\n" if source else ""
+            restore = callback_restore(header, embeddable(own + definitions), textwrap.indent(training, " " * 4))
+            save = self._body(kind, mapped, case, saving=True)  # the case's model.fit, saving after epoch k
+            return CALLBACK_WAYS, save, restore, "[applied[step] for step in compared_steps]"
+        call = self.render(mapped.call)
+        optimizer = call if kind == "optimizer" else f"keras.optimizers.SGD(learning_rate={call})"
+        save = schedule_save(optimizer, b.resume_update, steps_source(case.steps))
+        return SCHEDULE_WAYS, save, schedule_restore(header, optimizer, b.resume_update), "trained"
+
+    def _body(self, kind: str, mapped: Mapped, case: Case, saving: bool = False) -> str:
         b, call, epochs = self.backend, self.render(mapped.call), int(case.steps[-1]) + 1
         if kind != "callback":
             compiled = _COMPILED.format(probe=b.compiled_probe, compile=b.compiled, call=b.compiled_call)
@@ -297,17 +386,34 @@ class KerasAdapter(KerasMapping):
                 compiled=compiled if b.compiled_probe else "",
             )
             return body + b.updates
-        if "metrics" in mapped.extra:  # ReduceLROnPlateau
-            metrics = mapped.extra["metrics"]
-            observed = min(epochs, len(metrics))
-            callback = _PLATEAU.format(metrics=py(list(metrics)), call=call, observed=observed)
-            if epochs > observed:  # the epoch after the last metric
-                callback += _LAST_EPOCH.format(observed=observed, epochs=epochs)
-        else:
-            callback = _SCHEDULER.format(call=call, epochs=epochs)
+        definitions, training = self._training(mapped, epochs, resumed=False, saving=saving)
+        recorder = _RECORDER.format(detach=b.detach)
+        fit = _FIT.format(
+            data=_DATA.format(epochs=epochs),
+            lr=py(mapped.extra["lr"]),
+            recorder=recorder,
+            checkpointer=CHECKPOINTER if saving else "",
+            callback=definitions + training,
+        )
         source = mapped.extra.get("source")
-        fit = _FIT.format(epochs=epochs, lr=py(mapped.extra["lr"]), callback=callback, detach=b.detach)
         return (f"\n{source}\n" if source else "") + fit
+
+    def _training(self, mapped: Mapped, epochs: int, resumed: bool, saving: bool) -> tuple[str, str]:
+        """A callback's definitions (ReduceLROnPlateau's metrics) and its ``model.fit`` calls, from epoch 0 or,
+        ``resumed``, from epoch ``first``; ``saving``: with the ``Checkpointer`` (the resume points' files)."""
+        start, save = "initial_epoch=first, " if resumed else "", ", Checkpointer()" if saving else ""
+        call = self.render(mapped.call)
+        if "metrics" not in mapped.extra:  # LearningRateScheduler
+            fit = _FIT_CALL.format(start=start, epochs=epochs, callbacks=f"callback, Recorder(){save}")
+            return "", _SCHEDULER.format(call=call, fit=fit)
+        metrics = mapped.extra["metrics"]
+        observed = min(epochs, len(metrics))
+        callbacks = f"ScriptedMetric(), callback, Recorder(){save}"
+        training = _PLATEAU.format(call=call, fit=_FIT_CALL.format(start=start, epochs=observed, callbacks=callbacks))
+        if epochs > observed:  # the epoch after the last metric
+            start = f"initial_epoch=max(first, {observed}), " if resumed else f"initial_epoch={observed}, "
+            training += _LAST_EPOCH.format(fit=_FIT_CALL.format(start=start, epochs=epochs, callbacks="Recorder()"))
+        return _SCRIPTED.format(metrics=py(list(metrics))), training
 
     def _setup(self, kind: str, mapped: Mapped) -> dict[str, Any]:
         setup = {"backend": self.backend.name, **_SETUP}

@@ -17,7 +17,10 @@ Probes, from one program (see ``adapters._tf``), all float32, one update per ste
 - ``applied``: the rate the update applied (a parameter with gradient 1 moves by ``-lr``);
 - ``inverse_time_decay``: the rate applied by the migration,
   ``tf.keras.optimizers.SGD(InverseTimeDecay(learning_rate, 1, d))``, so that the legacy
-  ``decay=`` and its documented replacement are checked against one reference.
+  ``decay=`` and its documented replacement are checked against one reference;
+- ``checkpoint_at_<k>`` (cases with resume points): the legacy optimizer and its parameter saved in a
+  ``tf.train.Checkpoint`` after ``k`` updates, restored into new ones in a new interpreter, which continue
+  (:func:`adapters._tf.checkpoint_resume`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from model.case import Case
 from model.hints import HintKeys
 
 from ._base import Call, Ctx, Mapped, ProgramAdapter
-from ._tf import update_loop
+from ._tf import checkpoint_resume, update_loop
 
 __all__ = ["KerasLegacyAdapter"]
 
@@ -112,4 +115,8 @@ class KerasLegacyAdapter(ProgramAdapter):
             "updates run in one tf.function",
             "replacement": f"tf.keras.optimizers.SGD({migration})",
         }
-        return "\n".join([_PREAMBLE, legacy, replacement]), setup, PROBES, mapped.note
+        blocks, probes = [_PREAMBLE, legacy, replacement], PROBES
+        if case.resume:
+            block, resumed = checkpoint_resume(case, _PREAMBLE, self.render(mapped.call))
+            blocks, probes = [*blocks, block], probes + resumed
+        return "\n".join(blocks), setup, probes, mapped.note

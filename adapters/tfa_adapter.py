@@ -17,6 +17,9 @@ Probes, each run separately (see ``adapters._tf``):
   seed 003 plots it (``lr = clr(np.arange(...))``);
 - ``applied``: ``tf.keras.optimizers.SGD(clr)`` as seed 003 trains, one update per step on a
   float32 parameter whose gradient is 1. This optimizer passes its int64 ``iterations``.
+- ``checkpoint_at_<k>`` (cases with resume points): that optimizer and its parameter saved in a
+  ``tf.train.Checkpoint`` after ``k`` updates, restored into new ones in a new interpreter, which continue
+  (:func:`adapters._tf.checkpoint_resume`).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from model.case import Case
 from model.hints import HintError, HintKey, HintKeys, one_of
 
 from ._base import Binding, Call, Ctx, Mapped, ProgramAdapter, steps_source
-from ._tf import update_loop
+from ._tf import checkpoint_resume, update_loop
 
 __all__ = ["TfaAdapter"]
 
@@ -149,4 +152,10 @@ class TfaAdapter(ProgramAdapter):
             "parameter": "one float32 scalar, gradient 1, zeroed before each update",
             "read": "applied rate = -parameter after each update, updates run in one tf.function",
         }
-        return "\n".join([self.render(mapped.call), schedule, applied]), setup, PROBES, mapped.note
+        blocks, probes = [self.render(mapped.call), schedule, applied], PROBES
+        if case.resume:
+            block, resumed = checkpoint_resume(
+                case, self.render(mapped.call), "tf.keras.optimizers.SGD(learning_rate=clr)"
+            )
+            blocks, probes = [*blocks, block], probes + resumed
+        return "\n".join(blocks), setup, probes, mapped.note

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from adapters._base import as_int, first_fit
+from adapters._base import as_int, first_fit, program_blocks
 from adapters.keras_adapter import KerasAdapter, KerasJaxAdapter, KerasTorchAdapter
+from adapters.keras_resume import block_line, embeddable
 from cases.catalogue import load_catalogue
 from model.adapter import NotExpressible, Plan
 from model.case import Case
@@ -257,3 +259,61 @@ def test_first_fit_takes_the_closest_binding_that_fits_and_says_why_others_did_n
         HintError, match=r"hints.fw.api: Other is no API for formula 'f' \(mapped: Whole, Real, Hinted\)"
     ):
         fit("f", "Other", 2.5)
+
+
+def restoring_source(program: str) -> str:
+    """The restoring source a resuming program runs in its new interpreter (its ``RESUME`` string)."""
+    targets = {ast.unparse(n.targets[0]): n.value for n in ast.parse(program).body if isinstance(n, ast.Assign)}
+    return targets["RESUME"].value
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda a: a.name)
+def test_a_schedule_resumes_through_the_keras_file_and_the_weights_file(adapter) -> None:
+    case = CASES["exponential[D10-r0.5-staircase]"]
+    plan = adapter.plan(case)
+    resumed = [f"{way}_at_{k}" for way in ("keras_file", "weights") for k in (5, 10, 49)]
+    assert (
+        list(plan.probe_names[-6:]) == resumed
+        and plan.probe_names[:-6] == adapter.plan(replace(case, resume=())).probe_names
+    )
+    assert {p.dtype for p in plan.probes} == {"float32"}
+    # the training that saves runs in a block of its own: its warnings (model.save's) stay off the case's probes
+    (own, first), (saved, second) = program_blocks(plan.repro, plan.probe_names)
+    assert list(saved) == resumed and own == plan.probe_names[:-6]
+    assert "model.save(" not in first and 'model.save(os.path.join(checkpoints, f"{step + 1}.keras"))' in second
+    restore = restoring_source(plan.repro)
+    compile(restore, case.id, "exec")
+    assert 'keras.models.load_model(os.path.join(folder, f"{k}.keras"))' in restore
+    assert "model = build_model()\n    model.load_weights(" in restore  # compiled before the weights load
+    assert "make_update" in restore and adapter.backend.resume_update in restore
+
+
+@pytest.mark.parametrize("case_id", ["plateau[min-abs0.05-p2-cooldown1-f0.5]", "article_step_decay[a0.01-f0.5-d10]"])
+def test_a_callback_resumes_with_fit_from_initial_epoch(case_id: str) -> None:
+    case = CASES[case_id]
+    plan = KerasAdapter().plan(case)
+    assert plan.probe_names == ("schedule", "applied", *(f"initial_epoch_at_{k}" for k in case.resume))
+    (_, first), (_, second) = program_blocks(plan.repro, plan.probe_names)
+    assert "Checkpointer()" not in first and "callbacks=[" in second and "Recorder(), Checkpointer()]" in second
+    restore = restoring_source(plan.repro)
+    compile(restore, case.id, "exec")
+    assert '"""' not in restore and "initial_epoch=first, " in restore
+
+
+def test_a_plateau_resumed_after_the_last_metric_reads_only_the_last_epoch() -> None:
+    plan = KerasAdapter().plan(replace(CASES["plateau[max-abs-p1-cooldown2-min0.02]"], resume=(20,)))
+    restore = restoring_source(plan.repro)
+    assert "initial_epoch=first, epochs=20," in restore and "initial_epoch=max(first, 20), epochs=21," in restore
+
+
+def test_case_definitions_embed_with_single_quoted_docstrings() -> None:
+    assert embeddable('class A:\n    """Doc."""\n') == "class A:\n    '''Doc.'''\n"
+    with pytest.raises(ValueError, match="both kinds of triple quotes"):
+        embeddable("'''a''' \"\"\"b\"\"\"")
+
+
+def test_block_lines_name_their_probes_as_program_blocks_reads_them() -> None:
+    assert block_line(["a"]) == '# probe "a":'
+    assert block_line(["a", "b.c", "d"]) == '# probes "a", "b.c" and "d":'
+    source = f"pre\n{block_line(['a', 'b'])} x\nA\n{block_line(['c'])} y\nC\n"
+    assert [names for names, _ in program_blocks(source, ("a", "b", "c"))] == [("a", "b"), ("c",)]

@@ -5,6 +5,7 @@ No framework is imported: ``plan()`` is pure and the generated programs are only
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -117,7 +118,8 @@ def test_legacy_decay_is_inverse_time_with_one_update_per_decay_step(case_id: st
     assert plan.api == "tf.keras.optimizers.legacy.SGD"
     assert dict(plan.kwargs) == kwargs
     assert plan.note == note
-    assert plan.probe_names == ("schedule", "applied", "inverse_time_decay")
+    resumed = (f"checkpoint_at_{k}" for k in CATALOGUE[case_id].resume)  # constant[lr0.1] has resume points
+    assert plan.probe_names == ("schedule", "applied", "inverse_time_decay", *resumed)
     lr, decay = kwargs["learning_rate"], kwargs["decay"]
     assert f"optimizer = tf.keras.optimizers.legacy.SGD(learning_rate={lr!r}, decay={decay!r})" in plan.repro
     assert f"InverseTimeDecay({lr!r}, decay_steps=1, decay_rate={decay!r})" in plan.repro
@@ -196,3 +198,25 @@ def test_program_runs_each_block_separately_so_an_error_stays_with_its_probes() 
     assert runs["looped"].error == "TypeError: int64 step"  # it stopped early: the error is its
     np.testing.assert_array_equal(runs["twice"].values, [2.0, 3.0])
     assert runs["twice"].error is None  # whole before the block raised
+
+
+@pytest.mark.parametrize(
+    ("adapter", "case_id", "optimizer"),
+    [
+        (TfaAdapter(), "cyclic[triangular2-up10]", "tf.keras.optimizers.SGD(learning_rate=clr)"),
+        (KerasLegacyAdapter(), "constant[lr0.1]", "tf.keras.optimizers.legacy.SGD(learning_rate=0.1, decay=0.0)"),
+    ],
+    ids=["tfa", "keras-legacy"],
+)
+def test_resume_points_restore_a_tf_train_checkpoint_in_a_block_of_their_own(adapter, case_id, optimizer) -> None:
+    case = CATALOGUE[case_id]
+    plan = adapter.plan(case)
+    resumed = tuple(f"checkpoint_at_{k}" for k in case.resume)
+    assert plan.probe_names[-len(resumed) :] == resumed and {p.dtype for p in plan.probes} == {"float32"}
+    *_, (names, block) = program_blocks(plan.repro, plan.probe_names)
+    assert names == resumed
+    assert f"optimizer = {optimizer}\ncheckpoint = tf.train.Checkpoint(optimizer=optimizer, param=param)" in block
+    restore = block.split('RESUME = r"""', 1)[1].split('"""', 1)[0]
+    compile(restore, case_id, "exec")
+    assert f"    optimizer = {optimizer}\n" in restore and ".restore(saved)" in restore
+    assert adapter.plan(replace(case, resume=())).probe_names == plan.probe_names[: -len(resumed)]
