@@ -15,6 +15,7 @@ from adapters import REGISTRY, load_adapter
 from adapters._base import Binding, Ctx, Renamed
 from cases.catalogue import load_catalogue
 from model.adapter import NotExpressible
+from model.case import resume_point
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = load_catalogue(ROOT / "cases" / "catalogue", root=ROOT)
@@ -70,3 +71,25 @@ def test_a_renamed_binding_passes_the_parameters_under_the_api_names_and_refuses
         binding(p, Ctx(10))
     with pytest.raises(NotExpressible, match=r"^8 at most$"):
         binding(p, Ctx(9))
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_adapter_resumes_every_case_it_plans_at_every_resume_point(name: str) -> None:
+    """Every registered adapter drives an optimizer, so it has training state to save: each case with resume points
+    that it plans has a resume probe per point, and the same ways of resuming at every point (issue 14)."""
+    adapter, planned = load_adapter(REGISTRY[name]), 0
+    for case in CASES:
+        if not case.resume or not case.applies_to(name):
+            continue
+        try:
+            plan = adapter.plan(case)
+        except NotExpressible:
+            continue
+        points: dict[int, set[str]] = {}
+        for probe in plan.probe_names:
+            if found := resume_point(probe):
+                points.setdefault(found[1], set()).add(found[0])
+        assert sorted(points) == list(case.resume), (case.id, plan.probe_names)
+        assert len({frozenset(ways) for ways in points.values()}) == 1, (case.id, points)
+        planned += 1
+    assert planned, f"{name} plans none of the catalogue's resume cases"
