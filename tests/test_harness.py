@@ -271,3 +271,19 @@ def test_results_round_trip_through_json(tmp_path: Path) -> None:
     assert not any("reference" in r for r in stored["results"])
     assert envelope["environment"]["python"] and "numpy" in envelope["environment"]["packages"]
     assert expand_steps(envelope["results"][0]["steps"]).tolist() == list(range(10))
+
+
+def test_a_kernel_variant_runs_a_case_without_its_resume_points() -> None:
+    """Resuming is the same code under any CPU kernels: a variant's targets are the case's own probes only."""
+    from adapters.torch_adapter import TorchAdapter
+
+    resumed = Case(
+        id="step[k3-resume]", formula="step_decay", params={"init_lr": 0.1, "step_size": 3, "gamma": 0.5},
+        steps=np.arange(10), source="tests", resume=(3, 9),
+    )  # fmt: skip
+    default, variant = InProcess(TorchAdapter()), InProcess(TorchAdapter())
+    variant.kernel = "avx2"
+    probes = {runner.kernel: [t.probe for t in build_targets(resumed, runner, ExpectationSet([]))]
+              for runner in (default, variant)}  # fmt: skip
+    assert probes[""] == ["schedule", "applied", "restored_at_3", "restored_at_9", "last_epoch_at_3", "last_epoch_at_9"]
+    assert probes["avx2"] == ["schedule", "applied"]
