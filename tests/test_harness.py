@@ -283,7 +283,8 @@ def test_a_kernel_variant_runs_a_case_without_its_resume_points() -> None:
     )  # fmt: skip
     default, variant = InProcess(TorchAdapter()), InProcess(TorchAdapter())
     variant.kernel = "avx2"
-    probes = {runner.kernel: [t.probe for t in build_targets(resumed, runner, ExpectationSet([]))]
-              for runner in (default, variant)}  # fmt: skip
+    targets = {runner.kernel: build_targets(resumed, runner, ExpectationSet([])) for runner in (default, variant)}
+    probes = {kernel: [t.probe for t in found] for kernel, found in targets.items()}
+    assert {t.case.resume for t in targets["avx2"]} == {()}
     assert probes[""] == ["schedule", "applied", "restored_at_3", "restored_at_9", "last_epoch_at_3", "last_epoch_at_9"]
     assert probes["avx2"] == ["schedule", "applied"]
