@@ -29,6 +29,7 @@ from model.hints import HintError, HintKey, HintKeys, one_of
 from reference import identities
 
 __all__ = [
+    "NEW_INTERPRETER",
     "RESUME_PROLOGUE",
     "Binding",
     "Call",
@@ -218,14 +219,15 @@ def import_problem(module: str, source: str = "") -> str | None:
 
 
 def run_program(
-    source: str, filename: str, outputs: tuple[str, ...]
+    source: str, filename: str, outputs: tuple[str, ...], given: Mapping[str, Any] | None = None
 ) -> tuple[dict[str, list], str | None, tuple[str, ...]]:
     """Execute a reproducer and collect its output lists, even when it stops part-way.
 
-    Returns the named lists (as far as they got), the error (``"Type: message"``) or
-    ``None``, and the warnings raised while it ran.
+    ``given`` names that the program finds defined (``in_new_interpreter``: see :attr:`ProgramAdapter.new_interpreter`).
+    Returns the named lists (as far as they got), the error (``"Type: message"``) or ``None``, and the warnings
+    raised while it ran.
     """
-    namespace: dict[str, Any] = {"__name__": "__lrconform_repro__", "math": math}
+    namespace: dict[str, Any] = {"__name__": "__lrconform_repro__", "math": math, **(given or {})}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -317,6 +319,10 @@ class ProgramAdapter:
     parts_key: ClassVar[str] = "schedules"
     #: Where the APIs live, for their qualified names in records (``torch.optim.lr_scheduler``).
     namespace: ClassVar[str]
+    #: How a program that resumes runs its restoring source in a new interpreter: ``None``, a new Python process
+    #: each time, as the program does when run by hand; a worker sets one restoring interpreter that it reuses
+    #: (``cases.restorer.Restorer``), so the framework is imported once per worker, not once per case.
+    new_interpreter: Callable[..., Any] | None = None
 
     # --- what each framework writes ---------------------------------------------------------------
 
@@ -398,12 +404,26 @@ class ProgramAdapter:
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
         by_name, out = {p.name: p for p in plan.probes}, {}
         for names, source in program_blocks(plan.repro, plan.probe_names):
-            lists, error, warned = run_program(source, f"<{self.name} repro {case.id}>", names)
+            given = {"in_new_interpreter": self.new_interpreter} if self.new_interpreter else None
+            lists, error, warned = run_program(source, f"<{self.name} repro {case.id}>", names, given)
             out |= {name: picked(by_name[name], lists[name], case.steps, error, warned) for name in names}
         return out
 
 
 # --- resume: checkpoints restored into new objects in a new interpreter ------------------------------------------
+
+#: How a program that resumes starts its new interpreter when run by hand: a new Python process per restore.
+#: The suite's workers define ``in_new_interpreter`` before running it (:attr:`ProgramAdapter.new_interpreter`).
+NEW_INTERPRETER = '''\
+if "in_new_interpreter" not in globals():  # lrconform's workers bring one restoring interpreter, reused per worker
+
+    def in_new_interpreter(source, *args):
+        """Run ``source`` in a new Python process (this one's interpreter and environment); its last line is JSON."""
+        done = subprocess.run([sys.executable, "-c", source, *args], capture_output=True, text=True, check=False)
+        if done.returncode:
+            raise RuntimeError(f"the new interpreter failed: {' '.join(done.stderr.strip().splitlines()[-1:])}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+'''
 
 #: Appended to a program that resumes: ``RESUME`` (the adapter's restoring source, which defines one function per
 #: way of resuming, taking the resume point ``k`` and returning the rates at the compared steps from ``k`` on) runs
@@ -432,13 +452,7 @@ print(json.dumps(answers))
 """
 
 
-def in_new_interpreter(source, *args):
-    """Run ``source`` in a new Python process (this one's interpreter and environment); its last line is JSON."""
-    done = subprocess.run([sys.executable, "-c", source, *args], capture_output=True, text=True, check=False)
-    if done.returncode:
-        raise RuntimeError(f"the new interpreter failed: {{' '.join(done.stderr.strip().splitlines()[-1:])}}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
+{new_interpreter}
 
 compared_steps = [int(s) for s in {steps}]
 answers = in_new_interpreter(RESUME, checkpoints, json.dumps(compared_steps), str({last}))
@@ -493,5 +507,6 @@ def resume_epilogue(case: Case, ways: Sequence[str], restore: str, prefix: str) 
         steps=steps_source(case.steps),
         last=int(case.steps[-1]),
         prefix=prefix,
+        new_interpreter=NEW_INTERPRETER.rstrip(),
         assignments="\n".join(f"{name} = resumed({name!r}, {k})" for name, _, k in points),
     )

@@ -66,11 +66,8 @@ def build_targets(case: Case, runner: Runner, expectations: ExpectationSet) -> l
     """The targets of one case for one runner: one per probe, or one explaining why there are none.
 
     A hint that does not fit the case is the catalogue's error (:class:`~cases.catalogue.CaseFileError`), not a target.
-    A kernel variant runs the case without its resume points: saving and restoring training state is the same code
-    under any CPU kernels, and each resume costs a new interpreter (three kernel variants tripled Keras-on-torch's).
+    A kernel variant resumes too: the restored run computes its rates on that variant's kernels.
     """
-    if runner.kernel:
-        case = replace(case, resume=())
 
     def target(probe: str, plan: Plan | None, problem: str = "", outcome: str = "") -> Target:
         made = Target(case, runner.name, probe, plan, problem, outcome, None, runner.kernel)

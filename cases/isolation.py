@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from model.adapter import Adapter, NotExpressible, Plan, Trajectory
 from model.hints import HintError
 from model.platform import KERNEL_VARIANTS, framework_facts, kernel_env
 
+from .child import ended
 from .contract import ContractError, checked_run
 from .wire import Closed, TimedOut, encode, read_message, write_message
 
@@ -136,7 +136,7 @@ class InProcess:
         return plan
 
     def info(self) -> dict[str, Any]:
-        problem = import_problem(self.adapter.module, getattr(self.adapter, "import_source", ""))
+        problem = import_problem(self.adapter.module, self.adapter.import_source)
         return {"problem": problem, "facts": {} if problem else framework_facts()}
 
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
@@ -210,7 +210,7 @@ class Isolated:
         except (Closed, BrokenPipeError):
             status = self._stop(grace=EXIT_GRACE)
             raise AdapterFailure(
-                "crashed", f"the {self.label} worker {_death(status)} while {doing}{self._stderr_tail()}"
+                "crashed", f"the {self.label} worker {ended(status)} while {doing}{self._stderr_tail()}"
             ) from None
         except Exception as exc:  # an answer that does not unpickle here: the stream is no longer trustworthy
             self._stop()
@@ -291,16 +291,6 @@ def _kernel_choice(kernels: str | None) -> set[str]:
     if wanted - known:
         raise ValueError(f"--lrconform-kernels: unknown variant(s) {sorted(wanted - known)}; known: {sorted(known)}")
     return wanted
-
-
-def _death(status: int | None) -> str:
-    if status is not None and status < 0:
-        try:
-            name = signal.Signals(-status).name
-        except ValueError:
-            name = "an unknown signal"
-        return f"was killed by {name} (signal {-status})"
-    return f"exited with status {status} without answering"
 
 
 def _unpack(reply: Any) -> Any:

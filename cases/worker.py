@@ -3,30 +3,30 @@
 Started and supervised by :class:`cases.isolation.Isolated`. It answers requests from its stdin
 on its stdout (see :mod:`cases.wire`) through an :class:`~cases.isolation.InProcess` runner, so
 the semantics are the same as without isolation. Anything the adapter or its framework prints
-goes to stderr (a log the supervisor quotes when the worker dies), never into the answers.
+goes to stderr (a log the supervisor quotes when the worker dies), never into the answers. A program
+adapter's resumes restore in the worker's own restoring interpreter (:mod:`cases.restorer`), a child of the
+worker that dies with it.
 """
 
 from __future__ import annotations
 
-import ctypes
-import faulthandler
-import os
-import signal
 import sys
 from typing import Any
 
 from adapters import load_adapter
+from adapters._base import ProgramAdapter
 from model.adapter import NotExpressible
 from model.hints import HintError
 
+from .child import private_streams
 from .isolation import AdapterFailure, InProcess
+from .restorer import Restorer
 from .wire import Closed, encode, read_message, write_message
 
 __all__ = ["answer", "main"]
 
 #: Requests a worker serves: the runner's methods.
 OPERATIONS = ("plan", "info", "run")
-_PR_SET_PDEATHSIG = 1
 
 
 def answer(runner: InProcess, op: str, args: tuple[Any, ...]) -> bytes:
@@ -48,21 +48,12 @@ def answer(runner: InProcess, op: str, args: tuple[Any, ...]) -> bytes:
         return encode(("failure", "error", f"{runner.name}: the {op} answer cannot be sent back: {exc}"))
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this worker when the harness dies, so no worker outlives a killed run."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 def main(spec: str) -> None:
-    requests = os.dup(0)
-    answers = os.fdopen(os.dup(1), "wb")
-    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-    os.dup2(2, 1)  # the framework's prints join its stderr log
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the harness's to handle
-    _die_with_parent()
-    faulthandler.enable()  # a segfault or abort leaves the Python stack in the stderr log
-    runner = InProcess(load_adapter(spec))
+    requests, answers = private_streams()
+    adapter = load_adapter(spec)
+    if isinstance(adapter, ProgramAdapter):  # resumes restore in one new interpreter, reused across cases
+        adapter.new_interpreter = Restorer()
+    runner = InProcess(adapter)
     while True:
         try:
             op, args = read_message(requests)

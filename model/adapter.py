@@ -104,6 +104,8 @@ class Adapter(Protocol):
     distribution: str
     #: Module imported to check that the framework is usable (e.g. ``"torch"``).
     module: str
+    #: How its programs import the framework when not ``import <module>`` (checked the same way), else ``""``.
+    import_source: str
     #: The framework whose CPU kernels compute the float32 values (``"torch"``, ``"jax"``), when other kernels
     #: can be chosen (``model.platform.KERNEL_VARIANTS``); ``None`` when no choice changes the results.
     kernels: str | None

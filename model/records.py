@@ -9,7 +9,10 @@ else a list. A file stores (:func:`stored_form`, read back by :func:`expand_stor
   base64) once in ``arrays``, under a key derived from its content, and each reproducer once in ``texts``;
   a record holds ``{"array": key}`` and ``{"text": key}`` in their place. Identical trajectories (a
   framework's jit and eager probes, two runs of one release) and reproducers (every probe of one program)
-  are stored once. Values are kept bit for bit: float32 is used only where every value is a float32.
+  are stored once. Values are kept bit for bit: float32 is used only where every value is a float32;
+- the fields that every probe, adapter or run of a case repeats (:data:`SHARED_FIELDS`: its parameters, the
+  call's keyword arguments, the tolerance's reason, ...) once in ``values``, under a key derived from their JSON;
+  a record lists them in ``shared`` (``{field: key}``) in their place. A value whose JSON is short stays inline.
 
 :func:`peak` is the scale of absolute tolerances and of value changes; :func:`glob_regex` matches
 test-id patterns.
@@ -21,6 +24,7 @@ import base64
 import binascii
 import functools
 import hashlib
+import json
 import re
 import zlib
 from collections.abc import Iterable, Mapping
@@ -81,6 +85,10 @@ def share_reference(record: Mapping[str, Any], references: dict[str, list]) -> d
 #: Packed record fields and what they hold in memory.
 PACKED_ARRAYS = ("reference", "actual")
 PACKED_TEXTS = ("repro",)
+#: Record fields stored once in ``values`` when their JSON is longer than :data:`_INLINE`, with no meaning
+#: (and so no check) beyond what the record's own field has.
+SHARED_FIELDS = ("params", "kwargs", "setup", "about", "origin", "source", "tolerance_reason", "mapping_note", "reason")
+_INLINE = 24
 _SHUFFLE_WIDTH = {"float32": 4, "float64": 8}
 #: A packed array may not inflate beyond this many values (a hostile zlib stream could claim gigabytes).
 MAX_PACKED_VALUES = 10_000_000
@@ -127,6 +135,7 @@ class _Pool:
     def __init__(self) -> None:
         self.arrays: dict[str, dict[str, Any]] = {}
         self.texts: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
         self._seen: dict[int, dict[str, str]] = {}  # id of an in-memory list -> its reference
 
     def array(self, values: list[float | str]) -> dict[str, str]:
@@ -150,7 +159,14 @@ class _Pool:
         for field in PACKED_TEXTS:
             if isinstance(record.get(field), str):
                 packed[field] = self.text(record[field])
-        return packed
+        shared = {}
+        for field in SHARED_FIELDS:
+            text = json.dumps(record.get(field), sort_keys=True, separators=(",", ":"), allow_nan=False)
+            if field in record and len(text) > _INLINE:
+                shared[field] = hashlib.sha256(text.encode()).hexdigest()[:16]
+                self.values.setdefault(shared[field], record[field])
+                del packed[field]
+        return {**packed, "shared": shared} if shared else packed
 
 
 def stored_form(envelope: Mapping[str, Any]) -> dict[str, Any]:
@@ -162,17 +178,20 @@ def stored_form(envelope: Mapping[str, Any]) -> dict[str, Any]:
     pool = _Pool()
     packed_references = {case: pool.array(values) for case, values in references.items()}
     records = [pool.record(record) for record in shared]
-    head = {k: v for k, v in envelope.items() if k not in ("results", "references", "arrays", "texts")}
-    return {**head, "arrays": pool.arrays, "texts": pool.texts, "references": packed_references, "results": records}
+    head = {k: v for k, v in envelope.items() if k not in ("results", "references", "arrays", "texts", "values")}
+    tables = {"arrays": pool.arrays, "texts": pool.texts, "values": pool.values, "references": packed_references}
+    return {**head, **tables, "results": records}
 
 
 def expand_stored(envelope: dict[str, Any], source: str) -> None:
     """Inverse of the packing of :func:`stored_form`, in place: each ``{"array": key}`` and ``{"text": key}``
-    replaced by its value (decoded once; records share it). A missing key or a malformed entry raises
-    ``ValueError`` naming ``source``, the table or record, and the field."""
-    arrays, texts = envelope.pop("arrays", None) or {}, envelope.pop("texts", None) or {}
-    if not isinstance(arrays, Mapping) or not isinstance(texts, Mapping):
-        raise ValueError(f"{source}: fields 'arrays' and 'texts': must be tables")
+    replaced by its value (decoded once; records share it), each field a record lists in ``shared`` put back
+    from ``values``. A missing key or a malformed entry raises ``ValueError`` naming ``source``, the table or
+    record, and the field."""
+    arrays, texts, values = (envelope.pop(table, None) or {} for table in ("arrays", "texts", "values"))
+    for table, found in (("arrays", arrays), ("texts", texts), ("values", values)):
+        if not isinstance(found, Mapping):
+            raise ValueError(f"{source}: field {table!r}: must be a table")
     decoded: dict[str, list[float | str]] = {}
 
     def resolve(value: Any, where: str) -> Any:
@@ -200,9 +219,24 @@ def expand_stored(envelope: dict[str, Any], source: str) -> None:
     for index, record in enumerate(envelope.get("results") or ()):
         if isinstance(record, dict):
             named = f" ({record['id']!r})" if isinstance(record.get("id"), str) else ""
+            where = f"{source}: record #{index + 1}{named}"
+            record.update(_shared(record.pop("shared", {}), values, where))
             for field in (*PACKED_ARRAYS, *PACKED_TEXTS):
                 if field in record:
-                    record[field] = resolve(record[field], f"{source}: record #{index + 1}{named}: field {field!r}")
+                    record[field] = resolve(record[field], f"{where}: field {field!r}")
+
+
+def _shared(shared: Any, values: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The fields a record lists in ``shared``, from the file's ``values``."""
+    if not isinstance(shared, Mapping):
+        raise ValueError(f"{where}: field 'shared': must map fields to keys of the file's field 'values'")
+    for field, key in shared.items():
+        if field not in SHARED_FIELDS:
+            raise ValueError(f"{where}: field 'shared': {str(field)[:40]!r} is not a field stored in 'values'")
+        if not isinstance(key, str) or key not in values:
+            missing = f"no value {str(key)[:40]!r} in the file's field 'values'"
+            raise ValueError(f"{where}: field 'shared' ({field!r}): {missing}")
+    return {field: values[key] for field, key in shared.items()}
 
 
 def attach_references(records: Iterable[dict[str, Any]], references: Any, source: str) -> None:

@@ -22,7 +22,7 @@ holding a run of the same name are an error. Each run is judged complete or not,
 
 Merged file (``schema`` = :data:`MERGED_SCHEMA`), readable again as an input::
 
-    {"schema": "lrconform-merged/5", "created_utc": ...,
+    {"schema": "lrconform-merged/6", "created_utc": ...,
      "runs": [{"name", "source", "created_utc", "started_utc", "session", "complete",
                "stale": [reason, ...], "superseded", "suite", "run", "environment", "adapters"}, ...],
      "arrays": {key: packed trajectory}, "texts": {key: reproducer},
@@ -65,9 +65,10 @@ __all__ = [
 ]
 
 #: As READABLE_SCHEMAS: /1 kept references in records, /1 and /2 have no 'complete' per run, before /4 a
-#: record names its adapter ``framework``, before /5 trajectories were lists.
+#: record names its adapter ``framework``, before /5 trajectories were lists, before /6 no ``values``.
 READABLE_MERGED_SCHEMAS = (
     MERGED_SCHEMA,
+    "lrconform-merged/5",
     "lrconform-merged/4",
     "lrconform-merged/3",
     "lrconform-merged/2",

@@ -2,12 +2,12 @@
 
 Envelope (``schema`` = :data:`SCHEMA`)::
 
-    {"schema": "lrconform-results/5", "created_utc": ..., "complete": true,
+    {"schema": "lrconform-results/6", "created_utc": ..., "complete": true,
      "session": ..., "started_utc": ..., "suite": {"version", "commit", "dirty"},
      "run": {"name", "frameworks", "argv"}, "environment": {"python", "implementation",
      "platform", "machine", "packages": {distribution: version or null}},
      "adapters": {name: {"version", "available", "problem"}},
-     "arrays": {key: packed trajectory}, "texts": {key: reproducer},
+     "arrays": {key: packed trajectory}, "texts": {key: reproducer}, "values": {key: field value},
      "references": {case id: {"array": key}}, "results": [record, ...]}
 
 ``complete`` is true when every selected test left its record; false for a run that stopped
@@ -62,11 +62,12 @@ __all__ = [
     "write_results",
 ]
 
-SCHEMA = "lrconform-results/5"
+SCHEMA = "lrconform-results/6"
 #: Schemas this version reads: /1 (before ``references``) kept each reference in its record, which
 #: reading handles anyway, so an older baseline still diffs against a new run; /1 and /2 (before
-#: ``complete``) were only ever written at the end of a session; before /5 trajectories were lists.
-READABLE_SCHEMAS = (SCHEMA, "lrconform-results/4", "lrconform-results/3", "lrconform-results/2", "lrconform-results/1")
+#: ``complete``) were only ever written at the end of a session; before /5 trajectories were lists; before /6
+#: every record held its own parameters, keyword arguments and tolerance reason (no ``values``).
+READABLE_SCHEMAS = (SCHEMA, *(f"lrconform-results/{n}" for n in (5, 4, 3, 2, 1)))
 SUITE_VERSION = "0.1.0"
 
 #: Frameworks whose versions every run records (when installed), whichever adapters ran.
@@ -200,7 +201,7 @@ def read_results(path: Path, schemas: tuple[str, ...] = READABLE_SCHEMAS) -> dic
 
 
 #: The merged file's schema (``reports.merge``); its records are those of :data:`SCHEMA`.
-MERGED_SCHEMA = "lrconform-merged/5"
+MERGED_SCHEMA = "lrconform-merged/6"
 
 
 def rename_framework(records: list[Any]) -> None:

@@ -58,6 +58,7 @@ class FakeAdapter:
     name = "fake"
     distribution = "pytest"  # any installed distribution: its version is recorded
     module = "tests.fake_framework"
+    import_source = ""
     kernels: str | None = None
     hint_keys: ClassVar[HintKeys] = {
         "fake": {

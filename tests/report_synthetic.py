@@ -67,6 +67,7 @@ class SyntheticAdapter:
 
     distribution = "numpy"
     module = "numpy"
+    import_source = ""
 
     def __init__(self, name: str, behaviour: Callable[[Case], str], probes: tuple[str, ...] = ("schedule", "applied")):
         self.name, self.behaviour, self.probes = name, behaviour, probes

@@ -263,7 +263,7 @@ def test_results_round_trip_through_json(tmp_path: Path) -> None:
     path = tmp_path / "out" / "results.json"
     write_results(path, records=records, run={"name": "fake"}, adapters={"fake": {"version": "1"}})
     envelope = read_results(path)
-    assert envelope["schema"] == "lrconform-results/5" and envelope["results"] == json.loads(json.dumps(records))
+    assert envelope["schema"] == "lrconform-results/6" and envelope["results"] == json.loads(json.dumps(records))
     stored = json.loads(path.read_text())  # the reference once per case, not in each probe's record
     assert list(stored["references"]) == [records[0]["case"]] and len(records) > 1
     packed = stored["arrays"][stored["references"][records[0]["case"]]["array"]]
@@ -273,8 +273,8 @@ def test_results_round_trip_through_json(tmp_path: Path) -> None:
     assert expand_steps(envelope["results"][0]["steps"]).tolist() == list(range(10))
 
 
-def test_a_kernel_variant_runs_a_case_without_its_resume_points() -> None:
-    """Resuming is the same code under any CPU kernels: a variant's targets are the case's own probes only."""
+def test_a_kernel_variant_resumes_like_the_default_kernels() -> None:
+    """A restored run computes on the variant's kernels too, so a variant has the case's resume probes."""
     from adapters.torch_adapter import TorchAdapter
 
     resumed = Case(
@@ -285,6 +285,6 @@ def test_a_kernel_variant_runs_a_case_without_its_resume_points() -> None:
     variant.kernel = "avx2"
     targets = {runner.kernel: build_targets(resumed, runner, ExpectationSet([])) for runner in (default, variant)}
     probes = {kernel: [t.probe for t in found] for kernel, found in targets.items()}
-    assert {t.case.resume for t in targets["avx2"]} == {()}
+    assert {t.case.resume for t in targets["avx2"]} == {(3, 9)}
     assert probes[""] == ["schedule", "applied", "restored_at_3", "restored_at_9", "last_epoch_at_3", "last_epoch_at_9"]
-    assert probes["avx2"] == ["schedule", "applied"]
+    assert probes["avx2"] == probes[""]

@@ -165,8 +165,13 @@ GOOD_ZLIB = pack_floats([0.5] * 41)["zlib"]  # float32 values: 164 bytes
 # fmt: off
 #: Variants of the packed stored form (``model.records``), edited as written: (id, edit, the error after "<file>: ")
 PACKED: list[tuple[str, Edit, str]] = [
-    ("arrays-list", envelope(arrays=[1]), "fields 'arrays' and 'texts': must be tables"),
-    ("texts-string", envelope(texts="x"), "fields 'arrays' and 'texts': must be tables"),
+    ("arrays-list", envelope(arrays=[1]), "field 'arrays': must be a table"),
+    ("texts-string", envelope(texts="x"), "field 'texts': must be a table"),
+    ("values-list", envelope(values=[1]), "field 'values': must be a table"),
+    ("shared-list", record(shared=["kwargs"]), f"{RECORD}: field 'shared': must map fields to keys of the file's field 'values'"),
+    ("shared-unknown-field", record(shared={"outcome": "k"}), f"{RECORD}: field 'shared': 'outcome' is not a field stored in 'values'"),
+    ("shared-unknown-key", record(shared={"kwargs": "gone"}), f"{RECORD}: field 'shared' ('kwargs'): no value 'gone' in the file's field 'values'"),
+    ("shared-bad-value", lambda data: data["values"].__setitem__("k", 3) or data["results"][0].__setitem__("shared", {"kwargs": "k"}), f"{RECORD}: field 'kwargs': must be a table"),
     ("array-unknown", record(actual={"array": "gone"}), f"{RECORD}: field 'actual': no array 'gone' in the file's field 'arrays'"),
     ("array-key-number", record(actual={"array": 7}), f"{RECORD}: field 'actual': no array '7' in the file's field 'arrays'"),
     ("text-unknown", record(repro={"text": "gone"}), f"{RECORD}: field 'repro': no text 'gone' in the file's field 'texts'"),

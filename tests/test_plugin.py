@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from reports.results import read_results
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CASES = """
@@ -92,7 +94,7 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
     def go(cases: str = CASES, expectations: str = LATE_DOCUMENTED, *args: str, frameworks: str = "fake,missing"):
         result = pytester.runpytest_subprocess(*conformance_args(pytester.path, cases, expectations, frameworks), *args)
         path = pytester.path / "out" / "results.json"
-        records = {r["id"]: r for r in json.loads(path.read_text())["results"]} if path.exists() else {}
+        records = {r["id"]: r for r in read_results(path)["results"]} if path.exists() else {}
         return result, records
 
     return go

@@ -104,6 +104,37 @@ def test_a_file_stores_each_trajectory_and_reproducer_once_and_reads_back_equal(
     assert read_results(path)["results"] == json.loads(json.dumps(records))
 
 
+def test_a_file_stores_what_every_probe_of_a_case_repeats_once(tmp_path: Path) -> None:
+    """Parameters, keyword arguments and the tolerance's reason are stored once in ``values``; short ones inline."""
+    params = {"init_lr": 0.1, "decay_steps": 1000, "alpha": 0.0}
+    common = {"case": "c", "family": "f", "adapter": "fw", "outcome": "agree", "steps": [0, 1], "params": params,
+              "kwargs": {"learning_rate": 0.1, "decay_steps": 1000}, "setup": {}, "about": "a cosine",
+              "tolerance_reason": "float32: " + "the schedule's rounding " * 4}  # fmt: skip
+    records = [{**common, "id": f"c-fw.{p}", "column": f"fw.{p}", "probe": p} for p in ("schedule", "applied")]
+    path = tmp_path / "results.json"
+    write_results(path, records=records, run={"name": "fw"}, adapters={})
+    stored = json.loads(path.read_text())
+    assert len(stored["values"]) == 3 and sorted(stored["values"].values(), key=str) == sorted(
+        [params, common["kwargs"], common["tolerance_reason"]], key=str
+    )
+    assert [sorted(r["shared"]) for r in stored["results"]] == [["kwargs", "params", "tolerance_reason"]] * 2
+    assert [(r["setup"], r["about"], "params" in r) for r in stored["results"]] == [({}, "a cosine", False)] * 2
+    assert read_results(path)["results"] == records
+
+
+def test_files_of_schema_5_still_read(tmp_path: Path) -> None:
+    """Before /6 every record held its own parameters, keyword arguments and tolerance reason."""
+    records = [{"id": "c-fw", "case": "c", "family": "f", "adapter": "fw", "column": "fw", "probe": "schedule",
+                "outcome": "agree", "steps": [0, 1], "params": {"init_lr": 0.1, "decay_steps": 1000, "alpha": 0.0}}]  # fmt: skip
+    path = tmp_path / "results.json"
+    write_results(path, records=records, run={"name": "fw"}, adapters={})
+    stored = json.loads(path.read_text())
+    stored["results"][0] |= {"params": records[0]["params"]}
+    del stored["results"][0]["shared"], stored["values"]
+    path.write_text(json.dumps({**stored, "schema": "lrconform-results/5"}))
+    assert read_results(path)["results"] == records
+
+
 def test_files_of_schema_4_still_read(tmp_path: Path) -> None:
     """Before /5 every trajectory and reproducer was written out in its record."""
     records = [{"id": "c-fw", "case": "c", "family": "f", "adapter": "fw", "column": "fw", "probe": "schedule",
