@@ -50,7 +50,7 @@ def scorecard_table(scorecard: list[Row]) -> list[str]:
 
 def _failures(results: list[Mapping[str, Any]]) -> list[str]:
     """One line per failing record: new divergences first, then the others worst first."""
-    order = {"diverge": -1} | {o: OUTCOMES[o].severity for o in OUTCOMES}
+    order = {o: OUTCOMES[o].severity for o in OUTCOMES} | {"diverge": -1}
     found = sorted((r for r in results if failing(r["outcome"])), key=lambda r: order[r["outcome"]])
     return [
         f"- **{OUTCOMES[r['outcome']].label}** `{cell(r['id'])}` (run {cell(r['run'])}): {cell(_short(one_line(r)))}"
