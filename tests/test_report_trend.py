@@ -106,14 +106,14 @@ def test_a_baseline_older_than_a_week_is_said_to_be_stale(nights, tmp_path, caps
 
 
 def test_the_diff_as_markdown_lists_regressions_first(nights, tmp_path, capsys) -> None:
-    """Old: cosine late and a run ``extra``; new: cosine fixed, no ``extra`` (vanished: a regression)."""
+    """Old: cosine late and a run ``zz`` (after fw by name); new: cosine fixed, no ``zz`` (vanished: a regression)."""
     old = tmp_path / "old"
     (old / "fw").mkdir(parents=True)
     (old / "fw" / "results.json").write_text((nights[1] / "fw" / "results.json").read_text())
     extra = next(c for c in catalogue() if c.family == "step_decay")
-    synthetic_run(old / "extra" / "results.json", "extra", by_family({}), cases=[extra])
+    synthetic_run(old / "zz" / "results.json", "zz", by_family({}), cases=[extra])
     assert cli.main(["diff", str(old), str(nights[0]), "--format", "markdown"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"### lrconform: `{old}` → `{nights[0]}`: 2 regression(s)"
     rows = [line.split(" | ")[:2] for line in lines if " | `" in line]
-    assert rows == [["| vanished", "extra"]] * PROBES + [["| improved", "fw"]] * (PROBES * COSINE)
+    assert rows == [["| vanished", "zz"]] * PROBES + [["| improved", "fw"]] * (PROBES * COSINE)
