@@ -298,14 +298,15 @@ def _plot_budget(text: str) -> int | None:
     return int(text)
 
 
-def _stale_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--stale-after",
-        type=float,
-        default=STALE_AFTER.total_seconds() / 3600,
-        metavar="HOURS",
-        help="a run created this much before the newest run of its set is stale (default: %(default)g)",
-    )
+def _stale_option(parser: argparse.ArgumentParser, *, baseline: bool = False) -> None:
+    """--stale-after HOURS; with ``baseline`` (diff), --baseline-stale-after DAYS too."""
+    options = [("--stale-after", STALE_AFTER / datetime.timedelta(hours=1), "HOURS",
+                "a run created this much before the newest run of its set is stale")]  # fmt: skip
+    if baseline:
+        options.append(("--baseline-stale-after", BASELINE_STALE_AFTER / datetime.timedelta(days=1), "DAYS",
+                        "OLD is a stale baseline when its newest run is this much older than NEW's"))  # fmt: skip
+    for flag, default, unit, meaning in options:
+        parser.add_argument(flag, type=float, default=default, metavar=unit, help=f"{meaning} (default: %(default)g)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -348,14 +349,7 @@ def _parser() -> argparse.ArgumentParser:
         default="text",
         help="text (default), or Markdown for a pull-request comment or a step summary (regressions first)",
     )
-    p.add_argument(
-        "--baseline-stale-after",
-        type=float,
-        default=BASELINE_STALE_AFTER.total_seconds() / 86400,
-        metavar="DAYS",
-        help="OLD is a stale baseline when its newest run is this much older than NEW's (default: %(default)g)",
-    )
-    _stale_option(p)
+    _stale_option(p, baseline=True)
     p.set_defaults(run=cmd_diff)
     p = commands.add_parser("upgrade", help=cmd_upgrade.__doc__)
     p.add_argument("env", nargs="?", help="a framework env to validate a candidate build of (with --to)")

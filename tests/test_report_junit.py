@@ -82,7 +82,9 @@ def test_a_divergence_is_a_failure_with_its_reason_and_reproducer(suites) -> Non
     facts = _facts(testcase)
     assert list(facts) == list(junit.PROPERTIES)
     assert facts["outcome"] == "diverge" and facts["api"] == "synthetic.a.cyclic"
-    assert facts["framework_version"] == "1.0.0" and facts["first_divergent_step"] == "50"  # NaN from half-way (100 steps)
+    assert (
+        facts["framework_version"] == "1.0.0" and facts["first_divergent_step"] == "50"
+    )  # NaN from half-way (100 steps)
 
 
 def test_documented_and_inexpressible_cases_are_skipped_with_a_type(suites) -> None:
