@@ -85,7 +85,7 @@ def test_the_page_opens_on_the_scorecard(page: Path, tmp_path: Path) -> None:
     agree, diverge = 2 * (len(CASES) - cosine), 2 * cosine
     first = next(c for c in CASES if c.family == "cosine")
     header, row = _rows(dom, "scorecard-table")
-    assert header == ["adapter", "version", "agree", "diverge", "agree", "worst finding"]
+    assert header == ["adapter", "version", "agree", "diverge", "agree %", "worst finding"]
     assert row[:5] == ["fw", "1.0.0", str(agree), str(diverge), f"{100 * agree // (agree + diverge)}%"]
     assert row[5].startswith(f"diverge {first.id} {first.id}-fw: diverges at step 1 (first of ")
 
