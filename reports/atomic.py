@@ -29,7 +29,7 @@ __all__ = ["OUTPUT_SUFFIXES", "finish_swap", "interrupted_swaps", "publish", "st
 #: What an output folder (``merged``, ``upgrade``) may hold; a folder with anything else (a
 #: subfolder, a ``.py`` file) is not ours and is never replaced: ``--out .`` fails instead of
 #: deleting a checkout.
-OUTPUT_SUFFIXES = (".html", ".json", ".xml")
+OUTPUT_SUFFIXES = (".html", ".json", ".xml", ".md")
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 # stdlib only at import time: `ci` runs where only tox is installed (the others import numpy)
 from .atomic import finish_swap, interrupted_swaps, staged_folder, write_atomic
-from .freshness import STALE_AFTER
+from .freshness import BASELINE_STALE_AFTER, STALE_AFTER
 
 if TYPE_CHECKING:
     from .merge import ResultSet
@@ -50,29 +50,45 @@ def _stale_after(args: argparse.Namespace) -> datetime.timedelta:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    """Merge result files into results.json, report.html and junit.xml under --out."""
-    from . import junit, merge, render
+    """Merge result files into results.json, report.html, junit.xml, summary.md, trend.json and a badge per adapter
+    under --out; append summary.md to $GITHUB_STEP_SUMMARY when it is set."""
+    from . import badges, junit, merge, render, scorecard, step_summary, trend
 
     started = time.perf_counter()
+    previous = trend.read_history(args.history)
     result_set = merge.load(args.inputs, exclude=[args.out], stale_after=_stale_after(args))
     if not result_set.runs:
         raise ValueError(
             f"no result files in {', '.join(map(str, args.inputs))}: run a framework env first (e.g. tox -e torch)"
         )
     envelope = merge.merged_envelope(result_set)
+    card = scorecard.rows(envelope["runs"], envelope["results"])
+    history = trend.extend(previous, trend.entry(envelope, card))
+    summary = step_summary.summary_markdown(envelope, report_url=args.report_url)
 
     def write_data(staging: Path) -> None:
         merge.write_json(envelope, staging / "results.json")
         write_atomic(staging / "junit.xml", junit.junit_xml(envelope))
 
     with staged_folder(args.out) as staging, alongside(write_data, staging, "results.json and junit.xml"):
-        write_atomic(staging / "report.html", render.render_report(envelope, plot_budget=args.plots))
+        page = render.render_report(envelope, plot_budget=args.plots, scorecard=card, history=history)
+        write_atomic(staging / "report.html", page)
+        write_atomic(staging / "summary.md", summary)
+        write_atomic(staging / "trend.json", json.dumps(history, indent=1) + "\n")
+        for row in card:
+            write_atomic(staging / badges.badge_file(row), json.dumps(badges.badge(row)) + "\n")
+    appended = step_summary.append_step_summary(summary)
     runs = ", ".join(f"{run.name} ({len(run.records)})" for run in result_set.runs)
     print(f"merged {len(envelope['results'])} results from {len(result_set.runs)} runs: {runs}")
     flags = [f"  run {run.name}: {flag}" for run in result_set.runs for flag in run.flags]
     print("\n".join(flags) or "  every run complete and current")
-    for name in ("results.json", "junit.xml", "report.html"):
+    for name in ("results.json", "junit.xml", "report.html", "summary.md"):
         print(f"  {args.out / name} ({_size(args.out / name)})")
+    carried = f"{len(previous)} from {args.history}" if previous else f"a new history: {args.history or 'no --history'}"
+    print(f"  {args.out / 'trend.json'}: {len(history['entries'])} entries ({carried})")
+    print(f"  {len(card)} badges: {', '.join(badges.badge_file(row) for row in card)}")
+    if appended:
+        print(f"  summary.md appended to {appended} ($GITHUB_STEP_SUMMARY)")
     print(f"in {time.perf_counter() - started:.1f} s")
     return 0
 
@@ -123,8 +139,19 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     stale_after = _stale_after(args)
     old, new = _side(args.old, "old", stale_after), _side(args.new, "new", stale_after)
-    found = diff.compare_sets(old, new, threshold=args.threshold, pairs=_pairs(args.pair))
-    print(diff.text(found, str(args.old), str(args.new)), end="")
+    found = diff.compare_sets(
+        old,
+        new,
+        threshold=args.threshold,
+        pairs=_pairs(args.pair),
+        baseline_stale_after=datetime.timedelta(days=args.baseline_stale_after),
+    )
+    if args.format == "markdown":
+        from .markdown import render_markdown
+
+        print(render_markdown(found, old=str(args.old), new=str(args.new)), end="")
+    else:
+        print(diff.text(found, str(args.old), str(args.new)), end="")
     if args.html:
         from .render import render_diff
 
@@ -271,14 +298,15 @@ def _plot_budget(text: str) -> int | None:
     return int(text)
 
 
-def _stale_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--stale-after",
-        type=float,
-        default=STALE_AFTER.total_seconds() / 3600,
-        metavar="HOURS",
-        help="a run created this much before the newest run of its set is stale (default: %(default)g)",
-    )
+def _stale_option(parser: argparse.ArgumentParser, *, baseline: bool = False) -> None:
+    """--stale-after HOURS; with ``baseline`` (diff), --baseline-stale-after DAYS too."""
+    options = [("--stale-after", STALE_AFTER / datetime.timedelta(hours=1), "HOURS",
+                "a run created this much before the newest run of its set is stale")]  # fmt: skip
+    if baseline:
+        options.append(("--baseline-stale-after", BASELINE_STALE_AFTER / datetime.timedelta(days=1), "DAYS",
+                        "OLD is a stale baseline when its newest run is this much older than NEW's"))  # fmt: skip
+    for flag, default, unit, meaning in options:
+        parser.add_argument(flag, type=float, default=default, metavar=unit, help=f"{meaning} (default: %(default)g)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -294,6 +322,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N|all",
         help="plot every case with a problem and at most N others (default: %(default)s), or every case",
     )
+    p.add_argument(
+        "--history",
+        type=Path,
+        default=os.environ.get("LRCONFORM_HISTORY") or None,
+        help="the trend.json to append this merge's scorecard to (default: $LRCONFORM_HISTORY; none: a new one)",
+    )
+    p.add_argument(
+        "--report-url",
+        default=os.environ.get("LRCONFORM_REPORT_URL") or None,
+        help="where readers of summary.md find report.html (default: $LRCONFORM_REPORT_URL)",
+    )
     _stale_option(p)
     p.set_defaults(run=cmd_merge)
     p = commands.add_parser("diff", help=cmd_diff.__doc__)
@@ -304,7 +343,13 @@ def _parser() -> argparse.ArgumentParser:
         "--threshold", type=float, default=1e-9, help="largest change relative to the peak that is no change"
     )
     p.add_argument("--pair", action="append", default=[], metavar="OLD=NEW", help="compare run OLD with run NEW")
-    _stale_option(p)
+    p.add_argument(
+        "--format",
+        choices=["text", "markdown"],
+        default="text",
+        help="text (default), or Markdown for a pull-request comment or a step summary (regressions first)",
+    )
+    _stale_option(p, baseline=True)
     p.set_defaults(run=cmd_diff)
     p = commands.add_parser("upgrade", help=cmd_upgrade.__doc__)
     p.add_argument("env", nargs="?", help="a framework env to validate a candidate build of (with --to)")

@@ -19,11 +19,14 @@ Values are compared step by step, relative to the peak of the case's reference:
 ``max |new - old| / max |reference| > threshold`` (default :data:`THRESHOLD`).
 
 Runs that are incomplete or stale (``reports.freshness``) are listed first, in the text and on
-the page: a diff against an interrupted run or an old baseline says so.
+the page: a diff against an interrupted run or an old baseline says so. A baseline whose newest run is
+more than a week (``--baseline-stale-after DAYS``) older than the new side's newest is a **stale
+baseline**, said first.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,6 +37,7 @@ import numpy as np
 from model.outcomes import OUTCOMES
 from model.records import decode_floats, expand_steps, peak
 
+from .freshness import BASELINE_STALE_AFTER, stale_baseline
 from .merge import ResultSet, Run
 from .platform import platform_differences
 
@@ -74,11 +78,13 @@ class Diff:
     unchanged: int = 0
     flagged: list[tuple[str, Run]] = field(default_factory=list)  # ("old" or "new", an incomplete or stale run)
     platform: list[tuple[str, str]] = field(default_factory=list)  # (run, a platform fact that differs)
+    stale_baseline: str = ""  # why the old side is too old to gate on ("" when it is not)
 
     @property
     def warnings(self) -> list[str]:
         """One line per incomplete or stale run of either side, and per platform fact that differs in a pair."""
-        flags = [f"{side} run {run.name}: {flag}" for side, run in self.flagged for flag in run.flags]
+        flags = [f"STALE BASELINE: {self.stale_baseline}"] if self.stale_baseline else []
+        flags += [f"{side} run {run.name}: {flag}" for side, run in self.flagged for flag in run.flags]
         return flags + [f"run {run}: the platform differs ({fact}): float32 results may round differently"
                         for run, fact in self.platform]  # fmt: skip
 
@@ -183,10 +189,17 @@ def _one_sided(kind: str, run: str, record: Mapping[str, Any]) -> Change:
 
 
 def compare_sets(
-    old: ResultSet, new: ResultSet, *, threshold: float = THRESHOLD, pairs: Mapping[str, str] | None = None
+    old: ResultSet,
+    new: ResultSet,
+    *,
+    threshold: float = THRESHOLD,
+    pairs: Mapping[str, str] | None = None,
+    baseline_stale_after: datetime.timedelta = BASELINE_STALE_AFTER,
 ) -> Diff:
-    """Every change between ``old`` and ``new``."""
+    """Every change between ``old`` and ``new``; the old side is a stale baseline when its newest run is more than
+    ``baseline_stale_after`` older than the new side's (``reports.freshness``)."""
     diff = Diff(pair_runs(old, new, pairs), threshold)
+    diff.stale_baseline = stale_baseline([r.info for r in old.runs], [r.info for r in new.runs], baseline_stale_after)
     diff.flagged = [(side, run) for side, runs in (("old", old), ("new", new)) for run in runs.runs if run.flags]
     old_runs, new_runs = {r.name: r for r in old.runs}, {r.name: r for r in new.runs}
     for old_name, new_name in diff.pairs:

@@ -17,14 +17,25 @@ A run without a time or a commit (e.g. not run from a git checkout) is not judge
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["STALE_AFTER", "age_text", "incomplete_note", "run_time", "stale_reasons"]
+__all__ = [
+    "BASELINE_STALE_AFTER",
+    "STALE_AFTER",
+    "age_text",
+    "incomplete_note",
+    "run_time",
+    "stale_baseline",
+    "stale_reasons",
+]
 
 #: How much older than the newest run of a set a run may be before it is stale. A full matrix
 #: runs in well under an hour, and the nightly's envs within its workflow run.
 STALE_AFTER = datetime.timedelta(hours=24)
+#: How much older than the newest run of a diff's new side the newest run of its baseline may be before the
+#: baseline is stale: a week of nightlies that failed, or did not run, leaves the gate comparing with old news.
+BASELINE_STALE_AFTER = datetime.timedelta(days=7)
 
 
 def run_time(info: Mapping[str, Any]) -> datetime.datetime | None:
@@ -70,6 +81,21 @@ def stale_reasons(
         if commit and checkout and commit != checkout:
             reasons[name].append(f"from suite commit {_short(commit)}, not this checkout's {_short(checkout)}")
     return reasons
+
+
+def stale_baseline(
+    old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]], stale_after: datetime.timedelta
+) -> str:
+    """Why a diff's baseline (the runs' infos of the old side) is stale against the new side ("" when it is not,
+    or when either side has no time)."""
+    before = [t for t in map(run_time, old) if t is not None]
+    after = [t for t in map(run_time, new) if t is not None]
+    if not before or not after or max(after) - max(before) <= stale_after:
+        return ""
+    return (
+        f"the baseline's newest run was created {age_text(max(after) - max(before))} before the new side's "
+        f"({max(before):%Y-%m-%d %H:%M} UTC; stale after {age_text(stale_after)}): its verdicts may be out of date"
+    )
 
 
 def incomplete_note(info: Mapping[str, Any], records: int) -> str:

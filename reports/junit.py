@@ -3,8 +3,12 @@
 Outcomes map as pytest maps them: ``agree`` passes; ``diverge`` and ``fixed_divergence`` are
 failures, ``error`` an error (each with the reason and the reproducer); ``documented_divergence``
 is skipped as ``xfail``; ``not_expressible`` and ``skipped`` are skipped with their reason.
-Each testcase carries the record's outcome, API, framework version and errors as properties;
-each testsuite whether its run is ``complete`` and, when it is stale, why (``stale``).
+
+The document is valid xunit2 (the schema CI UIs read; pytest's ``junit-10.xsd``, vendored in ``tests/data``),
+where a testcase cannot hold ``<properties>``: each testcase carries the record's outcome, API, framework version
+and errors (:data:`PROPERTIES`) as ``name: value`` lines of its ``<system-out>`` instead. Each testsuite has
+properties: whether its run is ``complete``, when it is stale why (``stale``), and each adapter's framework version
+(``<adapter>.version``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from model.outcomes import OUTCOMES
 
 __all__ = ["PROPERTIES", "junit_xml"]
 
-#: Record fields each test case carries as JUnit properties (here and in pytest's own junitxml).
+#: Record fields each test case carries in its ``<system-out>`` (pytest's own junitxml has them as properties).
 PROPERTIES = ("outcome", "framework_version", "api", "max_abs_err", "max_rel_err", "first_divergent_step", "shift")
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # characters XML 1.0 cannot hold
 _IN_ATTRIBUTE = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"}  # escaped as ElementTree does
@@ -45,7 +49,8 @@ def _properties(indent: int, properties: Mapping[str, Any]) -> list[str]:
 
 def _testcase(run: str, record: Mapping[str, Any]) -> list[str]:
     head = {"classname": f"{run}.{record['family']}", "name": record["id"], "time": record.get("duration_s", 0)}
-    lines = [_tag(2, "testcase", head, ">"), *_properties(3, {key: record.get(key) for key in PROPERTIES})]
+    facts = "\n".join(f"{key}: {_text(record.get(key))}" for key in PROPERTIES)
+    lines = [_tag(2, "testcase", head, ">"), f"   <system-out>{facts}</system-out>"]
     outcome, reason = record["outcome"], record.get("reason") or ""
     message = reason.split("\n", 1)[0]
     kind = OUTCOMES[outcome]
@@ -79,5 +84,7 @@ def junit_xml(merged: Mapping[str, Any]) -> bytes:
         properties = {"complete": str(run.get("complete") is not False).lower()}
         if run.get("stale"):
             properties["stale"] = "; ".join(run["stale"])
+        for adapter, info in (run.get("adapters") or {}).items():
+            properties[f"{adapter}.version"] = (info or {}).get("version") or "not installed"
         lines += [_tag(1, "testsuite", suite, ">"), *_properties(2, properties), *cases[run["name"]], " </testsuite>"]
     return "\n".join([*lines, "</testsuites>"]).encode("utf-8")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,9 +21,10 @@ from markupsafe import Markup
 from model.outcomes import OUTCOMES, SEVERITY
 from model.records import decode_floats, expand_steps
 
-from . import plots
+from . import plots, trend
 from .diff import Change, Diff
 from .results import SUITE_VERSION
+from .scorecard import Row, rows, shown_columns
 from .summary import Case, Report, build, call_text, params_text, steps_text
 
 __all__ = [
@@ -108,6 +109,8 @@ def _environment() -> jinja2.Environment:
         severity=SEVERITY,
         suite_version=SUITE_VERSION,
         plot_box=f"0 0 {plots.WIDTH} {plots.HEIGHT}",
+        trend_box=f"0 0 {trend.WIDTH} {trend.HEIGHT}",
+        shown_columns=shown_columns,
     )
     return env
 
@@ -160,14 +163,26 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def render_report(merged: Mapping[str, Any], *, plot_budget: int | None = None) -> str:
-    """The merged report page (self-contained: inline CSS and SVG plots); plots of cases without a problem
-    beyond ``plot_budget`` (``None``: no limit) are left out, with a line saying so."""
+def render_report(
+    merged: Mapping[str, Any],
+    *,
+    plot_budget: int | None = None,
+    scorecard: Sequence[Row] | None = None,
+    history: Mapping[str, Any] | None = None,
+) -> str:
+    """The merged report page (self-contained: inline CSS and SVG plots), opening on the scorecard (computed when
+    not given); plots of cases without a problem beyond ``plot_budget`` (``None``: no limit) are left out, with a
+    line saying so. With a trend ``history`` (``reports.trend``), a trend plot per scorecard row."""
     report = build(merged)
     template = _environment().get_template("report.html.j2")
     images = _plots(report, plot_budget)
     created = merged.get("created_utc") or _now()
-    return template.render(report=report, plots=images, created=created, plot_budget=plot_budget)
+    card = rows(merged["runs"], merged["results"]) if scorecard is None else scorecard
+    points = trend.series(history) if history else {}
+    trends = {key: (Markup(trend.plot(found)), found) for key, found in points.items()}
+    return template.render(
+        report=report, plots=images, created=created, plot_budget=plot_budget, scorecard=card, trends=trends
+    )
 
 
 def change_plot(change: Change) -> plots.CasePlot | None:

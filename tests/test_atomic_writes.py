@@ -20,7 +20,7 @@ from tests.report_synthetic import by_family, catalogue, synthetic_run
 from tests.test_plugin import conformance_args
 
 CASE = next(c for c in catalogue() if c.id == "cosine[T10-eta0-periodic]")
-MERGED = ("results.json", "junit.xml", "report.html")
+MERGED = ("results.json", "junit.xml", "report.html", "summary.md", "trend.json")  # and a badge per adapter
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +34,9 @@ def runs(tmp_path_factory) -> Path:
 
 def merged_set(folder: Path) -> str:
     """Which run the merged folder holds, after checking that its three files agree on it."""
-    assert sorted(p.name for p in folder.iterdir()) == sorted(MERGED)
     (name,) = [r["name"] for r in json.loads((folder / "results.json").read_text())["runs"]]
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*MERGED, f"badge-{name}.json"])
+    assert f"| {name} | 1.0.0 |" in (folder / "summary.md").read_text()
     assert f'<testsuite name="{name}"' in (folder / "junit.xml").read_text()
     assert f"<th>run {name}</th>" in (folder / "report.html").read_text()
     return name

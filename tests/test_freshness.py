@@ -58,7 +58,7 @@ def test_merge_marks_stale_runs_in_its_text_json_html_and_junit(out: Path, capsy
     assert runs["new"]["stale"] == [] and runs["new"]["complete"] is True
     assert runs["old"]["stale"][0].startswith("created 30 h before") and runs["old"]["complete"] is True
     page = (target / "report.html").read_text()
-    header = page.split("</thead>")[0].split('<table class="matrix"')[1]
+    header = page.split('id="matrix-table"')[1].split("</thead>")[0]
     assert header.count('class="badge badge-stale"') == 1  # on run old's columns only
     assert f'title="{runs["old"]["stale"][0]}' in header
     assert f"<div>stale: {runs['old']['stale'][1]}</div>" in page.split('id="environment"')[1]

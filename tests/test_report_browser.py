@@ -1,7 +1,9 @@
-"""The report as a user sees it: Debian's chromium, headless, loads the page and finds the matrix."""
+"""The report as a user sees it: Debian's chromium, headless, loads the page and finds the scorecard, then the
+matrix, whose first column stays in view when a matrix wider than the window scrolls sideways."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -33,16 +35,17 @@ def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=120, check=True)
 
 
-class _Matrix(HTMLParser):
-    """Collects the text of each row of ``<table id="matrix-table">`` in the DOM chromium built."""
+class _Table(HTMLParser):
+    """Collects the text of each row of ``<table id="TABLE_ID">`` in the DOM chromium built."""
 
-    def __init__(self) -> None:
+    def __init__(self, table_id: str) -> None:
         super().__init__()
         self.rows: list[list[str]] = []
-        self._depth = 0  # > 0 inside the matrix table
+        self._id = table_id
+        self._depth = 0  # > 0 inside the table
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        if (tag == "table" and ("id", "matrix-table") in attrs) or (self._depth and tag == "table"):
+        if (tag == "table" and ("id", self._id) in attrs) or (self._depth and tag == "table"):
             self._depth += 1
         elif self._depth and tag == "tr":
             self.rows.append([])
@@ -69,11 +72,27 @@ def page(tmp_path_factory) -> Path:
     return path
 
 
+def _rows(dom: str, table_id: str) -> list[list[str]]:
+    table = _Table(table_id)
+    table.feed(dom)
+    return [[" ".join(cell.split()) for cell in row] for row in table.rows]
+
+
+def test_the_page_opens_on_the_scorecard(page: Path, tmp_path: Path) -> None:
+    dom = _chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
+    assert dom.index('id="scorecard-table"') < dom.index('id="matrix-table"')
+    cosine = sum(c.family == "cosine" for c in CASES)
+    agree, diverge = 2 * (len(CASES) - cosine), 2 * cosine
+    first = next(c for c in CASES if c.family == "cosine")
+    header, row = _rows(dom, "scorecard-table")
+    assert header == ["adapter", "version", "agree", "diverge", "agree %", "worst finding"]
+    assert row[:5] == ["fw", "1.0.0", str(agree), str(diverge), f"{100 * agree // (agree + diverge)}%"]
+    assert row[5].startswith(f"diverge {first.id} {first.id}-fw: diverges at step 1 (first of ")
+
+
 def test_the_browser_finds_the_matrix(page: Path, tmp_path: Path) -> None:
     dom = _chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
-    matrix = _Matrix()
-    matrix.feed(dom)
-    header, probes, *rows = [[" ".join(cell.split()) for cell in row] for row in matrix.rows]
+    header, probes, *rows = _rows(dom, "matrix-table")
     assert header == ["family", "fw 1.0.0"]
     assert probes == ["schedule", "applied"]
     count = {f: sum(c.family == f for c in CASES) for f in ("cosine", "exponential", "step_decay")}
@@ -93,3 +112,28 @@ def test_the_screenshot_shows_green_and_red_cells(page: Path, tmp_path: Path) ->
     assert (
         colours.get(AGREE, 0) > 5_000 and colours.get(DIVERGE, 0) > 2_000
     )  # two green rows, one red: cells of ~100x40 px
+
+
+#: Scrolls the matrix to its right end, then writes where its first column is into the DOM for --dump-dom (the
+#: report itself has no script: this is added to a copy of it).
+_SCROLL_RIGHT = """<script>
+const box = document.getElementById("matrix-table").parentElement;
+box.scrollLeft = box.scrollWidth;
+const family = document.querySelector("#matrix-table tbody th").getBoundingClientRect();
+document.body.dataset.probe = JSON.stringify({scrolled: box.scrollLeft, width: box.clientWidth,
+  wide: box.scrollWidth, box: box.getBoundingClientRect().left, family: family.left, right: family.right});
+</script>"""
+
+
+def test_the_first_column_stays_in_view_when_a_wide_matrix_scrolls(tmp_path: Path) -> None:
+    """12 runs of two probes: 24 columns, wider than a 1400 px window."""
+    out = tmp_path / "out"
+    for index in range(12):
+        synthetic_run(out / f"fw{index}" / "results.json", f"fw{index}", by_family({}), cases=CASES[:3])
+    page = tmp_path / "wide.html"
+    html = render.render_report(merge.merged_envelope(merge.load([out])))
+    page.write_text(html.replace("</body>", _SCROLL_RIGHT + "</body>"), encoding="utf-8")
+    dom = _chromium(tmp_path, "--window-size=1400,900", "--dump-dom", page.as_uri()).stdout
+    probe = json.loads(dom.split('data-probe="', 1)[1].split('"', 1)[0].replace("&quot;", '"'))
+    assert probe["wide"] > probe["width"] > 1_000 and probe["scrolled"] == probe["wide"] - probe["width"]
+    assert probe["family"] == probe["box"] and probe["right"] > probe["box"] + 50  # at the left edge, whole

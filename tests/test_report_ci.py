@@ -113,6 +113,26 @@ def test_the_report_job_merges_and_gates_on_the_baseline(nightly: dict) -> None:
     assert "--name lrconform-report" in runs  # the baseline is a previous run's published report
 
 
+def test_the_report_job_publishes_the_step_summary_badges_and_trend(nightly: dict) -> None:
+    """The baseline is fetched before the merge, which carries its trend.json on; merge writes summary.md, the
+    badges and trend.json into the published folder and appends the summary to the step summary (tox passes
+    $GITHUB_STEP_SUMMARY on); the diff's Markdown follows it, with pipefail so that a regression still fails."""
+    steps = nightly["jobs"]["report"]["steps"]
+    names = [s.get("id") or s.get("run") or s.get("uses") for s in steps]
+    assert names.index("baseline") < names.index("tox -e report")
+    merge_step = steps[names.index("tox -e report")]
+    assert merge_step["env"]["LRCONFORM_HISTORY"] == "${{ github.workspace }}/baseline/trend.json"
+    assert merge_step["env"]["LRCONFORM_REPORT_URL"].endswith("/actions/runs/${{ github.run_id }}#artifacts")
+    (diff_step,) = [s for s in steps if "python -m reports diff" in s.get("run", "")]
+    assert diff_step["shell"] == "bash"  # GitHub runs `bash -eo pipefail` then: the diff's exit status counts
+    assert "--format markdown" in diff_step["run"] and diff_step["run"].endswith('>> "$GITHUB_STEP_SUMMARY"')
+    (publish,) = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert publish["with"]["path"] == "reports/out/merged/"  # report, summary.md, badge-*.json, trend.json
+    assert "GITHUB_STEP_SUMMARY" in _tox_ini()["testenv"]["pass_env"].split()
+    report = _tox_ini()["testenv:report"]["commands"]
+    assert "python -m reports merge {toxinidir}/reports/out --out {toxinidir}/reports/out/merged" in report
+
+
 def test_the_latest_report_never_blocks(nightly: dict) -> None:
     job = nightly["jobs"]["latest"]
     assert job["continue-on-error"] is True

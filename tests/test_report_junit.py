@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
+import xmlschema
 
 from cases.expectations import Expectation
 from reports import junit, merge
@@ -12,10 +14,13 @@ from tests.report_synthetic import FAILURE, by_family, catalogue, synthetic_run
 
 CASES = [c for c in catalogue() if c.family in ("cosine", "cyclic", "polynomial", "step_decay")]
 COUNT = {f: sum(c.family == f for c in CASES) for f in ("cosine", "cyclic", "polynomial", "step_decay")}
+#: xunit2, as pytest vendors it (its header names the source and the licence)
+XUNIT2 = Path(__file__).parent / "data" / "junit-10.xsd"
 
 
 @pytest.fixture(scope="module")
-def suites(tmp_path_factory) -> dict[str, ET.Element]:
+def document(tmp_path_factory) -> bytes:
+    """Run ``a``: diverging, raising, not expressible and documented families; run ``b``: every case agrees."""
     out = tmp_path_factory.mktemp("out")
     behaviour = by_family(
         {"cosine": "late", "cyclic": "raise", "polynomial": "not_expressible", "step_decay": "scaled"}
@@ -24,8 +29,32 @@ def suites(tmp_path_factory) -> dict[str, ET.Element]:
     documented = Expectation(step_ids, "scaled on purpose", "https://example.org/issue", "tests")
     synthetic_run(out / "a" / "results.json", "a", behaviour, cases=CASES, expectations=[documented])
     synthetic_run(out / "b" / "results.json", "b", by_family({}), cases=CASES)
-    root = ET.fromstring(junit.junit_xml(merge.merged_envelope(merge.load([out]))))
-    return {s.get("name"): s for s in root.iter("testsuite")}
+    return junit.junit_xml(merge.merged_envelope(merge.load([out])))
+
+
+@pytest.fixture(scope="module")
+def suites(document: bytes) -> dict[str, ET.Element]:
+    return {s.get("name"): s for s in ET.fromstring(document).iter("testsuite")}
+
+
+def _facts(testcase: ET.Element) -> dict[str, str]:
+    """The ``name: value`` lines of a testcase's system-out."""
+    return dict(line.split(": ", 1) for line in testcase.find("system-out").text.splitlines())
+
+
+def test_the_document_is_valid_xunit2(document: bytes) -> None:
+    """Every outcome's testcase, the suites' properties (stale ones too: the runs come from a past commit)."""
+    schema = xmlschema.XMLSchema(XUNIT2)
+    assert [str(e.reason) for e in schema.iter_errors(document.decode())] == []
+    error = {"id": "x-c", "family": "f", "outcome": "crashed", "reason": "signal 11", "run": "c", "repro": "x"}
+    merged = {"runs": [{"name": "c", "stale": ["old"], "adapters": {"fw": {"version": "1"}}}], "results": [error]}
+    assert [str(e.reason) for e in schema.iter_errors(junit.junit_xml(merged).decode())] == []
+
+
+def test_suite_properties_hold_the_run_state_and_each_adapters_version(suites) -> None:
+    properties = {p.get("name"): p.get("value") for p in suites["a"].find("properties")}
+    assert properties["complete"] == "true" and properties["a.version"] == "1.0.0"
+    assert all(t.find("properties") is None for t in suites["a"].iter("testcase"))
 
 
 def test_one_suite_per_run_with_counts(suites) -> None:
@@ -50,8 +79,12 @@ def test_a_divergence_is_a_failure_with_its_reason_and_reproducer(suites) -> Non
     assert failure.get("type") == "diverge"
     assert f"the run raised {FAILURE}" in failure.get("message")
     assert "reproduce with:\n# a: the reference of" in failure.text
-    properties = {p.get("name"): p.get("value") for p in testcase.iter("property")}
-    assert properties["outcome"] == "diverge" and properties["api"] == "synthetic.a.cyclic"
+    facts = _facts(testcase)
+    assert list(facts) == list(junit.PROPERTIES)
+    assert facts["outcome"] == "diverge" and facts["api"] == "synthetic.a.cyclic"
+    assert (
+        facts["framework_version"] == "1.0.0" and facts["first_divergent_step"] == "50"
+    )  # NaN from half-way (100 steps)
 
 
 def test_documented_and_inexpressible_cases_are_skipped_with_a_type(suites) -> None:
