@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 from model.adapter import NotExpressible, Probe
 from model.case import Case
@@ -127,7 +127,9 @@ def piecewise_constant_join(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
     """Constant pieces joined at the boundaries, each switching *at* its boundary as ``join_schedules`` does."""
     spec = identities.piecewise_at_boundary({"formula": "piecewise_constant", **p}, "next")
     if spec is None:
-        raise NotExpressible(f"join_schedules switches at a boundary: boundaries {p['boundaries']} share an integer step")
+        raise NotExpressible(
+            f"join_schedules switches at a boundary: boundaries {p['boundaries']} share an integer step"
+        )
     parts = [{"formula": "constant", "value": v} for v in p["values"]]
     return join_schedules({"schedules": parts, "boundaries": spec["boundaries"]}, ctx)
 
@@ -265,7 +267,7 @@ class MlxAdapter(ProgramAdapter):
     what = "mlx.optimizers schedule"
     bindings = BINDINGS
     unmapped = UNMAPPED
-    hint_keys: HintKeys = {
+    hint_keys: ClassVar[HintKeys] = {
         "mlx": {"api": api_hint(BINDINGS, "the schedule to call where several express the formula (e.g. step_decay)")}
     }
 
