@@ -43,7 +43,7 @@ from ._base import (
     resume_probes,
     steps_source,
 )
-from .optax_adapter import join_schedules
+from .optax_adapter import RESUME_PREFIX, join_schedules
 
 __all__ = ["MlxAdapter"]
 
@@ -240,8 +240,6 @@ def reinit(k):
 """
 #: The ways of resuming: the state restored, and ``init`` called again on the restored state.
 RESUME_WAYS = ("restored", "reinit")
-#: The first run's rates before k: ``applied`` is recorded per update, the probes hold the compared steps.
-RESUME_PREFIX = "applied[compared_steps]"
 
 SETUP = {
     "schedule": "one call on mx.array(steps) (int64)",
