@@ -3,9 +3,12 @@
 MLX's schedules are, like optax's, pure functions of the step that an optimizer calls with its own count:
 ``step_decay``, ``exponential_decay``, ``cosine_decay`` (with ``end``), ``linear_schedule`` and
 ``join_schedules``. Every case becomes one standalone program that builds the schedule with ``make_schedule()`` and
-records three probes, all float32 (MLX computes in float32: Python floats become float32 arrays):
+records four probes, each compared in the dtype it came out in (MLX computes in float32: Python floats become
+float32 arrays):
 
-* ``schedule``: the whole step array in one call, ``schedule(mx.array(steps))``.
+* ``schedule``: the whole step array in one call, ``schedule(mx.array(steps))``; ``python``: one call per Python
+  ``int``, as MLX's own tests call a schedule (``exponential_decay`` and ``step_decay`` then never touch MLX and
+  return Python floats; left out beyond :data:`PYTHON_PROBE_MAX_STEPS` steps, like optax's).
 * ``learning_rate``: ``optimizer.learning_rate`` of ``mlx.optimizers.SGD(learning_rate=schedule)`` after update
   ``t``, the value SGD read for it: ``Optimizer.apply_gradients`` sets ``state["learning_rate"] =
   schedule(state["step"])`` and then increments the ``uint64`` step, which starts at 0, so update ``t`` uses
@@ -43,13 +46,13 @@ from ._base import (
     resume_probes,
     steps_source,
 )
-from .optax_adapter import RESUME_PREFIX, join_schedules
+from .optax_adapter import PYTHON_PROBE_MAX_STEPS, RESUME_PREFIX, join_schedules
 
 __all__ = ["MlxAdapter"]
 
-#: All float32, measured; ``learning_rate`` and ``applied`` are recorded per update 0..last.
+#: Each compared in the dtype it came out in; ``learning_rate`` and ``applied`` are recorded per update 0..last.
 PROBES = (
-    Probe("schedule", dtype="float32", measured=True),
+    *(Probe(name, dtype="float32", measured=True) for name in ("schedule", "python")),
     *(Probe(name, per="update", dtype="float32", measured=True) for name in ("learning_rate", "applied")),
 )
 
@@ -171,7 +174,7 @@ def make_schedule():
 
 steps = {steps}  # compared steps
 schedule = np.array(make_schedule()(mx.array(steps)))  # the whole step array in one call
-
+{python}
 optimizer = optim.SGD(learning_rate=make_schedule())
 grads, params = {{"w": mx.ones((), mx.float32)}}, {{"w": mx.zeros((), mx.float32)}}
 moved, read = [], []
@@ -182,6 +185,13 @@ for t in range({updates}):  # update t; the parameter stays at 0, so it moves by
     read.append(optimizer.learning_rate)  # state["learning_rate"]: schedule(step) read before the step's increment
 {save}learning_rate = np.array(mx.stack(read))
 applied = np.array(mx.stack(moved))
+"""
+
+#: One call per Python int, as MLX's own tests call a schedule: exponential_decay and step_decay then compute in
+#: Python floats (float64), the others return float32 arrays; ``np.array`` keeps whichever came out.
+_PYTHON_PROBE = """\
+per_step = make_schedule()
+python = np.array([np.array(per_step(int(t))) for t in steps])
 """
 
 #: A program that resumes saves the optimizer's state after k updates, as MLX users do.
@@ -242,7 +252,7 @@ def reinit(k):
 RESUME_WAYS = ("restored", "reinit")
 
 SETUP = {
-    "schedule": "one call on mx.array(steps) (int64)",
+    "schedule": "schedule: one call on mx.array(steps) (int64); python: one call per Python int",
     "optimizer": "mlx.optimizers.SGD(learning_rate=schedule), its step a uint64 array from 0",
     "parameter": "one float32 scalar held at 0, gradient 1: optimizer.apply_gradients({'w': 1}, {'w': 0}) per update",
     "read": "applied: -(the parameter apply_gradients returns for update t); learning_rate: optimizer.learning_rate "
@@ -276,6 +286,10 @@ class MlxAdapter(ProgramAdapter):
         return f"optim.{call.api}(\n{indent}    [\n{inner}{indent}    ],\n{indent}    {call.arguments()},\n{indent})"
 
     def program(self, case: Case, mapped: Mapped, ctx: Ctx) -> tuple[str, dict[str, Any], tuple[Probe, ...], str]:
+        probes, python, skipped = PROBES, _PYTHON_PROBE, ""
+        if case.steps.size > PYTHON_PROBE_MAX_STEPS:
+            probes, python = tuple(p for p in PROBES if p.name != "python"), ""
+            skipped = f"no python probe: {case.steps.size} steps exceed {PYTHON_PROBE_MAX_STEPS} one-by-one calls"
         schedule = self.render(mapped.call, "    ")
         source = _PROGRAM.format(
             prologue=f"{RESUME_PROLOGUE.format(points=list(case.resume))}from mlx.utils import tree_flatten\n"
@@ -283,12 +297,13 @@ class MlxAdapter(ProgramAdapter):
             else "",
             schedule=schedule,
             steps=steps_source(case.steps),
+            python=python,
             updates=ctx.last_step + 1,
             save=_SAVE if case.resume else "",
         )
-        setup, probes = dict(SETUP), PROBES
+        setup = dict(SETUP)
         if case.resume:
             source += resume_epilogue(case, RESUME_WAYS, _RESTORE.format(schedule=schedule), prefix=RESUME_PREFIX)
             probes = (*probes, *(replace(p, dtype="float32") for p in resume_probes(case, RESUME_WAYS)))
             setup["resume"] = RESUME_SETUP
-        return source, setup, probes, mapped.note
+        return source, setup, probes, "; ".join(n for n in (mapped.note, skipped) if n)

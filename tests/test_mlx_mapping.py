@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import reference
-from adapters.mlx_adapter import BINDINGS, RESUME_WAYS, MlxAdapter
+from adapters.mlx_adapter import BINDINGS, PYTHON_PROBE_MAX_STEPS, RESUME_WAYS, MlxAdapter
 from cases.catalogue import load_catalogue
 from model.adapter import NotExpressible
 from model.case import Case
@@ -19,6 +19,7 @@ from .resumed import restoring_source
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = load_catalogue(ROOT / "cases" / "catalogue", root=ROOT)
+PER_UPDATE = ("learning_rate", "applied")
 
 
 def case(formula: str, params: dict, stop: int = 20) -> Case:
@@ -66,10 +67,22 @@ def test_the_program_reads_the_rate_after_the_update_that_used_it():
     assert 'moved.append(-new["w"])' in loop
     assert [(probe.name, probe.per, probe.dtype) for probe in p.probes] == [
         ("schedule", "step", "float32"),
+        ("python", "step", "float32"),
         ("learning_rate", "update", "float32"),
         ("applied", "update", "float32"),
     ]
     assert "schedule = np.array(make_schedule()(mx.array(steps)))" in p.repro
+
+
+def test_the_python_probe_calls_the_schedule_once_per_int_up_to_its_limit():
+    """One call per Python int, as MLX's own tests call a schedule; beyond PYTHON_PROBE_MAX_STEPS steps it is left
+    out, with a note, and the other probes still cover every step."""
+    short = plan("cosine", {"init_lr": 0.1, "decay_steps": 10}, stop=PYTHON_PROBE_MAX_STEPS)
+    assert short.probe_names == ("schedule", "python", *PER_UPDATE) and "per_step(int(t))" in short.repro
+    assert "no python probe" not in short.note
+    long = plan("cosine", {"init_lr": 0.1, "decay_steps": 10}, stop=PYTHON_PROBE_MAX_STEPS + 1)
+    assert long.probe_names == ("schedule", *PER_UPDATE) and "per_step" not in long.repro
+    assert long.note == f"no python probe: {PYTHON_PROBE_MAX_STEPS + 1} steps exceed 2000 one-by-one calls"
 
 
 # --- the mappings -----------------------------------------------------------------------------------------------
@@ -211,7 +224,7 @@ def test_resume_cases_save_the_state_as_safetensors_and_restore_both_ways_in_flo
         assert "if t + 1 in resume_at:" in p.repro and 'f"{t + 1}.safetensors"' in p.repro
         assert "mx.save_safetensors(" in p.repro and "dict(tree_flatten(optimizer.state))" in p.repro
         names = tuple(f"{how}_at_{k}" for how in RESUME_WAYS for k in spec.resume)
-        assert p.probe_names == ("schedule", "learning_rate", "applied", *names), spec.id
+        assert p.probe_names[-len(names) :] == names and p.probe_names[-len(names) - 2 :][:2] == PER_UPDATE, spec.id
         assert {probe.dtype for probe in p.probes if "_at_" in probe.name} == {"float32"}
         resumed += 1
     assert resumed >= 10
