@@ -28,6 +28,7 @@ FLOOR_MODULES: dict[str, tuple[str, ...]] = {
     "mindspore": ("mindspore",),
     "optax": ("jax", "optax"),
     "optax-0.2.6": ("jax", "optax"),
+    "mlx": ("mlx.optimizers",),
 }
 FRAMEWORK_ENVS = tuple(FLOOR_MODULES)
 

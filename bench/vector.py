@@ -63,6 +63,16 @@ APIS: tuple[Api, ...] = (
         "step = jax.jit(schedule)\n",
     ),
     Api(
+        "mlx.optimizers.cosine_decay",
+        ("mlx",),
+        """
+import mlx.core as mx, mlx.optimizers as optim, numpy as np
+schedule = optim.cosine_decay(0.1, 1000, 0.001)
+vector = lambda n: np.array(schedule(mx.arange(n)))
+step = lambda t: schedule(mx.array(t)).item()
+""",
+    ),
+    Api(
         "mindspore.nn.CosineDecayLR",
         ("mindspore",),
         """
