@@ -18,7 +18,8 @@ import re
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, TypeVar
+from types import TracebackType
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -35,11 +36,13 @@ __all__ = [
     "Ctx",
     "Mapped",
     "ProgramAdapter",
+    "ProgramRun",
     "Renamed",
     "Rewrite",
     "api_hint",
     "as_int",
     "at_steps",
+    "construction_lines",
     "first_fit",
     "import_problem",
     "picked",
@@ -87,6 +90,8 @@ class Ctx:
     last_step: int
     hint: Mapping[str, Any] = field(default_factory=dict)
     adapter: ProgramAdapter | None = field(default=None, repr=False, compare=False)
+    #: The case is an invalid-parameter case: a binding that fails on its values cannot express it.
+    invalid: bool = False
 
     def nested(self, spec: Mapping[str, Any], **changes: Any) -> Mapped:
         """Map a spec nested in this call (a part of a sequence, a factor of a product) with this adapter,
@@ -100,6 +105,20 @@ class Ctx:
 Binding = Callable[[Mapping[str, Any], Any], Mapped]
 #: A rewrite through a reference identity: (completed spec, context) -> an equivalent spec, or ``None``.
 Rewrite = Callable[[Mapping[str, Any], Any], Mapping[str, Any] | None]
+
+
+def _bound(binding: Binding, params: Mapping[str, Any], ctx: Any) -> Mapped:
+    """``binding(params, ctx)``; for an invalid-parameter case, an arithmetic or value error of the binding itself
+    (a mapping that divides by the zero it was given) is :class:`NotExpressible`, naming it: the binding cannot
+    write the call, which is no behaviour of the framework."""
+    if not ctx.invalid:
+        return binding(params, ctx)
+    try:
+        return binding(params, ctx)
+    except HintError:
+        raise
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise NotExpressible(f"the mapping cannot write the call: {type(exc).__name__}: {exc}") from None
 
 
 def as_int(value: Any, api: str, name: str) -> int:
@@ -217,15 +236,20 @@ def import_problem(module: str, source: str = "") -> str | None:
     return None
 
 
-def run_program(
-    source: str, filename: str, outputs: tuple[str, ...]
-) -> tuple[dict[str, list], str | None, tuple[str, ...]]:
-    """Execute a reproducer and collect its output lists, even when it stops part-way.
+class ProgramRun(NamedTuple):
+    """What a program left: its output lists (as far as they got), its error (``"Type: message"``) or ``None``,
+    the warnings raised while it ran, and the line of the program that raised (``None`` without an error)."""
 
-    Returns the named lists (as far as they got), the error (``"Type: message"``) or
-    ``None``, and the warnings raised while it ran.
-    """
+    lists: dict[str, list]
+    error: str | None
+    warnings: tuple[str, ...]
+    line: int | None
+
+
+def run_program(source: str, filename: str, outputs: tuple[str, ...]) -> ProgramRun:
+    """Execute a reproducer and collect its output lists, even when it stops part-way."""
     namespace: dict[str, Any] = {"__name__": "__lrconform_repro__", "math": math}
+    line = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -233,8 +257,31 @@ def run_program(
             error = None
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
+            line = _raising_line(exc.__traceback__, filename)
     seen = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-    return {name: list(namespace.get(name, [])) for name in outputs}, error, seen
+    return ProgramRun({name: list(namespace.get(name, [])) for name in outputs}, error, seen, line)
+
+
+def _raising_line(tb: TracebackType | None, filename: str) -> int | None:
+    """The program's own line that the exception left through: its innermost frame of ``filename``."""
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def construction_lines(source: str, construction: str) -> set[int]:
+    """The (1-based) lines of ``source`` on which the text ``construction`` (a rendered call) stands, wherever it
+    occurs."""
+    lines: set[int] = set()
+    start = source.find(construction) if construction else -1
+    while start >= 0:
+        first = source.count("\n", 0, start) + 1
+        lines.update(range(first, first + construction.count("\n") + 1))
+        start = source.find(construction, start + 1)
+    return lines
 
 
 def steps_source(steps: np.ndarray) -> str:
@@ -279,15 +326,19 @@ def program_blocks(source: str, probes: tuple[str, ...]) -> list[tuple[tuple[str
     ]
 
 
-def picked(
-    probe: Probe, values: list[Any], steps: np.ndarray, error: str | None, warned: tuple[str, ...]
-) -> Trajectory:
+def picked(probe: Probe, run: ProgramRun, steps: np.ndarray, constructed: Collection[int] = ()) -> Trajectory:
     """A probe's trajectory from the values its program recorded: the compared steps, picked as the probe
-    is indexed; NaN where the run stopped early, and the run's error only when it stopped this probe early."""
+    is indexed; NaN where the run stopped early, and the run's error only when it stopped this probe early
+    (``raised_in="construction"`` when it was raised on one of the ``constructed`` lines, the API's constructor)."""
+    values = run.lists[probe.name]
     expected = steps.size if probe.per == "step" else int(steps[-1]) + 1
     pick = at_steps if probe.per == "step" else select
     dtype = str(np.asarray(values).dtype) if probe.measured and values else probe.dtype
-    return Trajectory(pick(values, steps), dtype, None if len(values) >= expected else error, warned)
+    if len(values) >= expected or run.error is None:
+        return Trajectory(pick(values, steps), dtype, None, run.warnings)
+    reached = min(len(values), steps.size) if probe.per == "step" else int(np.searchsorted(steps, len(values)))
+    raised_in = "construction" if run.line in constructed else ""
+    return Trajectory(pick(values, steps), dtype, run.error, run.warnings, raised_in, reached)
 
 
 class ProgramAdapter:
@@ -347,7 +398,7 @@ class ProgramAdapter:
         rewritten = self.rewritten(spec, ctx, api)
         if rewritten is not None:
             try:
-                return self.map(reference.complete(rewritten), ctx, api)
+                return self.map((reference.fill if ctx.invalid else reference.complete)(rewritten), ctx, api)
             except NotExpressible as exc:
                 if formula in self.rewrites:  # the adapter's own rewrite: its reasons are the formula's
                     raise
@@ -357,7 +408,7 @@ class ProgramAdapter:
         params = {k: v for k, v in spec.items() if k != "formula"}
         section = self.hint_section or self.name
         return first_fit(
-            self.bindings, formula, api, self.hint_only, lambda fn: fn(params, ctx), self.what,
+            self.bindings, formula, api, self.hint_only, lambda fn: _bound(fn, params, ctx), self.what,
             hint_field=f"hints.{section}.api",
         )  # fmt: skip
 
@@ -389,17 +440,23 @@ class ProgramAdapter:
         return kwargs
 
     def plan(self, case: Case) -> Plan:
-        ctx = self.context(case)
-        spec = reference.complete({"formula": case.formula, **case.params})
+        """The case's plan. An invalid-parameter case's parameters are filled in without the reference's checks,
+        and a binding that fails on them (divides by zero, ...) makes the case not expressible: every framework
+        that can express the call is given it, whatever the values."""
+        ctx = replace(self.context(case), invalid=bool(case.invalid))
+        completing = reference.fill if case.invalid else reference.complete
+        spec = completing({"formula": case.formula, **case.params})
         mapped = self.hinted(self.map(spec, ctx, self.hint(case).get("api")), ctx)
         source, setup, probes, note = self.program(case, mapped, ctx)
-        return Plan(self.qualified(mapped.call), self.record(mapped.call), setup, source, probes, note)
+        return Plan(self.qualified(mapped.call), self.record(mapped.call), setup, source, probes, note,
+                    self.render(mapped.call))  # fmt: skip
 
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
         by_name, out = {p.name: p for p in plan.probes}, {}
         for names, source in program_blocks(plan.repro, plan.probe_names):
-            lists, error, warned = run_program(source, f"<{self.name} repro {case.id}>", names)
-            out |= {name: picked(by_name[name], lists[name], case.steps, error, warned) for name in names}
+            ran = run_program(source, f"<{self.name} repro {case.id}>", names)
+            constructed = construction_lines(source, plan.construction)
+            out |= {name: picked(by_name[name], ran, case.steps, constructed) for name in names}
         return out
 
 
