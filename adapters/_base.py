@@ -107,18 +107,32 @@ Binding = Callable[[Mapping[str, Any], Any], Mapped]
 Rewrite = Callable[[Mapping[str, Any], Any], Mapping[str, Any] | None]
 
 
+#: Where an invalid-parameter case's NaN and infinities come from in its program: values and code are written with
+#: ``repr``, which writes them as these names.
+_NON_FINITE = "from math import inf, nan  # the case's non-finite parameters, as repr writes them\n"
+
+#: What a binding or identity may raise on values out of the domain (a division by the zero it was given, the first
+#: of an empty list): for an invalid-parameter case, the mapping cannot write the call.
+_MAPPING_FAILURES = (ArithmeticError, LookupError, ValueError, TypeError)
+
+
 def _bound(binding: Binding, params: Mapping[str, Any], ctx: Any) -> Mapped:
     """``binding(params, ctx)``; for an invalid-parameter case, an arithmetic or value error of the binding itself
-    (a mapping that divides by the zero it was given) is :class:`NotExpressible`, naming it: the binding cannot
-    write the call, which is no behaviour of the framework."""
+    (a mapping that divides by the zero it was given), or a complex argument it computed (a negative base to a
+    fractional power), is :class:`NotExpressible`, naming it: the binding cannot write the call, which is no
+    behaviour of the framework."""
     if not ctx.invalid:
         return binding(params, ctx)
     try:
-        return binding(params, ctx)
+        mapped = binding(params, ctx)
     except HintError:
         raise
-    except (ArithmeticError, ValueError, TypeError) as exc:
+    except _MAPPING_FAILURES as exc:
         raise NotExpressible(f"the mapping cannot write the call: {type(exc).__name__}: {exc}") from None
+    complex_ = next((k for k, v in mapped.call.kwargs.items() if isinstance(v, complex)), None)
+    if complex_ is not None:
+        raise NotExpressible(f"the mapping computes a complex {complex_}={mapped.call.kwargs[complex_]!r}")
+    return mapped
 
 
 def as_int(value: Any, api: str, name: str) -> int:
@@ -272,16 +286,14 @@ def _raising_line(tb: TracebackType | None, filename: str) -> int | None:
     return line
 
 
-def construction_lines(source: str, construction: str) -> set[int]:
-    """The (1-based) lines of ``source`` on which the text ``construction`` (a rendered call) stands, wherever it
-    occurs."""
-    lines: set[int] = set()
+def construction_lines(source: str, construction: str) -> range:
+    """The (1-based) lines of ``source`` up to the end of the first occurrence of ``construction`` (the rendered
+    call): an error raised there was raised before the first call, by the constructor or the setup it takes (an
+    optimizer rejecting the rate a scheduler is relative to). Empty when ``construction`` does not occur."""
     start = source.find(construction) if construction else -1
-    while start >= 0:
-        first = source.count("\n", 0, start) + 1
-        lines.update(range(first, first + construction.count("\n") + 1))
-        start = source.find(construction, start + 1)
-    return lines
+    if start < 0:
+        return range(0)
+    return range(1, source.count("\n", 0, start + len(construction)) + 2)
 
 
 def steps_source(steps: np.ndarray) -> str:
@@ -329,7 +341,7 @@ def program_blocks(source: str, probes: tuple[str, ...]) -> list[tuple[tuple[str
 def picked(probe: Probe, run: ProgramRun, steps: np.ndarray, constructed: Collection[int] = ()) -> Trajectory:
     """A probe's trajectory from the values its program recorded: the compared steps, picked as the probe
     is indexed; NaN where the run stopped early, and the run's error only when it stopped this probe early
-    (``raised_in="construction"`` when it was raised on one of the ``constructed`` lines, the API's constructor)."""
+    (``raised_in="construction"`` when it was raised on a ``constructed`` line: :func:`construction_lines`)."""
     values = run.lists[probe.name]
     expected = steps.size if probe.per == "step" else int(steps[-1]) + 1
     pick = at_steps if probe.per == "step" else select
@@ -444,10 +456,20 @@ class ProgramAdapter:
         and a binding that fails on them (divides by zero, ...) makes the case not expressible: every framework
         that can express the call is given it, whatever the values."""
         ctx = replace(self.context(case), invalid=bool(case.invalid))
-        completing = reference.fill if case.invalid else reference.complete
-        spec = completing({"formula": case.formula, **case.params})
-        mapped = self.hinted(self.map(spec, ctx, self.hint(case).get("api")), ctx)
+        if case.invalid:
+            try:
+                mapped = self.hinted(self.map(reference.fill({"formula": case.formula, **case.params}), ctx,
+                                              self.hint(case).get("api")), ctx)  # fmt: skip
+            except HintError:
+                raise
+            except _MAPPING_FAILURES as exc:  # a reference identity the adapter maps through, on these values
+                raise NotExpressible(f"the mapping cannot write the call: {type(exc).__name__}: {exc}") from None
+        else:
+            spec = reference.complete({"formula": case.formula, **case.params})
+            mapped = self.hinted(self.map(spec, ctx, self.hint(case).get("api")), ctx)
         source, setup, probes, note = self.program(case, mapped, ctx)
+        if case.invalid:
+            source = _NON_FINITE + source
         return Plan(self.qualified(mapped.call), self.record(mapped.call), setup, source, probes, note,
                     self.render(mapped.call))  # fmt: skip
 

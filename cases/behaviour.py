@@ -4,7 +4,8 @@ The reference rejects the case's parameters, so there is nothing to compare with
 classed (:data:`model.outcomes.BEHAVIOURS`), in the order the run shows it:
 
 - ``non_finite``: a value recorded before any error is NaN or infinite (from the step named);
-- ``rejects``: the API's constructor raised (the program's line of the rendered call: ``Trajectory.raised_in``);
+- ``rejects``: the API's constructor (or the setup it takes, e.g. the optimizer whose rate it scales) raised:
+  the program's lines up to its rendered call (``Trajectory.raised_in``);
 - ``raises_late``: the constructor accepted the parameters and a later call raised: at the first call (no value
   recorded; the step named is the first compared step) or at step t (the first compared step without a value);
 - ``silent``: finite rates at every compared step (the first few are kept in the description).
@@ -55,7 +56,7 @@ def classify(steps: np.ndarray, run: Trajectory) -> Behaviour:
         return Behaviour("non_finite", int(steps[first]), f"returned {values[first]} from step {steps[first]}{after}")
     if run.error is not None:
         if run.raised_in == "construction":
-            return Behaviour("rejects", None, f"the constructor raised {run.error}")
+            return Behaviour("rejects", None, f"rejected at construction: {run.error}")
         if reached == 0:
             return Behaviour("raises_late", int(steps[0]), f"accepted; the first call raised {run.error}")
         return Behaviour("raises_late", int(steps[reached]), f"accepted; raised {run.error} at step {steps[reached]}")

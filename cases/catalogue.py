@@ -222,7 +222,7 @@ def _checked_invalid(formula: str, params: dict[str, Any], where: Where, entry: 
         with np.errstate(all="ignore"):
             reference.build({"formula": formula, **params})
     except ValueError as exc:
-        if not re.search(rf"(^|[\s:]){re.escape(name)}(\[\d+\])? must be", str(exc)):
+        if not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", str(exc)):
             raise where.error("invalid", f"the reference rejects another parameter than {name!r}: {exc}") from None
         return name
     raise where.error("invalid", f"the reference accepts these parameters, {name!r} included: an invalid-parameter "
@@ -268,7 +268,8 @@ def _parse_case(entry: Any, path: str, index: int, vocabulary: Vocabulary) -> Ca
         resume=_parse_resume(entry["resume"], steps, where) if "resume" in entry else (),
     )
     if "invalid" in entry:
-        return replace(case, invalid=_checked_invalid(formula, params, where, entry))
+        family = case.family if "family" in entry else f"invalid {formula}"  # its own matrix row, not the formula's
+        return replace(case, invalid=_checked_invalid(formula, params, where, entry), family=family)
     _checked_reference(formula, params, steps, where)
     return case
 

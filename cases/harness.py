@@ -18,7 +18,7 @@ from model.adapter import NotExpressible, Plan, Trajectory, distribution_version
 from model.case import Case, Tolerance
 from model.hints import HintError
 from model.platform import machine_facts
-from model.records import encode_floats, encode_steps
+from model.records import encode_data, encode_floats, encode_steps
 
 from .behaviour import Behaviour, classify
 from .compare import Comparison, compare
@@ -189,7 +189,7 @@ class Harness:
             "case": case.id,
             "formula": case.formula,
             "family": case.family,
-            "params": dict(case.params),
+            "params": encode_data(case.params),
             "source": case.source,
             "origin": case.origin,
             "about": case.about,
@@ -199,8 +199,8 @@ class Harness:
             "kernel": target.kernel or None,
             "framework_version": distribution_version(adapter.distribution),
             "api": plan.api if plan else None,
-            "kwargs": dict(plan.kwargs) if plan else None,
-            "setup": dict(plan.setup) if plan else None,
+            "kwargs": encode_data(plan.kwargs) if plan else None,
+            "setup": encode_data(plan.setup) if plan else None,
             "repro": plan.repro if plan else None,
             "mapping_note": plan.note if plan else "",
             "steps": encode_steps(case.steps),
