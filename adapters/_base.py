@@ -42,7 +42,8 @@ __all__ = [
     "api_hint",
     "as_int",
     "at_steps",
-    "construction_lines",
+    "constructing",
+    "construction_span",
     "first_fit",
     "import_problem",
     "picked",
@@ -252,18 +253,19 @@ def import_problem(module: str, source: str = "") -> str | None:
 
 class ProgramRun(NamedTuple):
     """What a program left: its output lists (as far as they got), its error (``"Type: message"``) or ``None``,
-    the warnings raised while it ran, and the line of the program that raised (``None`` without an error)."""
+    the warnings raised while it ran, and whether the error was raised before the first call (:func:`constructing`)."""
 
     lists: dict[str, list]
     error: str | None
     warnings: tuple[str, ...]
-    line: int | None
+    in_construction: bool = False
 
 
-def run_program(source: str, filename: str, outputs: tuple[str, ...]) -> ProgramRun:
-    """Execute a reproducer and collect its output lists, even when it stops part-way."""
+def run_program(source: str, filename: str, outputs: tuple[str, ...], construction: str = "") -> ProgramRun:
+    """Execute a reproducer and collect its output lists, even when it stops part-way; ``construction`` is the
+    source text of its API call (:attr:`model.adapter.Plan.construction`), to tell where an error came from."""
     namespace: dict[str, Any] = {"__name__": "__lrconform_repro__", "math": math}
-    line = None
+    in_construction = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -271,29 +273,39 @@ def run_program(source: str, filename: str, outputs: tuple[str, ...]) -> Program
             error = None
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            line = _raising_line(exc.__traceback__, filename)
+            in_construction = constructing(exc.__traceback__, filename, construction_span(source, construction))
     seen = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-    return ProgramRun({name: list(namespace.get(name, [])) for name in outputs}, error, seen, line)
+    return ProgramRun({name: list(namespace.get(name, [])) for name in outputs}, error, seen, in_construction)
 
 
-def _raising_line(tb: TracebackType | None, filename: str) -> int | None:
-    """The program's own line that the exception left through: its innermost frame of ``filename``."""
-    line = None
+def construction_span(source: str, construction: str) -> tuple[int, int] | None:
+    """The (1-based) first and last line of the first occurrence of ``construction`` (the rendered call) in
+    ``source``, found by its first line (a program may indent the rest); ``None`` when it does not occur."""
+    head = construction.split("\n", 1)[0]
+    start = source.find(head) if head else -1
+    if start < 0:
+        return None
+    first = source.count("\n", 0, start) + 1
+    return first, first + construction.count("\n")
+
+
+def constructing(tb: TracebackType | None, filename: str, span: tuple[int, int] | None) -> bool:
+    """Whether an exception was raised before the first call: the program's top-level statement stood on a line up
+    to the end of the API's construction (``span``; the setup before it included, e.g. an optimizer rejecting the
+    rate a scheduler scales), or a function of the program stood inside the construction (optax's
+    ``make_schedule()``, called later at top level), unless that function is written inside the call itself (a
+    ``LambdaLR``'s lambda, run by the framework at a later step: its error is the later call's)."""
+    if span is None:
+        return False
+    first, last = span
+    frames = []
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == filename:
-            line = tb.tb_lineno
+            frames.append((tb.tb_frame.f_code, tb.tb_lineno))
         tb = tb.tb_next
-    return line
-
-
-def construction_lines(source: str, construction: str) -> range:
-    """The (1-based) lines of ``source`` up to the end of the first occurrence of ``construction`` (the rendered
-    call): an error raised there was raised before the first call, by the constructor or the setup it takes (an
-    optimizer rejecting the rate a scheduler is relative to). Empty when ``construction`` does not occur."""
-    start = source.find(construction) if construction else -1
-    if start < 0:
-        return range(0)
-    return range(1, source.count("\n", 0, start + len(construction)) + 2)
+    if frames and frames[0][1] <= last:
+        return True
+    return any(first <= line <= last and not first <= code.co_firstlineno <= last for code, line in frames[1:])
 
 
 def steps_source(steps: np.ndarray) -> str:
@@ -338,10 +350,10 @@ def program_blocks(source: str, probes: tuple[str, ...]) -> list[tuple[tuple[str
     ]
 
 
-def picked(probe: Probe, run: ProgramRun, steps: np.ndarray, constructed: Collection[int] = ()) -> Trajectory:
+def picked(probe: Probe, run: ProgramRun, steps: np.ndarray) -> Trajectory:
     """A probe's trajectory from the values its program recorded: the compared steps, picked as the probe
     is indexed; NaN where the run stopped early, and the run's error only when it stopped this probe early
-    (``raised_in="construction"`` when it was raised on a ``constructed`` line: :func:`construction_lines`)."""
+    (``raised_in="construction"`` when it was raised before the first call: :func:`constructing`)."""
     values = run.lists[probe.name]
     expected = steps.size if probe.per == "step" else int(steps[-1]) + 1
     pick = at_steps if probe.per == "step" else select
@@ -349,7 +361,7 @@ def picked(probe: Probe, run: ProgramRun, steps: np.ndarray, constructed: Collec
     if len(values) >= expected or run.error is None:
         return Trajectory(pick(values, steps), dtype, None, run.warnings)
     reached = min(len(values), steps.size) if probe.per == "step" else int(np.searchsorted(steps, len(values)))
-    raised_in = "construction" if run.line in constructed else ""
+    raised_in = "construction" if run.in_construction else ""
     return Trajectory(pick(values, steps), dtype, run.error, run.warnings, raised_in, reached)
 
 
@@ -476,9 +488,8 @@ class ProgramAdapter:
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
         by_name, out = {p.name: p for p in plan.probes}, {}
         for names, source in program_blocks(plan.repro, plan.probe_names):
-            ran = run_program(source, f"<{self.name} repro {case.id}>", names)
-            constructed = construction_lines(source, plan.construction)
-            out |= {name: picked(by_name[name], ran, case.steps, constructed) for name in names}
+            ran = run_program(source, f"<{self.name} repro {case.id}>", names, plan.construction)
+            out |= {name: picked(by_name[name], ran, case.steps) for name in names}
         return out
 
 

@@ -23,6 +23,7 @@ from model.records import decode_floats, expand_steps
 
 from . import plots
 from .diff import Change, Diff
+from .invalid import build_invalid
 from .results import SUITE_VERSION
 from .summary import Case, Report, build, call_text, params_text, steps_text
 
@@ -167,7 +168,8 @@ def render_report(merged: Mapping[str, Any], *, plot_budget: int | None = None) 
     template = _environment().get_template("report.html.j2")
     images = _plots(report, plot_budget)
     created = merged.get("created_utc") or _now()
-    return template.render(report=report, plots=images, created=created, plot_budget=plot_budget)
+    invalid = build_invalid(merged["results"])
+    return template.render(report=report, plots=images, created=created, plot_budget=plot_budget, invalid=invalid)
 
 
 def change_plot(change: Change) -> plots.CasePlot | None:
