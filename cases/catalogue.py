@@ -13,6 +13,7 @@ A case file is a TOML array of tables::
     only = ["torch"]                         # optional: adapters (or frameworks) this case is meant for
     hints = { torch = { api = "LambdaLR" } } # optional, per framework, read by its adapter
     resume = [20, 100, 299]                  # optional: resume points, 1 <= k <= the last step, increasing
+    invalid = "decay_steps"                  # optional: an invalid-parameter case, the parameter the reference rejects
     [case.tolerance.float32]                 # optional override per dtype, with its reason
     rtol = 1e-5
     reason = "..."

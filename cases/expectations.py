@@ -14,6 +14,9 @@ Each entry documents one finding::
     platform = { "torch.mkl_vml" = ["AVX2"] }  # optional: platform facts it occurs under
     elsewhere = "agree"                      # with platform: "agree" (default) or "either" elsewhere
 
+An entry with ``behaviour`` pins what a framework does with an invalid-parameter case (``cases.behaviour``): a run of
+another class (or error, or first step) is ``behaviour_changed``.
+
 Strictness: an entry with an id (or pattern) that matches no test id, a test id matched by two entries, and a
 documented divergence that now agrees all fail the run with a message naming the entry. An
 entry whose ``versions`` exclude the installed framework is not loaded, so one file serves the
