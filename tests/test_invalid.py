@@ -79,6 +79,7 @@ def test_fill_completes_without_validating_and_complete_still_validates() -> Non
         reference.complete(spec)
     with pytest.raises(ValueError, match="unknown parameter"):
         reference.fill({**spec, "typo": 1})
+    assert reference.fill({**spec, "mode": "zigzag"})["scale_mode"] is None, "implied by a mode out of the domain"
 
 
 _PROGRAM = """\
