@@ -18,7 +18,8 @@ import re
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, TypeVar
+from types import TracebackType
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -36,11 +37,14 @@ __all__ = [
     "Ctx",
     "Mapped",
     "ProgramAdapter",
+    "ProgramRun",
     "Renamed",
     "Rewrite",
     "api_hint",
     "as_int",
     "at_steps",
+    "constructing",
+    "construction_span",
     "first_fit",
     "import_problem",
     "picked",
@@ -88,6 +92,8 @@ class Ctx:
     last_step: int
     hint: Mapping[str, Any] = field(default_factory=dict)
     adapter: ProgramAdapter | None = field(default=None, repr=False, compare=False)
+    #: The case is an invalid-parameter case: a binding that fails on its values cannot express it.
+    invalid: bool = False
 
     def nested(self, spec: Mapping[str, Any], **changes: Any) -> Mapped:
         """Map a spec nested in this call (a part of a sequence, a factor of a product) with this adapter,
@@ -101,6 +107,34 @@ class Ctx:
 Binding = Callable[[Mapping[str, Any], Any], Mapped]
 #: A rewrite through a reference identity: (completed spec, context) -> an equivalent spec, or ``None``.
 Rewrite = Callable[[Mapping[str, Any], Any], Mapping[str, Any] | None]
+
+
+#: Where an invalid-parameter case's NaN and infinities come from in its program: values and code are written with
+#: ``repr``, which writes them as these names.
+_NON_FINITE = "from math import inf, nan  # the case's non-finite parameters, as repr writes them\n"
+
+#: What a binding or identity may raise on values out of the domain (a division by the zero it was given, the first
+#: of an empty list): for an invalid-parameter case, the mapping cannot write the call.
+_MAPPING_FAILURES = (ArithmeticError, LookupError, ValueError, TypeError)
+
+
+def _bound(binding: Binding, params: Mapping[str, Any], ctx: Any) -> Mapped:
+    """``binding(params, ctx)``; for an invalid-parameter case, an arithmetic or value error of the binding itself
+    (a mapping that divides by the zero it was given), or a complex argument it computed (a negative base to a
+    fractional power), is :class:`NotExpressible`, naming it: the binding cannot write the call, which is no
+    behaviour of the framework."""
+    if not ctx.invalid:
+        return binding(params, ctx)
+    try:
+        mapped = binding(params, ctx)
+    except HintError:
+        raise
+    except _MAPPING_FAILURES as exc:
+        raise NotExpressible(f"the mapping cannot write the call: {type(exc).__name__}: {exc}") from None
+    complex_ = next((k for k, v in mapped.call.kwargs.items() if isinstance(v, complex)), None)
+    if complex_ is not None:
+        raise NotExpressible(f"the mapping computes a complex {complex_}={mapped.call.kwargs[complex_]!r}")
+    return mapped
 
 
 def as_int(value: Any, api: str, name: str) -> int:
@@ -218,16 +252,24 @@ def import_problem(module: str, source: str = "") -> str | None:
     return None
 
 
-def run_program(
-    source: str, filename: str, outputs: tuple[str, ...], given: Mapping[str, Any] | None = None
-) -> tuple[dict[str, list], str | None, tuple[str, ...]]:
-    """Execute a reproducer and collect its output lists, even when it stops part-way.
+class ProgramRun(NamedTuple):
+    """What a program left: its output lists (as far as they got), its error (``"Type: message"``) or ``None``,
+    the warnings raised while it ran, and whether the error was raised before the first call (:func:`constructing`)."""
 
-    ``given`` names that the program finds defined (``in_new_interpreter``: see :attr:`ProgramAdapter.new_interpreter`).
-    Returns the named lists (as far as they got), the error (``"Type: message"``) or ``None``, and the warnings
-    raised while it ran.
-    """
+    lists: dict[str, list]
+    error: str | None
+    warnings: tuple[str, ...]
+    in_construction: bool = False
+
+
+def run_program(
+    source: str, filename: str, outputs: tuple[str, ...], construction: str = "", given: Mapping[str, Any] | None = None
+) -> ProgramRun:
+    """Execute a reproducer and collect its output lists, even when it stops part-way; ``construction`` is the
+    source text of its API call (:attr:`model.adapter.Plan.construction`), to tell where an error came from;
+    ``given`` names that the program finds defined (``in_new_interpreter``: :attr:`ProgramAdapter.new_interpreter`)."""
     namespace: dict[str, Any] = {"__name__": "__lrconform_repro__", "math": math, **(given or {})}
+    in_construction = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -235,8 +277,39 @@ def run_program(
             error = None
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
+            in_construction = constructing(exc.__traceback__, filename, construction_span(source, construction))
     seen = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-    return {name: list(namespace.get(name, [])) for name in outputs}, error, seen
+    return ProgramRun({name: list(namespace.get(name, [])) for name in outputs}, error, seen, in_construction)
+
+
+def construction_span(source: str, construction: str) -> tuple[int, int] | None:
+    """The (1-based) first and last line of the first occurrence of ``construction`` (the rendered call) in
+    ``source``, found by its first line (a program may indent the rest); ``None`` when it does not occur."""
+    head = construction.split("\n", 1)[0]
+    start = source.find(head) if head else -1
+    if start < 0:
+        return None
+    first = source.count("\n", 0, start) + 1
+    return first, first + construction.count("\n")
+
+
+def constructing(tb: TracebackType | None, filename: str, span: tuple[int, int] | None) -> bool:
+    """Whether an exception was raised before the first call: the program's top-level statement stood on a line up
+    to the end of the API's construction (``span``; the setup before it included, e.g. an optimizer rejecting the
+    rate a scheduler scales), or a function of the program stood inside the construction (optax's
+    ``make_schedule()``, called later at top level), unless that function is written inside the call itself (a
+    ``LambdaLR``'s lambda, run by the framework at a later step: its error is the later call's)."""
+    if span is None:
+        return False
+    first, last = span
+    frames = []
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            frames.append((tb.tb_frame.f_code, tb.tb_lineno))
+        tb = tb.tb_next
+    if frames and frames[0][1] <= last:
+        return True
+    return any(first <= line <= last and not first <= code.co_firstlineno <= last for code, line in frames[1:])
 
 
 def steps_source(steps: np.ndarray) -> str:
@@ -281,15 +354,19 @@ def program_blocks(source: str, probes: tuple[str, ...]) -> list[tuple[tuple[str
     ]
 
 
-def picked(
-    probe: Probe, values: list[Any], steps: np.ndarray, error: str | None, warned: tuple[str, ...]
-) -> Trajectory:
+def picked(probe: Probe, run: ProgramRun, steps: np.ndarray) -> Trajectory:
     """A probe's trajectory from the values its program recorded: the compared steps, picked as the probe
-    is indexed; NaN where the run stopped early, and the run's error only when it stopped this probe early."""
+    is indexed; NaN where the run stopped early, and the run's error only when it stopped this probe early
+    (``raised_in="construction"`` when it was raised before the first call: :func:`constructing`)."""
+    values = run.lists[probe.name]
     expected = steps.size if probe.per == "step" else int(steps[-1]) + 1
     pick = at_steps if probe.per == "step" else select
     dtype = str(np.asarray(values).dtype) if probe.measured and values else probe.dtype
-    return Trajectory(pick(values, steps), dtype, None if len(values) >= expected else error, warned)
+    if len(values) >= expected or run.error is None:
+        return Trajectory(pick(values, steps), dtype, None, run.warnings)
+    reached = min(len(values), steps.size) if probe.per == "step" else int(np.searchsorted(steps, len(values)))
+    raised_in = "construction" if run.in_construction else ""
+    return Trajectory(pick(values, steps), dtype, run.error, run.warnings, raised_in, reached)
 
 
 class ProgramAdapter:
@@ -353,7 +430,7 @@ class ProgramAdapter:
         rewritten = self.rewritten(spec, ctx, api)
         if rewritten is not None:
             try:
-                return self.map(reference.complete(rewritten), ctx, api)
+                return self.map((reference.fill if ctx.invalid else reference.complete)(rewritten), ctx, api)
             except NotExpressible as exc:
                 if formula in self.rewrites:  # the adapter's own rewrite: its reasons are the formula's
                     raise
@@ -363,7 +440,7 @@ class ProgramAdapter:
         params = {k: v for k, v in spec.items() if k != "formula"}
         section = self.hint_section or self.name
         return first_fit(
-            self.bindings, formula, api, self.hint_only, lambda fn: fn(params, ctx), self.what,
+            self.bindings, formula, api, self.hint_only, lambda fn: _bound(fn, params, ctx), self.what,
             hint_field=f"hints.{section}.api",
         )  # fmt: skip
 
@@ -395,18 +472,33 @@ class ProgramAdapter:
         return kwargs
 
     def plan(self, case: Case) -> Plan:
-        ctx = self.context(case)
-        spec = reference.complete({"formula": case.formula, **case.params})
-        mapped = self.hinted(self.map(spec, ctx, self.hint(case).get("api")), ctx)
+        """The case's plan. An invalid-parameter case's parameters are filled in without the reference's checks,
+        and a binding that fails on them (divides by zero, ...) makes the case not expressible: every framework
+        that can express the call is given it, whatever the values."""
+        ctx = replace(self.context(case), invalid=bool(case.invalid))
+        if case.invalid:
+            try:
+                mapped = self.hinted(self.map(reference.fill({"formula": case.formula, **case.params}), ctx,
+                                              self.hint(case).get("api")), ctx)  # fmt: skip
+            except HintError:
+                raise
+            except _MAPPING_FAILURES as exc:  # a reference identity the adapter maps through, on these values
+                raise NotExpressible(f"the mapping cannot write the call: {type(exc).__name__}: {exc}") from None
+        else:
+            spec = reference.complete({"formula": case.formula, **case.params})
+            mapped = self.hinted(self.map(spec, ctx, self.hint(case).get("api")), ctx)
         source, setup, probes, note = self.program(case, mapped, ctx)
-        return Plan(self.qualified(mapped.call), self.record(mapped.call), setup, source, probes, note)
+        if case.invalid:
+            source = _NON_FINITE + source
+        return Plan(self.qualified(mapped.call), self.record(mapped.call), setup, source, probes, note,
+                    self.render(mapped.call))  # fmt: skip
 
     def run(self, case: Case, plan: Plan) -> dict[str, Trajectory]:
         by_name, out = {p.name: p for p in plan.probes}, {}
         for names, source in program_blocks(plan.repro, plan.probe_names):
             given = {"in_new_interpreter": self.new_interpreter} if self.new_interpreter else None
-            lists, error, warned = run_program(source, f"<{self.name} repro {case.id}>", names, given)
-            out |= {name: picked(by_name[name], lists[name], case.steps, error, warned) for name in names}
+            ran = run_program(source, f"<{self.name} repro {case.id}>", names, plan.construction, given)
+            out |= {name: picked(by_name[name], ran, case.steps) for name in names}
         return out
 
 

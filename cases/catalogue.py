@@ -13,6 +13,7 @@ A case file is a TOML array of tables::
     only = ["torch"]                         # optional: adapters (or frameworks) this case is meant for
     hints = { torch = { api = "LambdaLR" } } # optional, per framework, read by its adapter
     resume = [20, 100, 299]                  # optional: resume points, 1 <= k <= the last step, increasing
+    invalid = "decay_steps"                  # optional: an invalid-parameter case, the parameter the reference rejects
     [case.tolerance.float32]                 # optional override per dtype, with its reason
     rtol = 1e-5
     reason = "..."
@@ -27,7 +28,9 @@ be finite at every step.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +57,9 @@ __all__ = [
 DEFAULT_TOLERANCES = Path(__file__).parent / "tolerances.toml"
 #: The dtypes adapters report their values in: the tolerance table must cover each.
 REQUIRED_DTYPES = ("float32", "float64")
-_CASE_KEYS = {"id", "formula", "steps", "params", "about", "origin", "family", "only", "hints", "tolerance", "resume"}
+_CASE_KEYS = {
+    "id", "formula", "steps", "params", "about", "origin", "family", "only", "hints", "tolerance", "resume", "invalid",
+}  # fmt: skip
 _REQUIRED_KEYS = ("id", "formula", "steps", "params")
 _TOLERANCE_KEYS = {"rtol", "atol", "reason"}
 
@@ -204,6 +209,27 @@ def _checked_reference(formula: str, params: dict[str, Any], steps: np.ndarray, 
         )
 
 
+def _checked_invalid(formula: str, params: dict[str, Any], where: Where, entry: Mapping[str, Any]) -> str:
+    """An invalid-parameter case's ``invalid``: the parameter the reference rejects, checked by building the
+    reference, which must raise a ``ValueError`` naming that parameter (a case the reference accepts, or rejects for
+    another parameter, would record the frameworks' answers to a question it does not ask)."""
+    name = entry["invalid"]
+    if kind_problem(name, "a non-empty string"):
+        raise where.error("invalid", f"must name the parameter the reference rejects, got {short_repr(name)}")
+    for key in ("resume", "tolerance"):
+        if key in entry:
+            raise where.error(key, "an invalid-parameter case has no reference trajectory to resume or compare")
+    try:
+        with np.errstate(all="ignore"):
+            reference.build({"formula": formula, **params})
+    except ValueError as exc:
+        if not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", str(exc)):
+            raise where.error("invalid", f"the reference rejects another parameter than {name!r}: {exc}") from None
+        return name
+    raise where.error("invalid", f"the reference accepts these parameters, {name!r} included: an invalid-parameter "
+                      "case must be out of its domain")  # fmt: skip
+
+
 def _parse_case(entry: Any, path: str, index: int, vocabulary: Vocabulary) -> Case:
     case_id = entry.get("id") if isinstance(entry, dict) else None
     where = Where.entry_of(path, "case", index + 1, case_id)
@@ -242,6 +268,9 @@ def _parse_case(entry: Any, path: str, index: int, vocabulary: Vocabulary) -> Ca
         number=index + 1,
         resume=_parse_resume(entry["resume"], steps, where) if "resume" in entry else (),
     )
+    if "invalid" in entry:
+        family = case.family if "family" in entry else f"invalid {formula}"  # its own matrix row, not the formula's
+        return replace(case, invalid=_checked_invalid(formula, params, where, entry), family=family)
     _checked_reference(formula, params, steps, where)
     return case
 

@@ -11,11 +11,13 @@ precise reason, and the harness records it as outcome ``error``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from model.adapter import Plan, Trajectory
+from model.errors import kind_problem
 
 __all__ = ["ContractError", "checked_run"]
 
@@ -59,4 +61,8 @@ def _checked(probe: str, run: Any, steps: int) -> Trajectory:
         raise ContractError(f"{where}: error is {type(run.error).__name__}, expected text or None")
     if not isinstance(run.warnings, (tuple, list)) or not all(isinstance(w, str) for w in run.warnings):
         raise ContractError(f"{where}: warnings must be a tuple of strings, got {run.warnings!r}")
-    return Trajectory(values.astype(np.float64), run.dtype, run.error, tuple(run.warnings))
+    if run.raised_in not in ("", "construction"):
+        raise ContractError(f"{where}: raised_in is {run.raised_in!r}, expected 'construction' or ''")
+    if run.reached is not None and (kind_problem(run.reached, "an integer") or not 0 <= run.reached <= steps):
+        raise ContractError(f"{where}: reached is {run.reached!r}, expected a count of compared steps or None")
+    return replace(run, values=values.astype(np.float64), warnings=tuple(run.warnings))

@@ -9,8 +9,13 @@ Each entry documents one finding::
     first_divergent_step = 100               # optional: the divergence must start exactly here
     error = "ValueError: Tried to step"      # optional: the run must raise with this text
     versions = ">=2.13"                      # optional: framework versions it applies to (PEP 440)
+    behaviour = "raises_late"                # an invalid-parameter case: the behaviour class it pins
+    claim = "factor must be in (0, 1]"       # optional, with behaviour: what the framework's documentation says
     platform = { "torch.mkl_vml" = ["AVX2"] }  # optional: platform facts it occurs under
     elsewhere = "agree"                      # with platform: "agree" (default) or "either" elsewhere
+
+An entry with ``behaviour`` pins what a framework does with an invalid-parameter case (``cases.behaviour``): a run of
+another class (or error, or first step) is ``behaviour_changed``.
 
 Strictness: an entry with an id (or pattern) that matches no test id, a test id matched by two entries, and a
 documented divergence that now agrees all fail the run with a message naming the entry. An
@@ -30,6 +35,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from model.errors import CaseFileError, Where, check_nesting, kind_problem, short_repr
+from model.outcomes import BEHAVIOURS
 from model.records import glob_regex
 
 from .datafile import display_path, read_toml
@@ -50,6 +56,8 @@ class Expectation:
     error: str | None = None
     versions: str | None = None
     platform: PlatformScope | None = None
+    behaviour: str | None = None
+    claim: str | None = None
 
     @property
     def id(self) -> str | list[str]:
@@ -99,6 +107,10 @@ _OPTIONAL: dict[str, Callable[[Any], str]] = {
     "first_divergent_step": _step_problem,
     "error": lambda value: kind_problem(value, "a string"),
     "versions": _specifier_problem,
+    "behaviour": lambda value: (
+        "" if value in BEHAVIOURS else f"must be one of {list(BEHAVIOURS)}, got {short_repr(value)}"
+    ),
+    "claim": lambda value: kind_problem(value, "a non-empty string"),
 }
 _KEYS = {"id", "reason", "link", *_OPTIONAL, "platform", "elsewhere"}
 
@@ -127,6 +139,8 @@ def _parse(entry: object, source: str, index: int) -> Expectation:
     for key, problem_of in _OPTIONAL.items():
         if key in entry and (problem := problem_of(entry[key])):
             raise where.error(key, problem)
+    if "claim" in entry and "behaviour" not in entry:
+        raise where.error("claim", "a documentation's claim goes with the behaviour class it contradicts or confirms")
     optional = {key: entry.get(key) for key in _OPTIONAL}
     return Expectation(
         patterns, " ".join(entry["reason"].split()), entry["link"], source, **optional, platform=_scope(entry, where)

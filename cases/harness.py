@@ -18,8 +18,9 @@ from model.adapter import NotExpressible, Plan, Trajectory, distribution_version
 from model.case import Case, Tolerance
 from model.hints import HintError
 from model.platform import machine_facts
-from model.records import encode_floats, encode_steps
+from model.records import encode_data, encode_floats, encode_steps
 
+from .behaviour import Behaviour, classify
 from .compare import Comparison, compare
 from .contract import ContractError
 from .expectations import Expectation, ExpectationSet
@@ -185,7 +186,7 @@ class Harness:
             "case": case.id,
             "formula": case.formula,
             "family": case.family,
-            "params": dict(case.params),
+            "params": encode_data(case.params),
             "source": case.source,
             "origin": case.origin,
             "about": case.about,
@@ -195,17 +196,19 @@ class Harness:
             "kernel": target.kernel or None,
             "framework_version": distribution_version(adapter.distribution),
             "api": plan.api if plan else None,
-            "kwargs": dict(plan.kwargs) if plan else None,
-            "setup": dict(plan.setup) if plan else None,
+            "kwargs": encode_data(plan.kwargs) if plan else None,
+            "setup": encode_data(plan.setup) if plan else None,
             "repro": plan.repro if plan else None,
             "mapping_note": plan.note if plan else "",
             "steps": encode_steps(case.steps),
+            **({"invalid": case.invalid} if case.invalid else {}),
             "expectation": {
                 "id": exp.id,
                 "reason": exp.reason,
                 "link": exp.link,
                 "source": exp.source,
                 "platform": exp.platform.describe() if exp.platform else None,
+                **({"behaviour": exp.behaviour, "claim": exp.claim} if exp.behaviour else {}),
             }
             if exp
             else None,
@@ -214,6 +217,12 @@ class Harness:
     def _judge(self, target: Target, run: Trajectory, record: dict[str, Any], facts: Mapping[str, Any]) -> None:
         """Compare with the reference and decide the outcome; ``facts`` decide platform-scoped expectations."""
         case = target.case
+        if case.invalid:
+            return _judge_invalid(target, run, record)
+        if target.expectation is not None and target.expectation.behaviour is not None:
+            record.update(outcome="error", reason=f"{target.expectation.describe()} pins a behaviour class, but "
+                          f"{case.id!r} is no invalid-parameter case: remove 'behaviour' or the entry")  # fmt: skip
+            return None
         expected = case.reference()
         tol = self.tolerance(case, run.dtype)
         comparison = compare(case.steps, run.values, expected, tol, case.reference)
@@ -257,6 +266,44 @@ class Harness:
                 outcome="diverge" if mismatch else "documented_divergence",
                 reason=f"{mismatch}\n{message}" if mismatch else f"{exp.reason} ({exp.link})\n{message}",
             )
+
+
+def _judge_invalid(target: Target, run: Trajectory, record: dict[str, Any]) -> None:
+    """An invalid-parameter case: the run's behaviour class is the outcome (a passing one), unless an expectation
+    entry pins another class, another error or another step (``behaviour_changed``, failing)."""
+    found = classify(target.case.steps, run)
+    record.update(
+        actual=encode_floats(run.values),
+        dtype=run.dtype,
+        error=run.error,
+        warnings=list(run.warnings),
+        behaviour=found.name,
+        behaviour_step=found.step,
+        reason=found.detail,
+    )
+    exp = target.expectation
+    if exp is None:
+        record["outcome"] = found.name
+        return
+    mismatch = _behaviour_mismatch(exp, found, run)
+    record.update(
+        outcome="behaviour_changed" if mismatch else found.name,
+        reason=f"{mismatch}\n{found.detail}" if mismatch else f"{exp.reason} ({exp.link})\n{found.detail}",
+    )
+
+
+def _behaviour_mismatch(exp: Expectation, found: Behaviour, run: Trajectory) -> str:
+    """Why a run of an invalid-parameter case is not what its entry pins ("" when it is)."""
+    if exp.behaviour is None:
+        return f"{exp.describe()} pins no behaviour class: an invalid-parameter case's entry needs 'behaviour'"
+    if found.name != exp.behaviour:
+        return f"the behaviour changed: {exp.describe()} pins {exp.behaviour!r}, the run is {found.name!r}"
+    if exp.first_divergent_step is not None and found.step != exp.first_divergent_step:
+        return (f"the behaviour changed: {exp.describe()} pins step {exp.first_divergent_step}, it now shows at "
+                f"step {found.step}")  # fmt: skip
+    if exp.error is not None and (run.error is None or exp.error not in run.error):
+        return f"the behaviour changed: {exp.describe()} expects an error containing {exp.error!r}, got {run.error!r}"
+    return ""
 
 
 def _finite_or_str(value: float) -> float | str:

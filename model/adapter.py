@@ -79,6 +79,12 @@ class Plan:
     repro: str
     probes: tuple[Probe, ...] = (Probe("schedule"),)
     note: str = ""
+    #: The source in ``repro`` that constructs the API object (the rendered call): an error raised on its lines was
+    #: raised by the constructor, any other error by a later call ("" when unknown).
+    construction: str = ""
+    #: The source in ``repro`` that constructs the API object (the rendered call): an error raised on its lines was
+    #: raised by the constructor, any other error by a later call ("" when unknown).
+    construction: str = ""
 
     @property
     def probe_names(self) -> tuple[str, ...]:
@@ -93,6 +99,14 @@ class Trajectory:
     dtype: str
     error: str | None = None
     warnings: tuple[str, ...] = ()
+    #: With an error: ``"construction"`` when the API's constructor raised it, ``""`` when a later call did.
+    raised_in: str = ""
+    #: How many compared steps got a value before the run stopped (``None``: every one, or not known).
+    reached: int | None = None
+    #: With an error: ``"construction"`` when the API's constructor raised it, ``""`` when a later call did.
+    raised_in: str = ""
+    #: How many compared steps got a value before the run stopped (``None``: every one, or not known).
+    reached: int | None = None
 
 
 class Adapter(Protocol):

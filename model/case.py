@@ -71,6 +71,10 @@ class Case:
     #: Resume points: after ``k`` updates the training state is saved and restored into fresh objects in a
     #: fresh interpreter, which continue to the last step (each stateful adapter's ``<how>_at_<k>`` probes).
     resume: tuple[int, ...] = ()
+    #: An invalid-parameter case: the parameter the reference rejects (its ``ValueError`` names it). Such a case
+    #: has no reference trajectory; each framework's behaviour is recorded and classed instead
+    #: (:data:`model.outcomes.BEHAVIOURS`).
+    invalid: str = ""
 
     def reference(self, steps: np.ndarray | None = None) -> np.ndarray:
         """The NumPy reference at ``steps`` (default: the case's own steps)."""

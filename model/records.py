@@ -25,6 +25,7 @@ import binascii
 import functools
 import hashlib
 import json
+import math
 import re
 import zlib
 from collections.abc import Iterable, Mapping
@@ -35,6 +36,7 @@ import numpy as np
 __all__ = [
     "attach_references",
     "decode_floats",
+    "encode_data",
     "encode_floats",
     "encode_steps",
     "expand_steps",
@@ -51,6 +53,18 @@ __all__ = [
 def encode_floats(values: Iterable[float]) -> list[float | str]:
     """Floats for JSON, exact (shortest round-trip repr), non-finite values as strings."""
     return [float(v) if np.isfinite(v) else ("nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")) for v in values]
+
+
+def encode_data(value: Any) -> Any:
+    """Plain data (parameters, keyword arguments) for JSON: each non-finite float as :func:`encode_floats` writes it
+    (an invalid-parameter case's ``nan`` rate), tables and lists through, everything else as it is."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return encode_floats([value])[0]
+    if isinstance(value, Mapping):
+        return {k: encode_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode_data(v) for v in value]
+    return value
 
 
 def decode_floats(values: Iterable[float | str]) -> np.ndarray:

@@ -14,6 +14,6 @@ from __future__ import annotations
 from . import identities, unrolled
 from ._types import Schedule
 from .join import join
-from .registry import FORMULAS, build, complete, parameters
+from .registry import FORMULAS, build, complete, fill, parameters
 
-__all__ = ["FORMULAS", "Schedule", "build", "complete", "identities", "join", "parameters", "unrolled"]
+__all__ = ["FORMULAS", "Schedule", "build", "complete", "fill", "identities", "join", "parameters", "unrolled"]

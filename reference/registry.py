@@ -29,7 +29,7 @@ from .step import multi_step, piecewise_constant, step_decay
 from .warmup import warmup_cosine_cycles, warmup_cosine_hard_restarts, warmup_inverse_sqrt
 from .wsd import warmup_stable_decay
 
-__all__ = ["FORMULAS", "IMPLIED", "NESTED", "build", "complete", "parameters"]
+__all__ = ["FORMULAS", "IMPLIED", "NESTED", "build", "complete", "fill", "parameters"]
 
 #: Every formula a case may name, by the name cases use.
 FORMULAS: dict[str, Callable[..., Schedule]] = {
@@ -110,9 +110,34 @@ def complete(spec: Mapping[str, Any], *, where: str = "") -> Spec:
     return _resolve(spec, where)[1]
 
 
-def _resolve(spec: Mapping[str, Any], where: str) -> tuple[Schedule, Spec]:
-    """The schedule and the completed spec, or the ``ValueError`` naming what is wrong."""
-    prefix = f"{where}: " if where else ""
+def fill(spec: Mapping[str, Any], *, where: str = "") -> Spec:
+    """``spec`` with every parameter present, as :func:`complete` gives it, but without running the factories'
+    checks: the parameters of a case the reference rejects (an invalid-parameter case), completed so that every
+    framework can be given the same call. Only an unknown formula or parameter, or a missing required one, is a
+    ``ValueError``; a ``None`` default that another parameter implies stays ``None`` when that parameter is
+    itself out of the domain.
+
+    Examples:
+      >>> fill({"formula": "cosine", "init_lr": 0.1, "decay_steps": 0})
+      {'formula': 'cosine', 'init_lr': 0.1, 'decay_steps': 0, 'final_lr': 0.0, 'exponent': 1.0, 'past_end': 'clamp'}
+    """
+    formula, completed = _completed(spec, where)
+    if formula in NESTED:
+        name, many = NESTED[formula]
+        parts = completed[name] if many and isinstance(completed[name], (list, tuple)) else [completed[name]]
+        filled = [fill(part, where=f"{formula}: {name}") if isinstance(part, Mapping) else part for part in parts]
+        completed[name] = filled if many and isinstance(completed[name], (list, tuple)) else filled[0]
+    try:
+        implied = IMPLIED[formula](completed) if formula in IMPLIED else {}
+    except (KeyError, TypeError):  # implied by a parameter that is itself out of the domain
+        implied = {}
+    return {"formula": formula, **completed} | {k: v for k, v in implied.items() if completed[k] is None}
+
+
+def _completed(spec: Mapping[str, Any], prefix: str) -> tuple[str, dict[str, Any]]:
+    """The formula and every parameter (the defaults filled in), or the ``ValueError`` for an unknown formula or
+    parameter, or a missing required one."""
+    prefix = f"{prefix}: " if prefix else ""
     if not isinstance(spec, Mapping) or "formula" not in spec:
         raise ValueError(f"{prefix}expected a table with a 'formula' key, got {short_repr(spec)}")
     params = {k: v for k, v in spec.items() if k != "formula"}
@@ -126,7 +151,14 @@ def _resolve(spec: Mapping[str, Any], where: str) -> tuple[Schedule, Spec]:
     missing = sorted(n for n, p in accepted.items() if p.default is p.empty and n not in params)
     if missing:
         raise ValueError(f"{prefix}{formula}: missing required parameter(s) {missing}")
-    completed = {n: params.get(n, p.default) for n, p in accepted.items()}
+    return formula, {n: params.get(n, p.default) for n, p in accepted.items()}
+
+
+def _resolve(spec: Mapping[str, Any], where: str) -> tuple[Schedule, Spec]:
+    """The schedule and the completed spec, or the ``ValueError`` naming what is wrong."""
+    prefix = f"{where}: " if where else ""
+    formula, completed = _completed(spec, where)
+    params = {k: v for k, v in spec.items() if k != "formula"}
     try:
         if formula in NESTED:
             name, many = NESTED[formula]

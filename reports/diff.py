@@ -10,6 +10,8 @@ A record pair is
   reference (a divergence that changed shape: its documented numbers are now wrong), or when a
   value that was finite became NaN or infinite, whatever the outcomes say;
 - **improved** when its status got better;
+- **behaviour** when an invalid-parameter case's behaviour class changed (``silent -> rejects``: an upgrade that
+  starts validating a parameter), and nothing got worse;
 - **changed** when the outcome or the values changed otherwise (e.g. within tolerance, or
   because the case's reference itself changed);
 - **new** / **vanished** when only one side has it. A vanished record is a regression (coverage
@@ -43,7 +45,7 @@ from .platform import platform_differences
 
 __all__ = ["KINDS", "THRESHOLD", "Change", "Diff", "compare_records", "compare_sets", "pair_runs", "text"]
 
-KINDS = ("regressed", "vanished", "improved", "changed", "new")
+KINDS = ("regressed", "vanished", "improved", "behaviour", "changed", "new")
 #: Largest change at any step, relative to the reference's peak, that still counts as "same values".
 THRESHOLD = 1e-9
 
@@ -122,8 +124,8 @@ def _values_moved(old: Mapping[str, Any], new: Mapping[str, Any], threshold: flo
     """(how the framework's values moved: "" not at all, "moved" beyond the threshold, "non-finite"
     when a finite value became NaN or infinite; why the trajectories differ: "" when they do not or
     cannot be compared)"""
-    if not old.get("actual") or not new.get("actual"):
-        return "", ""
+    if not old.get("actual") or not new.get("actual") or not old.get("reference") or not new.get("reference"):
+        return "", ""  # invalid-parameter cases have no reference: their behaviour is compared instead
     if old.get("steps") != new.get("steps"):
         return "", "the case's steps changed"
     reference, before, after = (
@@ -163,8 +165,10 @@ def compare_records(
     old: Mapping[str, Any], new: Mapping[str, Any], threshold: float = THRESHOLD
 ) -> tuple[str, str] | None:
     """(kind, what) for one record pair, or ``None`` when nothing changed."""
-    notes = []
-    if old["outcome"] != new["outcome"]:
+    behaviour = _behaviour_changes(old, new)
+    notes = list(behaviour)
+    pinned = (old.get("behaviour"), new.get("behaviour"))  # a behaviour class that is the outcome is said once
+    if old["outcome"] != new["outcome"] and (old["outcome"], new["outcome"]) != pinned:
         notes.append(f"outcome {OUTCOMES[old['outcome']].label} -> {OUTCOMES[new['outcome']].label}")
     steps = [old.get("first_divergent_step"), new.get("first_divergent_step")]
     if steps[0] != steps[1]:
@@ -176,9 +180,28 @@ def compare_records(
     before, after = OUTCOMES[old["outcome"]].status, OUTCOMES[new["outcome"]].status
     if after > before or moved == "non-finite" or (moved and new["outcome"] != "agree"):
         kind = "regressed"
+    elif behaviour and after == before:
+        kind = "behaviour"
     else:
         kind = "improved" if after < before else "changed"
     return kind, "; ".join(notes)
+
+
+def _behaviour_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """How an invalid-parameter case's behaviour changed: its class, the step it shows from, the error."""
+    if old.get("behaviour") is None and new.get("behaviour") is None:
+        return []
+    notes = []
+    classes = [r.get("behaviour") or "none" for r in (old, new)]
+    if classes[0] != classes[1]:
+        notes.append(f"behaviour class {classes[0]} -> {classes[1]}")
+    steps = [r.get("behaviour_step") for r in (old, new)]
+    if steps[0] != steps[1]:
+        notes.append("behaviour step " + " -> ".join("none" if s is None else str(s) for s in steps))
+    errors = [r.get("error") for r in (old, new)]
+    if errors[0] != errors[1]:
+        notes.append(f"error {errors[0] or 'none'} -> {errors[1] or 'none'}")
+    return notes
 
 
 def _one_sided(kind: str, run: str, record: Mapping[str, Any]) -> Change:

@@ -23,6 +23,7 @@ from model.records import decode_floats, expand_steps
 
 from . import plots, trend
 from .diff import Change, Diff
+from .invalid import build_invalid
 from .results import SUITE_VERSION
 from .scorecard import Row, rows, shown_columns
 from .summary import Case, Report, build, call_text, params_text, steps_text
@@ -180,8 +181,15 @@ def render_report(
     card = rows(merged["runs"], merged["results"]) if scorecard is None else scorecard
     points = trend.series(history) if history else {}
     trends = {key: (Markup(trend.plot(found)), found) for key, found in points.items()}
+    invalid = build_invalid(merged["results"])
     return template.render(
-        report=report, plots=images, created=created, plot_budget=plot_budget, scorecard=card, trends=trends
+        report=report,
+        plots=images,
+        created=created,
+        plot_budget=plot_budget,
+        scorecard=card,
+        trends=trends,
+        invalid=invalid,
     )
 
 

@@ -17,7 +17,7 @@ import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from model.outcomes import OUTCOMES
+from model.outcomes import BEHAVIOURS, OUTCOMES
 
 __all__ = ["ABSENT", "MAX_DEPTH", "MAX_STEPS", "check_envelope", "check_record", "check_run_info"]
 
@@ -184,10 +184,17 @@ def _ids(value: Any) -> None:
 
 
 def _expectation(value: Any) -> None:
-    _fields({"id": _ids, "reason": _text, "link": _text, "source": _text})(value)
+    _fields({"id": _ids, "reason": _text, "link": _text, "source": _text, "behaviour": _behaviour, "claim": _text})(
+        value
+    )
     for key in ("id", "reason", "link"):
         if value.get(key) is None:
             raise _Bad(f"{key!r} missing")
+
+
+def _behaviour(value: Any) -> None:
+    if value not in BEHAVIOURS:
+        raise _Bad(f"must be one of {', '.join(BEHAVIOURS)}, got {str(value)[:40]!r}")
 
 
 def _outcome(value: Any) -> None:
@@ -214,7 +221,9 @@ OPTIONAL: dict[str, Callable[[Any], None]] = {
     **dict.fromkeys(("params", "kwargs", "setup"), _table),
     **dict.fromkeys(("rtol", "atol"), _tolerance),
     **dict.fromkeys(("max_abs_err", "max_rel_err"), _error_value),
-    **dict.fromkeys(("first_divergent_step", "divergent_steps", "shift"), _integer),
+    **dict.fromkeys(("first_divergent_step", "divergent_steps", "shift", "behaviour_step"), _integer),
+    "invalid": _text,
+    "behaviour": _behaviour,
     "duration_s": _number,
     "warnings": _strings,
     "expectation": _expectation,
@@ -245,13 +254,13 @@ def check_record(record: Any, where: str, checked: set[int]) -> None:
         for field in _TRAJECTORIES:
             if record.get(field) is not None:
                 _trajectory(record[field], count, checked)
-        if record.get("actual") is not None:
+        if record.get("actual") is not None and record.get("behaviour") is None:  # invalid cases have no reference
             for field in ("reference", "rtol", "atol"):
                 if record.get(field) is None:
                     raise _Bad("missing: a record with 'actual' needs it")
-        field = "first_divergent_step"
-        if record.get(field) is not None and not _contains(record["steps"], record[field]):
-            raise _Bad(f"step {record[field]} is not one of the record's steps")
+        for field in ("first_divergent_step", "behaviour_step"):
+            if record.get(field) is not None and not _contains(record["steps"], record[field]):
+                raise _Bad(f"step {record[field]} is not one of the record's steps")
         for field in record.keys() - _KNOWN:
             _plain(record[field])
     except _Bad as exc:

@@ -101,7 +101,7 @@ class FakeAdapter:
         type(self).runs += 1
         if case.hint("fake").get("crash") == "run":
             raise RuntimeError("the framework crashed")
-        lists, error, warned = run_program(plan.repro, f"<fake {case.id}>", ("schedule",))
+        lists, error, warned, _ = run_program(plan.repro, f"<fake {case.id}>", ("schedule",))
         values = select(lists["schedule"], case.steps)
         return {probe: Trajectory(values, "float64", error, warned) for probe in plan.probe_names}
 

@@ -1,7 +1,8 @@
 """Synthetic result files for the report's tests: real catalogue cases judged by the real harness.
 
 A :class:`SyntheticAdapter` pretends to be a framework: its trajectory for a case is the NumPy
-reference transformed by a named behaviour (:data:`BEHAVIOURS`), chosen per case. The harness
+reference transformed by a named behaviour (:data:`BEHAVIOURS`), chosen per case (for an invalid-parameter
+case, which has no reference, :func:`_invalid_run`). The harness
 compares it with the reference exactly as it does for a real framework, and
 ``reports.results.write_results`` writes the file, so the records have every field, and every
 number in them comes from the reference and the harness, not from the code under test.
@@ -56,6 +57,20 @@ BEHAVIOURS: dict[str, Callable[[Case], np.ndarray]] = {
 }
 
 
+def _invalid_run(behaviour: str, case: Case) -> Trajectory:
+    """An invalid-parameter case (no reference): ``rejects`` raises at construction, ``raise`` half-way,
+    ``non_finite`` returns NaN from the second step; any other behaviour is ``silent``, returning 0.1."""
+    values, size = np.full(case.steps.size, 0.1), case.steps.size
+    if behaviour == "rejects":
+        return Trajectory(np.full(size, np.nan), "float64", "ValueError: synthetic rejection", (), "construction", 0)
+    if behaviour == "raise":
+        values[size // 2 :] = np.nan
+        return Trajectory(values, "float64", FAILURE, (), "", size // 2)
+    if behaviour == "non_finite":
+        values[1:] = np.nan
+    return Trajectory(values, "float64")
+
+
 def catalogue(copies: int = 1) -> list[Case]:
     """The real catalogue; with ``copies`` > 1, each case again under ids ending ``-copy<k>``."""
     cases = load_catalogue(ROOT / "cases" / "catalogue", root=ROOT)
@@ -88,6 +103,8 @@ class SyntheticAdapter:
 
     def run(self, case: Case, plan: Plan) -> Mapping[str, Trajectory]:
         behaviour = plan.kwargs["behaviour"]
+        if case.invalid:
+            return {p: _invalid_run(behaviour, case) for p in plan.probe_names}
         error = FAILURE if behaviour == "raise" else None
         return {p: Trajectory(BEHAVIOURS[behaviour](case), "float64", error) for p in plan.probe_names}
 

@@ -218,9 +218,9 @@ def test_markdown_of_a_small_diff(tmp_path) -> None:
     lines = page.splitlines()
     assert lines[:4] == ["### lrconform: `fw-1` → `fw-2`: 2 regression(s)", "", "- jax 0.10.2 → 0.12.0.1", "- a \\| b"]
     assert lines[5:8] == [
-        "| regressed | vanished | improved | changed | new | unchanged |",
-        "| --- | --- | --- | --- | --- | --- |",
-        "| 2 | 0 | 0 | 0 | 0 | 0 |",
+        "| regressed | vanished | improved | behaviour | changed | new | unchanged |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| 2 | 0 | 0 | 0 | 0 | 0 | 0 |",
     ]
     assert lines[-2].startswith(
         f"| regressed | fw-2 | `{cases[0].id}-fw` | outcome agree -> diverge; first divergent step none -> 1;"

@@ -16,7 +16,9 @@ from model.case import ID_PATTERN
 from model.errors import CaseFileError
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOGUE = load_catalogue(ROOT / "cases" / "catalogue", root=ROOT)
+CATALOGUE = [
+    c for c in load_catalogue(ROOT / "cases" / "catalogue", root=ROOT) if not c.invalid
+]  # tests/test_invalid.py
 
 
 def _floor_reached(p: dict) -> float:

@@ -253,7 +253,7 @@ def test_adapter_failures_are_errors_not_skips() -> None:
 
 def test_record_reproduces_by_running_its_program() -> None:
     record = check(case(stop=8))[0]
-    lists, error, _ = run_program(record["repro"], "<repro>", ("schedule",))
+    lists, error, _, _ = run_program(record["repro"], "<repro>", ("schedule",))
     assert error is None
     assert lists["schedule"] == decode_floats(record["actual"]).tolist()
 

@@ -7,8 +7,8 @@ from model.outcomes import OUTCOMES, SEVERITY, worst
 
 def test_severity_puts_failures_first_and_agreement_last() -> None:
     assert SEVERITY == (
-        "crashed", "timeout", "error", "diverge", "fixed_divergence", "documented_divergence", "skipped",
-        "not_expressible", "agree",
+        "crashed", "timeout", "error", "diverge", "behaviour_changed", "fixed_divergence", "documented_divergence",
+        "silent", "non_finite", "raises_late", "rejects", "skipped", "not_expressible", "agree",
     )  # fmt: skip
     assert set(SEVERITY) == set(OUTCOMES)
 

@@ -106,7 +106,7 @@ def nested(spec: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 
 def subjects() -> list[tuple[str, dict[str, Any], np.ndarray]]:
     rows = []
-    for case in load_catalogue(CATALOGUE):
+    for case in (c for c in load_catalogue(CATALOGUE) if not c.invalid):  # invalid cases have no reference
         for index, spec in enumerate(nested(reference.complete({"formula": case.formula, **case.params}))):
             rows.append((f"{case.id}#{index}", spec, case.steps))
     for index, (spec, last) in enumerate(EXTRA):

@@ -61,8 +61,8 @@ def restorer():
 
 def test_a_program_resumes_alike_in_the_restorer_and_in_a_new_process(restorer: Restorer) -> None:
     by_hand = run_program(_program(), "<by hand>", _PROBES)
-    reused = run_program(_program(), "<worker>", _PROBES, {"in_new_interpreter": restorer})
-    again = run_program(_program(), "<worker>", _PROBES, {"in_new_interpreter": restorer})
+    reused = run_program(_program(), "<worker>", _PROBES, given={"in_new_interpreter": restorer})
+    again = run_program(_program(), "<worker>", _PROBES, given={"in_new_interpreter": restorer})
     halving = [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.0125]
     assert by_hand[0]["restored_at_4"] == halving
     assert by_hand[0]["restarted_at_4"] == [*halving[:4], 0.1, 0.1, 0.1, 0.05]

@@ -16,7 +16,7 @@ from model.adapter import NotExpressible
 from model.hints import HintError
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOGUE = {c.id: c for c in load_catalogue(ROOT / "cases" / "catalogue", root=ROOT)}
+CATALOGUE = {c.id: c for c in load_catalogue(ROOT / "cases" / "catalogue", root=ROOT) if not c.invalid}
 ADAPTER = TorchAdapter()
 
 
