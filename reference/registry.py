@@ -21,6 +21,7 @@ from .epoch import per_epoch
 from .exponential import exponential, inverse_time, natural_exp
 from .factor import factor_decay
 from .interpolate import interpolate, one_cycle
+from .noam import noam
 from .join import product, sequential
 from .plateau import reduce_on_plateau
 from .polynomial import inverse_sqrt, linear, linear_warmup, polynomial
@@ -53,6 +54,7 @@ FORMULAS: dict[str, Callable[..., Schedule]] = {
         warmup_cosine_cycles,
         warmup_cosine_hard_restarts,
         warmup_inverse_sqrt,
+        noam,
         cosine_restarts,
         cosine_cycles,
         tanh_cycles,
