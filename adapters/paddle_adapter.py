@@ -267,7 +267,11 @@ BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
                         "warmup_cosine_hard_restarts", "warmup_inverse_sqrt")
     },
 }  # fmt: skip
-HINT_ONLY = {("polynomial", "LinearLR"), ("exponential", "MultiplicativeDecay"), ("piecewise_constant", "MultiStepDecay")}
+HINT_ONLY = {
+    ("polynomial", "LinearLR"),
+    ("exponential", "MultiplicativeDecay"),
+    ("piecewise_constant", "MultiStepDecay"),
+}
 
 PROBES = (Probe("schedule"), Probe("get_lr"), Probe("applied"))
 _PROGRAM = """\

@@ -21,8 +21,8 @@ from .epoch import per_epoch
 from .exponential import exponential, inverse_time, natural_exp
 from .factor import factor_decay
 from .interpolate import interpolate, one_cycle
-from .noam import noam
 from .join import product, sequential
+from .noam import noam
 from .plateau import reduce_on_plateau
 from .polynomial import inverse_sqrt, linear, linear_warmup, polynomial
 from .restarts import cosine_restarts
