@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from itertools import pairwise
 from typing import Any, ClassVar
 
 from model.adapter import Code, NotExpressible, Probe, py
@@ -68,19 +67,10 @@ def _boundaries(p: Mapping[str, Any]) -> list[int]:
 
 
 def multi_step_decay(p: Mapping[str, Any], ctx: PaddleCtx) -> Mapped:
-    """``MultiStepDecay`` of a multi-step case, or of piecewise values that happen to be geometric."""
-    if "milestones" in p:
-        milestones, gamma, init = p["milestones"], p["gamma"], p["init_lr"]
-    else:
-        values, init = p["values"], p["values"][0]
-        ratios = [b / a if a else math.nan for a, b in pairwise(values)]
-        if not all(math.isclose(r, ratios[0], rel_tol=1e-12) for r in ratios):
-            raise NotExpressible(f"MultiStepDecay needs values in a geometric progression, got {values}")
-        milestones, gamma = _boundaries(p), ratios[0]
-    if not gamma < 1:
-        raise NotExpressible(f"MultiStepDecay refuses gamma >= 1 ('gamma should be < 1.0.'), the case has {gamma!r}")
-    ints = [as_int(m, "MultiStepDecay", "milestone") for m in milestones]
-    return Mapped(Call("MultiStepDecay", {"learning_rate": init, "milestones": ints, "gamma": gamma}))
+    if not p["gamma"] < 1:
+        raise NotExpressible(f"MultiStepDecay refuses gamma >= 1, the case has gamma={p['gamma']!r}")
+    ints = [as_int(m, "MultiStepDecay", "milestone") for m in p["milestones"]]
+    return Mapped(Call("MultiStepDecay", {"learning_rate": p["init_lr"], "milestones": ints, "gamma": p["gamma"]}))
 
 
 def linear_warmup(p: Mapping[str, Any], ctx: PaddleCtx) -> Mapped:
@@ -175,10 +165,7 @@ def _continuous(p: Mapping[str, Any], ctx: Any) -> bool:
 #: formula -> Paddle schedulers, closest first; LambdaDecay (torch's LambdaLR factors) last.
 BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
     "noam": (renamed("NoamDecay", {"d_model": "d_model", "warmup_steps": "warmup_steps", "learning_rate": "scale"}),),
-    "piecewise_constant": (
-        renamed("PiecewiseDecay", {"boundaries": _boundaries, "values": "values"}),
-        ("MultiStepDecay", multi_step_decay),
-    ),
+    "piecewise_constant": (renamed("PiecewiseDecay", {"boundaries": _boundaries, "values": "values"}),),
     "multi_step": (("MultiStepDecay", multi_step_decay),),
     "step_decay": (
         renamed("StepDecay",
@@ -215,13 +202,7 @@ BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
                  or p["decay_steps"] != 1, "MultiplicativeDecay with a constant factor decays every step")),
         lambda_decay("exponential"),
     ),
-    "factor_decay": (
-        renamed("MultiplicativeDecay", {"learning_rate": "init_lr",
-                                        "lr_lambda": lambda p: Code(f"lambda epoch: {p['factor']!r}")},
-                (lambda p, ctx: p["offset"] or min(p["init_lr"], p["init_lr"] * p["factor"] ** ctx.last_step)
-                 < p["min_lr"], "MultiplicativeDecay has no floor and no offset")),
-        lambda_decay("factor_decay"),
-    ),
+    "factor_decay": (lambda_decay("factor_decay"),),
     "polynomial": (
         renamed("PolynomialDecay", {"learning_rate": "init_lr", **integer("PolynomialDecay", decay_steps="decay_steps"),
                                     "end_lr": "end_lr", "power": "power", "cycle": "cycle"},
@@ -270,7 +251,6 @@ BINDINGS: dict[str, tuple[tuple[str, Binding], ...]] = {
 HINT_ONLY = {
     ("polynomial", "LinearLR"),
     ("exponential", "MultiplicativeDecay"),
-    ("piecewise_constant", "MultiStepDecay"),
 }
 
 PROBES = (Probe("schedule"), Probe("get_lr"), Probe("applied"))
