@@ -32,6 +32,7 @@ from ._base import (
     Mapped,
     ProgramAdapter,
     Renamed,
+    SgdLoop,
     api_hint,
     as_int,
     resume_epilogue,
@@ -254,79 +255,28 @@ HINT_ONLY = {
 }
 
 PROBES = (Probe("schedule"), Probe("get_lr"), Probe("applied"))
-_PROGRAM = """\
-import math
-
-import numpy as np
-import paddle
-from paddle.optimizer import lr
-{prologue}{metrics}
-scheduler = {scheduler}
-param = paddle.create_parameter([], dtype="float64")
-param.sum().backward()  # its gradient: 1, kept for every update (plain SGD only reads it)
-optimizer = paddle.optimizer.SGD(learning_rate=scheduler, parameters=[param])
-compared = set({steps}.tolist())
-schedule, get_lr, applied = [], [], []
-for step in range({count}):
-    if {tick}:
-        {step_call}  # {when}
-{save}    if step in compared:  # an update whose rate is compared (the others would not change the schedule)
-        schedule.append(scheduler.last_lr)
-        get_lr.append(optimizer.get_lr())
-        param.set_value(paddle.zeros([], dtype="float64"))
-        optimizer.step()  # the parameter moves by exactly -lr
-        applied.append(-param.item())
-"""
-
-_SAVE = """\
-    if step in resume_at:  # a checkpoint after `step` updates, saved as Paddle documents
-        state = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}
-        paddle.save(state, os.path.join(checkpoints, f"{step}.pdopt"))
-"""
-
-_RESTORE = """
-import math
-
-import paddle
-from paddle.optimizer import lr
-{metrics}
-
-def build(scheduler):
-    param = paddle.create_parameter([], dtype="float64")
-    param.sum().backward()
-    return param, paddle.optimizer.SGD(learning_rate=scheduler, parameters=[param])
-
-
-def continued(k, scheduler):
-    '''The rates the optimizer applies at the compared steps from k on, stepped as the training loop does.'''
-    param, optimizer = build(scheduler)
-    if k in states:
-        optimizer.set_state_dict(states[k]["optimizer"])
-        scheduler.set_state_dict(states[k]["scheduler"])
-    rates = []
-    for step in range(k, last + 1):
-        if step > k{and_epoch}:
-            {step_call}
-        if step in compared:
-            param.set_value(paddle.zeros([], dtype="float64"))
-            optimizer.step()
-            rates.append(-param.item())
-    return rates
-
-
-states = {{}}
-
-
-def restored(k):
-    '''A new scheduler and optimizer, then optimizer.set_state_dict and scheduler.set_state_dict of paddle.load.'''
-    states[k] = paddle.load(os.path.join(folder, f"{{k}}.pdopt"))
-    return continued(k, {scheduler})
-
+PADDLE = SgdLoop(
+    framework="Paddle",
+    parameter='param = paddle.create_parameter([], dtype="float64")\nparam.sum().backward()',
+    gradient_note="its gradient: 1, kept for every update (plain SGD only reads it)",
+    optimizer="paddle.optimizer.SGD(learning_rate=scheduler, parameters=[param])",
+    zero='param.set_value(paddle.zeros([], dtype="float64"))',
+    reads=(("schedule", "scheduler.last_lr"), ("get_lr", "optimizer.get_lr()")),
+    save="paddle.save",
+    load="paddle.load",
+    suffix="pdopt",
+    load_state="set_state_dict",
+    scheduler_first=True,
+)
+IMPORTS = "import paddle\nfrom paddle.optimizer import lr"
+#: The other way of resuming, a function of the new interpreter (``{new}``: the objects, the scheduler built with
+#: ``last_epoch`` at the last scheduler step before k, so that its constructor's step reaches k).
+_LAST_EPOCH = """
 
 def last_epoch(k):
     '''A new scheduler built with last_epoch=k - 1: its constructor steps once, to k (SGD has no other state).'''
-    states.pop(k, None)
-    return continued(k, {resumed})
+{new}
+    return continued(k, param, optimizer, scheduler)
 """
 #: Paddle's schedulers without ``last_epoch``: ReduceOnPlateau (it starts at epoch 0 and steps on metrics).
 WITHOUT_LAST_EPOCH = ("ReduceOnPlateau",)
@@ -381,22 +331,20 @@ class PaddleAdapter(ProgramAdapter):
             else "scheduler.step()"
         )
         metrics_source = f"\nmetrics = {py(metrics)}\n" if metrics is not None else ""
-        source = _PROGRAM.format(
+        source = PADDLE.program(
+            imports=IMPORTS,
             prologue=RESUME_PROLOGUE.format(points=list(case.resume)) if case.resume else "",
             metrics=metrics_source,
             scheduler=self.render(mapped.call),
             count=last + 1,
             steps=steps_source(case.steps),
-            tick="step" if every == 1 else f"step and step % {every} == 0",
+            every=every,
             step_call=step_call,
-            when="after the previous update, as Paddle documents"
-            if every == 1
-            else f"after the last update of an epoch ({every} updates)",
-            save=_SAVE if case.resume else "",
+            save=bool(case.resume),
         )
         ways = self.ways(case, mapped)
         if case.resume:
-            source += resume_epilogue(case, ways, self.restore(mapped, metrics_source, step_call), "applied")
+            source += resume_epilogue(case, ways, self.restore(mapped, ways, metrics_source, step_call), "applied")
         setup = {
             "optimizer": "paddle.optimizer.SGD",
             "optimizer_kwargs": {"learning_rate": "the scheduler"},
@@ -415,15 +363,16 @@ class PaddleAdapter(ProgramAdapter):
             return ()
         return ("restored",) if mapped.call.api in WITHOUT_LAST_EPOCH else ("restored", "last_epoch")
 
-    def restore(self, mapped: Mapped, metrics_source: str, step_call: str) -> str:
-        """The restoring source: one function per way of resuming, each building a new scheduler."""
+    def restore(self, mapped: Mapped, ways: tuple[str, ...], metrics_source: str, step_call: str) -> str:
+        """The restoring source: ``restored`` (the state dicts) and, if among ``ways``, ``last_epoch``."""
         every = every_of(mapped)
         epoch = Code("k - 1") if every == 1 else Code(f"k // {every} - 1")
         resumed = replace(mapped.call, kwargs={**mapped.call.kwargs, "last_epoch": epoch})
-        return _RESTORE.format(
+        return PADDLE.restore(
+            imports=IMPORTS,
             metrics=metrics_source,
             step_call=step_call,
-            and_epoch="" if every == 1 else f" and step % {every} == 0",
+            every=every,
             scheduler=self.render(mapped.call),
-            resumed=self.render(resumed),
+            ways=_LAST_EPOCH.format(new=PADDLE.new(self.render(resumed))) if "last_epoch" in ways else "",
         )
