@@ -138,14 +138,7 @@ def per_epoch(p: Mapping[str, Any], ctx: PaddleCtx) -> Mapped:
     """The schedule's scheduler, stepped once per epoch (every ``steps_per_epoch`` updates)."""
     if ctx.inner:
         raise NotExpressible("LinearWarmup steps the scheduler it wraps every update, not per epoch")
-    every = as_int(p["steps_per_epoch"], "the training loop", "steps_per_epoch")
-    mapped = ctx.nested(p["schedule"], last_step=ctx.last_step // every)
-    return replace(mapped, extra={**mapped.extra, "every": every * every_of(mapped)})
-
-
-def every_of(mapped: Mapped) -> int:
-    """Updates per scheduler step: 1, or the steps per epoch of a scheduler stepped once per epoch."""
-    return mapped.extra.get("every", 1)
+    return torch_adapter.stepped_per_epoch(p, ctx)
 
 
 def lambda_decay(formula: str) -> tuple[str, Binding]:
@@ -315,7 +308,7 @@ class PaddleAdapter(ProgramAdapter):
         return f"lr.{call.api}({inner}{call.arguments()})"
 
     def program(self, case: Case, mapped: Mapped, ctx: Ctx) -> tuple[str, dict[str, Any], tuple[Probe, ...], str]:
-        last, every = ctx.last_step, every_of(mapped)
+        last, every = ctx.last_step, torch_adapter.every_of(mapped)
         metrics = case.params.get("metrics") if case.formula == "reduce_on_plateau" else None
         if metrics is not None and last > len(metrics):
             raise NotExpressible(f"ReduceOnPlateau needs a metric per epoch: {len(metrics)} metrics for {last} steps")
@@ -365,7 +358,7 @@ class PaddleAdapter(ProgramAdapter):
 
     def restore(self, mapped: Mapped, ways: tuple[str, ...], metrics_source: str, step_call: str) -> str:
         """The restoring source: ``restored`` (the state dicts) and, if among ``ways``, ``last_epoch``."""
-        every = every_of(mapped)
+        every = torch_adapter.every_of(mapped)
         epoch = Code("k - 1") if every == 1 else Code(f"k // {every} - 1")
         resumed = replace(mapped.call, kwargs={**mapped.call.kwargs, "last_epoch": epoch})
         return PADDLE.restore(

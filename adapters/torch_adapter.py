@@ -322,6 +322,11 @@ def per_epoch(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     update: torch documents both ("``scheduler.step()`` ... after every epoch"; "after a batch")."""
     if ctx.inner:
         raise NotExpressible("SequentialLR and ChainedScheduler step their parts every update, not per epoch")
+    return stepped_per_epoch(p, ctx)
+
+
+def stepped_per_epoch(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    """The ``per_epoch`` schedule's mapping, its ``every`` the updates per scheduler step (also Paddle's)."""
     every = as_int(p["steps_per_epoch"], "the training loop", "steps_per_epoch")
     mapped = ctx.nested(p["schedule"], last_step=ctx.last_step // every)
     return replace(mapped, extra={**mapped.extra, "every": every * every_of(mapped)})
