@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import math
 import re
+import textwrap
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,7 @@ __all__ = [
     "ProgramRun",
     "Renamed",
     "Rewrite",
+    "SgdLoop",
     "api_hint",
     "as_int",
     "at_steps",
@@ -602,3 +604,144 @@ def resume_epilogue(case: Case, ways: Sequence[str], restore: str, prefix: str) 
         new_interpreter=NEW_INTERPRETER.rstrip(),
         assignments="\n".join(f"{name} = resumed({name!r}, {k})" for name, _, k in points),
     )
+
+
+# --- the training loop of a stateful scheduler over plain SGD (torch, Paddle) -------------------------------------
+
+_LOOP = """\
+import math
+
+import numpy as np
+{imports}
+{block}{prologue}{metrics}
+{objects}
+compared = set({steps}.tolist())
+{lists} = {empty}
+for step in range({count}):
+    if {tick}:
+        {step_call}  # {when}
+{save}    if step in compared:  # an update whose rate is compared (the others would not change the schedule)
+{reads}{zero}
+        optimizer.step()  # the parameter moves by exactly -lr
+        applied.append(-param.item())
+"""
+
+_LOOP_SAVE = """\
+    if step in resume_at:  # a checkpoint after `step` updates, saved as {framework} documents
+        state = {{"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}}
+        {save}(state, os.path.join(checkpoints, f"{{step}}.{suffix}"))
+"""
+
+#: Each way of resuming builds new objects in the new interpreter and continues from ``k`` to the last step.
+_LOOP_RESTORE = """
+import math
+
+{imports}
+{metrics}
+
+def build({build_takes}):
+{parameter}
+    return param, {optimizer}
+
+
+def continued(k, param, optimizer, scheduler):
+    '''The rates the optimizer applies at the compared steps from k on, stepped as the training loop does.'''
+    rates = []
+    for step in range(k, last + 1):
+        if step > k{and_epoch}:
+            {step_call}
+        if step in compared:
+{zero}
+            optimizer.step()
+            rates.append(-param.item())
+    return rates
+
+
+def restored(k):
+    '''New objects, then optimizer.{load_state} and scheduler.{load_state} of what {load} reads.'''
+{new}
+    state = {load}(os.path.join(folder, f"{{k}}.{suffix}"))
+    optimizer.{load_state}(state["optimizer"])
+    scheduler.{load_state}(state["scheduler"])
+    return continued(k, param, optimizer, scheduler)
+{ways}"""
+
+
+@dataclass(frozen=True)
+class SgdLoop:
+    """How one framework writes the training loop of a stateful scheduler (torch's, Paddle's): one float64
+    parameter whose gradient is 1, zeroed before each compared update so that plain SGD moves it by exactly -lr,
+    the scheduler stepped after the update; checkpoints of both state dicts, restored in a new interpreter
+    (:func:`resume_epilogue`) by ``restored(k)`` and the other ways' functions."""
+
+    framework: str  # who documents the checkpoint ("torch", "Paddle")
+    parameter: str  # the lines that make ``param`` and give it its gradient 1
+    gradient_note: str  # the comment on the gradient's line in the training loop
+    optimizer: str  # the SGD constructor; ``{lr}``: the rate the case's scheduler starts from
+    zero: str  # the lines that set the parameter to 0
+    reads: tuple[tuple[str, str], ...]  # (probe, expression) read at a compared step, before the update
+    save: str  # the function that writes a checkpoint
+    load: str  # the function that reads one
+    suffix: str  # a checkpoint file's suffix
+    load_state: str  # the objects' method that takes a state dict back
+    scheduler_first: bool = False  # the optimizer takes the scheduler as its rate (Paddle), so it is made first
+
+    def objects(self, scheduler: str, lr: str, indent: str = "", build: str = "") -> str:
+        """The lines making ``param``, ``optimizer`` and ``scheduler``: in full (``build`` empty) as the
+        training loop does, or through the restoring source's ``build``."""
+        made = [f"param, optimizer = {build}"] if build else [
+            *self.parameter.splitlines()[:-1],
+            self.parameter.splitlines()[-1] + f"  # {self.gradient_note}",
+            f"optimizer = {self.optimizer.format(lr=lr)}",
+        ]  # fmt: skip
+        lines = [f"scheduler = {scheduler}", *made] if self.scheduler_first else [*made, f"scheduler = {scheduler}"]
+        return "\n".join(indent + line for line in lines)
+
+    def new(self, scheduler: str) -> str:
+        """A way of resuming's new objects (in a function of the restoring source): ``scheduler`` built anew."""
+        return self.objects(scheduler, "", "    ", "build(scheduler)" if self.scheduler_first else "build()")
+
+    def program(self, *, imports: str, scheduler: str, steps: str, count: int, every: int, step_call: str,
+                prologue: str, metrics: str, lr: str = "", block: str = "", save: bool = False) -> str:  # fmt: skip
+        """The training loop: ``count`` updates, the scheduler stepped after each (each epoch's last if ``every``
+        is not 1), the probes of :attr:`reads` and ``applied`` recorded at the compared steps."""
+        names = [*(name for name, _ in self.reads), "applied"]
+        return _LOOP.format(
+            imports=imports,
+            block=block,
+            prologue=prologue,
+            metrics=metrics,
+            objects=self.objects(scheduler, lr),
+            steps=steps,
+            lists=", ".join(names),
+            empty=", ".join("[]" for _ in names),
+            count=count,
+            tick="step" if every == 1 else f"step and step % {every} == 0",
+            step_call=step_call,
+            when="after the previous update, as a training loop does"
+            if every == 1
+            else f"after the last update of an epoch ({every} updates), as a per-epoch training loop does",
+            save=_LOOP_SAVE.format(framework=self.framework, save=self.save, suffix=self.suffix) if save else "",
+            reads="".join(f"        {name}.append({expression})\n" for name, expression in self.reads),
+            zero=textwrap.indent(self.zero, " " * 8),
+        )
+
+    def restore(self, *, imports: str, scheduler: str, every: int, step_call: str, metrics: str, ways: str,
+                lr: str = "") -> str:  # fmt: skip
+        """The restoring source: ``build``, ``continued``, ``restored`` (the state dicts) and ``ways``, the other
+        ways' functions (each a ``def <way>(k)`` that makes its objects with :meth:`new`)."""
+        return _LOOP_RESTORE.format(
+            imports=imports,
+            metrics=metrics,
+            build_takes="scheduler" if self.scheduler_first else "",
+            parameter=textwrap.indent(self.parameter, "    "),
+            optimizer=self.optimizer.format(lr=lr),
+            and_epoch="" if every == 1 else f" and step % {every} == 0",
+            step_call=step_call,
+            zero=textwrap.indent(self.zero, " " * 12),
+            load_state=self.load_state,
+            load=self.load,
+            new=self.new(scheduler),
+            suffix=self.suffix,
+            ways=ways,
+        )

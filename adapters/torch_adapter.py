@@ -30,6 +30,7 @@ from ._base import (
     Mapped,
     ProgramAdapter,
     Renamed,
+    SgdLoop,
     api_hint,
     as_int,
     resume_epilogue,
@@ -321,6 +322,11 @@ def per_epoch(p: Mapping[str, Any], ctx: TorchCtx) -> Mapped:
     update: torch documents both ("``scheduler.step()`` ... after every epoch"; "after a batch")."""
     if ctx.inner:
         raise NotExpressible("SequentialLR and ChainedScheduler step their parts every update, not per epoch")
+    return stepped_per_epoch(p, ctx)
+
+
+def stepped_per_epoch(p: Mapping[str, Any], ctx: Ctx) -> Mapped:
+    """The ``per_epoch`` schedule's mapping, its ``every`` the updates per scheduler step (also Paddle's)."""
     every = as_int(p["steps_per_epoch"], "the training loop", "steps_per_epoch")
     mapped = ctx.nested(p["schedule"], last_step=ctx.last_step // every)
     return replace(mapped, extra={**mapped.extra, "every": every * every_of(mapped)})
@@ -403,29 +409,18 @@ HINT_ONLY = {("exponential", "MultiplicativeLR")}
 
 #: Both probes are recorded at the compared steps, in Python floats.
 PROBES = (Probe("schedule"), Probe("applied"))
-_PROGRAM = """\
-import math
-
-import numpy as np
-import torch
-{imports}
-{block}{prologue}{metrics}
-param = torch.nn.Parameter(torch.zeros((), dtype=torch.float64))
-param.grad = torch.ones_like(param)  # plain SGD only reads it: 1 at every update
-optimizer = torch.optim.SGD([param], lr={lr})
-scheduler = {scheduler}
-compared = set({steps}.tolist())
-schedule, applied = [], []
-for step in range({count}):
-    if {tick}:
-        {step_call}  # {when}
-{save}    if step in compared:  # an update whose rate is compared (the others would not change the schedule)
-        schedule.append(scheduler.get_last_lr()[0])
-        with torch.no_grad():
-            param.zero_()
-        optimizer.step()  # the parameter moves by exactly -lr
-        applied.append(-param.item())
-"""
+TORCH = SgdLoop(
+    framework="torch",
+    parameter="param = torch.nn.Parameter(torch.zeros((), dtype=torch.float64))\nparam.grad = torch.ones_like(param)",
+    gradient_note="plain SGD only reads it: 1 at every update",
+    optimizer="torch.optim.SGD([param], lr={lr})",
+    zero="with torch.no_grad():\n    param.zero_()",
+    reads=(("schedule", "scheduler.get_last_lr()[0]"),),
+    save="torch.save",
+    load="torch.load",
+    suffix="pt",
+    load_state="load_state_dict",
+)
 
 #: The common wrong order (the loop hint ``stepped_first``): the scheduler stepped BEFORE each update (or epoch),
 #: the first included, so update t applies the rate of step t + 1; run in a block of its own (torch warns).
@@ -446,50 +441,6 @@ for step in range({count}):
         optimizer.step()
         stepped_first.append(-param.item())
 """
-
-_SAVE = """\
-    if step in resume_at:  # a checkpoint after `step` updates, saved as torch documents
-        state = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}
-        torch.save(state, os.path.join(checkpoints, f"{step}.pt"))
-"""
-
-#: Each way of resuming builds new objects in the new interpreter and continues from ``k`` to the last step.
-_RESTORE = """
-import math
-
-import torch
-{imports}
-{metrics}
-
-def build():
-    param = torch.nn.Parameter(torch.zeros((), dtype=torch.float64))
-    param.grad = torch.ones_like(param)
-    return param, torch.optim.SGD([param], lr={lr})
-
-
-def continued(k, param, optimizer, scheduler):
-    '''The rates the optimizer applies at the compared steps from k on, stepped as the training loop does.'''
-    rates = []
-    for step in range(k, last + 1):
-        if step > k{and_epoch}:
-            {step_call}
-        if step in compared:
-            with torch.no_grad():
-                param.zero_()
-            optimizer.step()
-            rates.append(-param.item())
-    return rates
-
-
-def restored(k):
-    '''New objects, then optimizer.load_state_dict and scheduler.load_state_dict of what torch.load reads.'''
-    param, optimizer = build()
-    scheduler = {scheduler}
-    state = torch.load(os.path.join(folder, f"{{k}}.pt"))
-    optimizer.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
-    return continued(k, param, optimizer, scheduler)
-{ways}"""
 
 #: The other ways of resuming, each a function of the new interpreter (``{scheduler}``: built anew; ``{resumed}``:
 #: built with ``last_epoch`` at the last scheduler step before k, so that its constructor's step reaches k).
@@ -592,8 +543,8 @@ class TorchAdapter(ProgramAdapter):
             raise HintError("hints.torch.loop", "ReduceLROnPlateau steps on the last epoch's metric: no other order")
         scheduler = self.render(mapped.call)
         names = ", ".join(f'"{name}"' for name in self.probe_names(case, mapped))
-        source = _PROGRAM.format(
-            imports=self.imports(mapped.call),
+        source = TORCH.program(
+            imports=f"import torch\n{self.imports(mapped.call)}",
             block=f"# probes {names}: the training loop torch documents\n" if loops else "",
             prologue=RESUME_PROLOGUE.format(points=list(case.resume)) if case.resume else "",
             metrics=metrics_source,
@@ -601,12 +552,9 @@ class TorchAdapter(ProgramAdapter):
             scheduler=scheduler,
             count=last + 1,
             steps=steps_source(case.steps),
-            tick="step" if every == 1 else f"step and step % {every} == 0",
+            every=every,
             step_call=step_call,
-            when="after the previous update, as a training loop does"
-            if every == 1
-            else f"after the last update of an epoch ({every} updates), as a per-epoch training loop does",
-            save=_SAVE if case.resume else "",
+            save=bool(case.resume),
         )
         if case.resume:
             ways = self.ways(case, mapped)
@@ -652,12 +600,12 @@ class TorchAdapter(ProgramAdapter):
         scheduler = self.render(mapped.call, "    ")
         built = {"scheduler": scheduler, "resumed": self.render(resumed, "    ")}
         others = "".join(_WAYS[way].format(**built) for way in ways if way in _WAYS)
-        return _RESTORE.format(
-            imports=self.imports(mapped.call),
+        return TORCH.restore(
+            imports=f"import torch\n{self.imports(mapped.call)}",
             metrics=metrics_source,
             lr=py(lr_of(mapped)),
             step_call=step_call,
-            and_epoch="" if every == 1 else f" and step % {every} == 0",
+            every=every,
             scheduler=scheduler,
             ways=others,
         )

@@ -25,6 +25,7 @@ __all__ = [
     "linear_warmup_as_polynomial",
     "multi_step_as_piecewise",
     "natural_exp_as_exponential",
+    "noam_as_warmup_inverse_sqrt",
     "one_cycle_as_interpolate",
     "piecewise_at_boundary",
     "poly_cycles_as_polynomial",
@@ -200,6 +201,19 @@ def warmup_stable_decay_as_sequential(spec: Mapping[str, Any]) -> Spec | None:
     return {"formula": "sequential", "schedules": [part for part, _ in kept] + [decay], "boundaries": boundaries}
 
 
+def noam_as_warmup_inverse_sqrt(spec: Mapping[str, Any]) -> Spec | None:
+    r"""``noam`` is ``warmup_inverse_sqrt`` with its peak :math:`s\,(d W)^{-1/2}` at :math:`W` and ``timescale =
+    W``: :math:`s d^{-1/2} t W^{-3/2} = \eta_p\, t / W` before :math:`W`, :math:`s d^{-1/2} t^{-1/2} = \eta_p /
+    \sqrt{1 + (t - W)/W}` from it (Hugging Face's ``get_inverse_sqrt_schedule(num_warmup_steps=W)``, a torch
+    ``LambdaLR``). Not bit for bit: the peak is rounded once before the step's factor, so each side is within a few
+    ulps of the exact value."""
+    if spec["formula"] != "noam":
+        return None
+    w = spec["warmup_steps"]
+    peak = spec["scale"] * spec["d_model"] ** -0.5 * w**-0.5
+    return {"formula": "warmup_inverse_sqrt", "peak_lr": peak, "warmup_steps": w, "timescale": w}
+
+
 #: formula -> its identity into another formula (the ones that hold at every step and need nothing but the
 #: spec): what an adapter without an API for the formula tries (``adapters._base.ProgramAdapter.map``).
 BY_FORMULA: dict[str, Callable[[Mapping[str, Any]], Spec | None]] = {
@@ -213,4 +227,5 @@ BY_FORMULA: dict[str, Callable[[Mapping[str, Any]], Spec | None]] = {
     "multi_step": multi_step_as_piecewise,
     "step_decay": step_decay_as_exponential,
     "natural_exp": natural_exp_as_exponential,
+    "noam": noam_as_warmup_inverse_sqrt,
 }

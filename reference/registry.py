@@ -22,6 +22,7 @@ from .exponential import exponential, inverse_time, natural_exp
 from .factor import factor_decay
 from .interpolate import interpolate, one_cycle
 from .join import product, sequential
+from .noam import noam
 from .plateau import reduce_on_plateau
 from .polynomial import inverse_sqrt, linear, linear_warmup, polynomial
 from .restarts import cosine_restarts
@@ -53,6 +54,7 @@ FORMULAS: dict[str, Callable[..., Schedule]] = {
         warmup_cosine_cycles,
         warmup_cosine_hard_restarts,
         warmup_inverse_sqrt,
+        noam,
         cosine_restarts,
         cosine_cycles,
         tanh_cycles,

@@ -55,6 +55,7 @@ PHASE_ENDS: dict[str, Callable[[dict], float]] = {
     "warmup_cosine_cycles": lambda p: p["warmup_steps"] + p["decay_steps"],
     "warmup_cosine_hard_restarts": lambda p: p["warmup_steps"] + p["decay_steps"],
     "warmup_inverse_sqrt": lambda p: p["warmup_steps"],
+    "noam": lambda p: p["warmup_steps"],
     "cosine_restarts": lambda p: p["first_period"] * (1 + p["t_mult"]),
     "cosine_cycles": _cycles_end,
     "tanh_cycles": _cycles_end,

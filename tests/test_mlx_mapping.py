@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import reference
 from adapters.mlx_adapter import BINDINGS, PYTHON_PROBE_MAX_STEPS, RESUME_WAYS, MlxAdapter
-from cases.catalogue import load_catalogue
 from model.adapter import NotExpressible
 from model.case import Case
 
+from .mapping import CATALOGUE
 from .resumed import restoring_source
 
-ROOT = Path(__file__).resolve().parent.parent
-CATALOGUE = load_catalogue(ROOT / "cases" / "catalogue", root=ROOT)
 PER_UPDATE = ("learning_rate", "applied")
 
 
@@ -31,7 +28,7 @@ def plan(formula: str, params: dict, stop: int = 20):
 
 
 def catalogue_case(case_id: str) -> Case:
-    return next(c for c in CATALOGUE if c.id == case_id)
+    return CATALOGUE[case_id]
 
 
 # --- the step convention: update t reads schedule(t) -----------------------------------------------------------
@@ -90,7 +87,7 @@ def test_the_python_probe_calls_the_schedule_once_per_int_up_to_its_limit():
 
 def test_every_mlx_catalogue_case_plans_with_json_kwargs_and_a_program_that_compiles():
     planned = 0
-    for spec in CATALOGUE:
+    for spec in CATALOGUE.values():
         if not spec.applies_to("mlx"):
             continue
         try:
@@ -205,7 +202,7 @@ def test_every_binding_names_an_mlx_schedule():
 
 def test_resume_cases_save_the_state_as_safetensors_and_restore_both_ways_in_float32():
     resumed = 0
-    for spec in CATALOGUE:
+    for spec in CATALOGUE.values():
         if not spec.resume or not spec.applies_to("mlx"):
             continue
         try:

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.transformers_adapter import SCHEDULER_TYPES, TransformersAdapter
 from model.adapter import NotExpressible
-from tests.test_torch_mapping import CATALOGUE
+from tests.mapping import CATALOGUE
 
 ADAPTER = TransformersAdapter()
 
