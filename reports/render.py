@@ -182,15 +182,8 @@ def render_report(
     points = trend.series(history) if history else {}
     trends = {key: (Markup(trend.plot(found)), found) for key, found in points.items()}
     invalid = build_invalid(merged["results"])
-    return template.render(
-        report=report,
-        plots=images,
-        created=created,
-        plot_budget=plot_budget,
-        scorecard=card,
-        trends=trends,
-        invalid=invalid,
-    )
+    shown = {"report": report, "plots": images, "created": created, "plot_budget": plot_budget, "invalid": invalid}
+    return template.render(**shown, scorecard=card, trends=trends)
 
 
 def change_plot(change: Change) -> plots.CasePlot | None:
