@@ -12,7 +12,7 @@ import pytest
 
 import reference
 from cases.catalogue import load_catalogue, load_tolerances
-from model.case import ID_PATTERN
+from model.case import ID_PATTERN, MAX_STEP
 from model.errors import CaseFileError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,12 +98,20 @@ def test_case_reference_is_finite_and_steps_pass_every_phase_end(case) -> None:
     values = case.reference()
     assert values.shape == case.steps.shape and np.all(np.isfinite(values)) and np.all(values >= 0)
     end = last_phase_end(reference.complete({"formula": case.formula, **case.params}))
-    if case.id in STOPS_EARLY:
+    if case.id in STOPS_EARLY or end >= MAX_STEP:  # or a horizon no run can reach (cases/catalogue/int32.toml)
         assert case.steps[-1] <= end, f"{case.id} is listed as stopping early but passes its last phase end {end}"
     elif case.formula != "reduce_on_plateau":
         assert case.steps[-1] > end, f"{case.id}: steps end at {case.steps[-1]}, before the last phase end {end}"
     else:
         assert case.steps[-1] >= end, f"{case.id}: needs a step after every metric ({end})"
+
+
+def test_int32_cases_reach_beyond_int32() -> None:
+    """The horizons of cases/catalogue/int32.toml do not fit an int32 (a framework that keeps one there wraps)."""
+    horizons = {
+        c.id: max(v for v in c.params.values() if isinstance(v, int)) for c in CATALOGUE if c.family == "beyond int32"
+    }
+    assert len(horizons) == 5 and min(horizons.values()) > 2**31 - 1, horizons
 
 
 def test_seed_cases_are_present() -> None:
