@@ -187,8 +187,10 @@ def render_report(
 
 
 def change_plot(change: Change) -> plots.CasePlot | None:
-    """Old (blue) and new (red) trajectories of a changed record over the new reference, when both sides have them."""
-    if not (change.old and change.new and change.old.get("actual") and change.new.get("actual")):
+    """Old (blue) and new (red) trajectories of a changed record over the new reference, when both sides have them
+    and a tolerance (an invalid-parameter case's silent values have neither reference nor tolerance)."""
+    sides_found = (change.old, change.new)
+    if not all(r and r.get("actual") and r.get("reference") and r.get("rtol") is not None for r in sides_found):
         return None
     steps = expand_steps(change.new["steps"])
     sides = [(OLD_COLOR, change.old), (NEW_COLOR, change.new)]

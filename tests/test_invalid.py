@@ -20,7 +20,7 @@ from model.adapter import NotExpressible, Plan, Probe, Trajectory
 from model.errors import CaseFileError
 from reports import diff, merge
 from reports.invalid import build_invalid
-from reports.render import render_report
+from reports.render import change_plot, render_diff, render_report
 from reports.validate import check_record
 from tests.report_synthetic import catalogue, synthetic_run
 
@@ -252,6 +252,9 @@ def test_the_diff_reports_behaviour_class_changes(runs) -> None:
                                               "none -> 1")  # fmt: skip
     assert not found.regressions
     assert "BEHAVIOUR  fw  invalid-step[k0]-fw: behaviour class silent -> rejects" in diff.text(found, "a", "b")
+    silent = [c for c in found.changes if c.old and c.new and c.old.get("actual") and c.new.get("actual")]
+    assert silent and all(change_plot(c) is None for c in silent)  # values, but no reference or tolerance to draw
+    assert "behaviour class silent -&gt; non_finite" in render_diff(found, old="a", new="b")
 
 
 def test_the_report_has_a_row_per_invalid_case_and_a_column_per_adapter(runs) -> None:
