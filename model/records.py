@@ -10,6 +10,9 @@ else a list. A file stores (:func:`stored_form`, read back by :func:`expand_stor
   a record holds ``{"array": key}`` and ``{"text": key}`` in their place. Identical trajectories (a
   framework's jit and eager probes, two runs of one release) and reproducers (every probe of one program)
   are stored once. Values are kept bit for bit: float32 is used only where every value is a float32;
+- the ``texts`` and ``values`` tables each as one zlib stream of their JSON (``{"zlib": base64}``: reproducers of
+  one framework share most of their lines, so the stream is a small fraction of the text); files of schema /6 before
+  this kept them as plain tables, which read too;
 - the fields that every probe, adapter or run of a case repeats (:data:`SHARED_FIELDS`: its parameters, the
   call's keyword arguments, the tolerance's reason, ...) once in ``values``, under a key derived from their JSON;
   a record lists them in ``shared`` (``{field: key}``) in their place. A value whose JSON is short stays inline.
@@ -43,10 +46,12 @@ __all__ = [
     "expand_stored",
     "glob_regex",
     "pack_floats",
+    "pack_table",
     "peak",
     "share_reference",
     "stored_form",
     "unpack_floats",
+    "unpack_table",
 ]
 
 
@@ -101,7 +106,12 @@ PACKED_ARRAYS = ("reference", "actual")
 PACKED_TEXTS = ("repro",)
 #: Record fields stored once in ``values`` when their JSON is longer than :data:`_INLINE`, with no meaning
 #: (and so no check) beyond what the record's own field has.
-SHARED_FIELDS = ("params", "kwargs", "setup", "about", "origin", "source", "tolerance_reason", "mapping_note", "reason")
+SHARED_FIELDS = (
+    "params", "kwargs", "setup", "about", "origin", "source", "tolerance_reason", "mapping_note", "reason",
+    "expectation", "warnings",
+)  # fmt: skip
+#: A packed table may not inflate beyond this many bytes of JSON (a hostile zlib stream could claim gigabytes).
+MAX_PACKED_TABLE_BYTES = 1 << 30
 _INLINE = 24
 _SHUFFLE_WIDTH = {"float32": 4, "float64": 8}
 #: A packed array may not inflate beyond this many values (a hostile zlib stream could claim gigabytes).
@@ -193,7 +203,8 @@ def stored_form(envelope: Mapping[str, Any]) -> dict[str, Any]:
     packed_references = {case: pool.array(values) for case, values in references.items()}
     records = [pool.record(record) for record in shared]
     head = {k: v for k, v in envelope.items() if k not in ("results", "references", "arrays", "texts", "values")}
-    tables = {"arrays": pool.arrays, "texts": pool.texts, "values": pool.values, "references": packed_references}
+    tables = {"arrays": pool.arrays, "texts": pack_table(pool.texts), "values": pack_table(pool.values)}
+    tables["references"] = packed_references
     return {**head, **tables, "results": records}
 
 
@@ -206,6 +217,7 @@ def expand_stored(envelope: dict[str, Any], source: str) -> None:
     for table, found in (("arrays", arrays), ("texts", texts), ("values", values)):
         if not isinstance(found, Mapping):
             raise ValueError(f"{source}: field {table!r}: must be a table")
+    texts, values = unpack_table(texts, f"{source}: field 'texts'"), unpack_table(values, f"{source}: field 'values'")
     decoded: dict[str, list[float | str]] = {}
 
     def resolve(value: Any, where: str) -> Any:
@@ -238,6 +250,32 @@ def expand_stored(envelope: dict[str, Any], source: str) -> None:
             for field in (*PACKED_ARRAYS, *PACKED_TEXTS):
                 if field in record:
                     record[field] = resolve(record[field], f"{where}: field {field!r}")
+
+
+def pack_table(table: Mapping[str, Any]) -> dict[str, str]:
+    """A table as one zlib stream of its JSON, base64-encoded: ``{"zlib": ...}``."""
+    text = json.dumps(table, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return {"zlib": base64.b64encode(zlib.compress(text.encode(), 9)).decode()}
+
+
+def unpack_table(packed: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+    """Inverse of :func:`pack_table`; a table that is not packed (its keys are content hashes) as it is."""
+    if set(packed) != {"zlib"}:
+        return packed
+    try:
+        inflate = zlib.decompressobj()
+        text = inflate.decompress(base64.b64decode(packed["zlib"], validate=True), MAX_PACKED_TABLE_BYTES + 1)
+    except (TypeError, binascii.Error, zlib.error) as exc:
+        raise ValueError(f"{where}: 'zlib' is not base64 of zlib data: {exc}") from None
+    if len(text) > MAX_PACKED_TABLE_BYTES or not inflate.eof:
+        raise ValueError(f"{where}: 'zlib' inflates beyond {MAX_PACKED_TABLE_BYTES:,} bytes or is cut short")
+    try:
+        table = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{where}: 'zlib' does not hold JSON: {exc}") from None
+    if not isinstance(table, dict):
+        raise ValueError(f"{where}: 'zlib' must hold a table")
+    return table
 
 
 def _shared(shared: Any, values: Mapping[str, Any], where: str) -> dict[str, Any]:

@@ -6,17 +6,19 @@ Each variant breaks one thing in a real result file (or a merged one) as written
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from model.records import expand_stored, pack_floats
+from model.records import expand_stored, pack_floats, unpack_table
 from reports import cli, merge
 from tests.report_synthetic import by_family, catalogue, synthetic_run
 
@@ -171,7 +173,11 @@ PACKED: list[tuple[str, Edit, str]] = [
     ("shared-list", record(shared=["kwargs"]), f"{RECORD}: field 'shared': must map fields to keys of the file's field 'values'"),
     ("shared-unknown-field", record(shared={"outcome": "k"}), f"{RECORD}: field 'shared': 'outcome' is not a field stored in 'values'"),
     ("shared-unknown-key", record(shared={"kwargs": "gone"}), f"{RECORD}: field 'shared' ('kwargs'): no value 'gone' in the file's field 'values'"),
-    ("shared-bad-value", lambda data: data["values"].__setitem__("k", 3) or data["results"][0].__setitem__("shared", {"kwargs": "k"}), f"{RECORD}: field 'kwargs': must be a table"),
+    ("shared-bad-value", lambda data: data.__setitem__("values", {**unpack_table(data["values"], ""), "k": 3}) or data["results"][0].__setitem__("shared", {"kwargs": "k"}), f"{RECORD}: field 'kwargs': must be a table"),
+    ("texts-not-zlib", envelope(texts={"zlib": "not base64!"}), "field 'texts': 'zlib' is not base64 of zlib data: "),
+    ("values-not-json", envelope(values={"zlib": base64.b64encode(zlib.compress(b"{nope")).decode()}), "field 'values': 'zlib' does not hold JSON: "),
+    ("values-not-table", envelope(values={"zlib": base64.b64encode(zlib.compress(b"[1]")).decode()}), "field 'values': 'zlib' must hold a table"),
+    ("values-cut-short", envelope(values={"zlib": base64.b64encode(zlib.compress(b'{"k": 1}')[:-3]).decode()}), "field 'values': 'zlib' inflates beyond 1,073,741,824 bytes or is cut short"),
     ("array-unknown", record(actual={"array": "gone"}), f"{RECORD}: field 'actual': no array 'gone' in the file's field 'arrays'"),
     ("array-key-number", record(actual={"array": 7}), f"{RECORD}: field 'actual': no array '7' in the file's field 'arrays'"),
     ("text-unknown", record(repro={"text": "gone"}), f"{RECORD}: field 'repro': no text 'gone' in the file's field 'texts'"),
