@@ -13,6 +13,7 @@ else a list. A file stores (:func:`stored_form`, read back by :func:`expand_stor
 - the ``texts`` and ``values`` tables each as one zlib stream of their JSON (``{"zlib": base64}``: reproducers of
   one framework share most of their lines, so the stream is a small fraction of the text); files of schema /6 before
   this kept them as plain tables, which read too;
+- a record's null fields among :data:`NULLABLE` as the bits of its ``nulls`` instead of ``"field": null``;
 - the fields that every probe, adapter or run of a case repeats (:data:`SHARED_FIELDS`: its parameters, the
   call's keyword arguments, the tolerance's reason, ...) once in ``values``, under a key derived from their JSON;
   a record lists them in ``shared`` (``{field: key}``) in their place. A value whose JSON is short stays inline.
@@ -110,6 +111,13 @@ SHARED_FIELDS = (
     "params", "kwargs", "setup", "about", "origin", "source", "tolerance_reason", "mapping_note", "reason",
     "expectation", "warnings",
 )  # fmt: skip
+#: Record fields left out of a file where they are null, listed instead as bits of the record's ``nulls``
+#: (bit i: field i is null): most records agree, and name a dozen fields only to say they have no value.
+NULLABLE = (
+    "first_divergent_step", "behaviour_step", "expectation", "behaviour", "shift", "kernel", "error", "invalid",
+    "tolerance_reason", "divergent_steps", "max_abs_err", "max_rel_err", "rtol", "atol", "warnings", "kwargs", "dtype",
+    "api", "setup", "mapping_note", "framework_version",
+)  # fmt: skip
 #: A packed table may not inflate beyond this many bytes of JSON (a hostile zlib stream could claim gigabytes).
 MAX_PACKED_TABLE_BYTES = 1 << 30
 _INLINE = 24
@@ -176,7 +184,10 @@ class _Pool:
         return {"text": key}
 
     def record(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        packed = dict(record)
+        nulls = sum(1 << i for i, field in enumerate(NULLABLE) if field in record and record[field] is None)
+        packed = {k: v for k, v in record.items() if not (v is None and k in NULLABLE)}
+        if nulls:
+            packed["nulls"] = nulls
         for field in PACKED_ARRAYS:
             if isinstance(record.get(field), list):
                 packed[field] = self.array(record[field])
@@ -246,6 +257,7 @@ def expand_stored(envelope: dict[str, Any], source: str) -> None:
         if isinstance(record, dict):
             named = f" ({record['id']!r})" if isinstance(record.get("id"), str) else ""
             where = f"{source}: record #{index + 1}{named}"
+            record.update(_nulls(record.pop("nulls", 0), where))
             record.update(_shared(record.pop("shared", {}), values, where))
             for field in (*PACKED_ARRAYS, *PACKED_TEXTS):
                 if field in record:
@@ -276,6 +288,13 @@ def unpack_table(packed: Mapping[str, Any], where: str) -> Mapping[str, Any]:
     if not isinstance(table, dict):
         raise ValueError(f"{where}: 'zlib' must hold a table")
     return table
+
+
+def _nulls(nulls: Any, where: str) -> dict[str, None]:
+    """The null fields a record lists as the bits of ``nulls`` (:data:`NULLABLE`)."""
+    if type(nulls) is not int or not 0 <= nulls < 1 << len(NULLABLE):
+        raise ValueError(f"{where}: field 'nulls': must be an integer from 0 to {(1 << len(NULLABLE)) - 1}")
+    return {field: None for i, field in enumerate(NULLABLE) if nulls >> i & 1}
 
 
 def _shared(shared: Any, values: Mapping[str, Any], where: str) -> dict[str, Any]:

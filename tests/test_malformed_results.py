@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from model.records import expand_stored, pack_floats, unpack_table
+from model.records import NULLABLE, expand_stored, pack_floats, unpack_table
 from reports import cli, merge
 from tests.report_synthetic import by_family, catalogue, synthetic_run
 
@@ -170,6 +170,8 @@ PACKED: list[tuple[str, Edit, str]] = [
     ("arrays-list", envelope(arrays=[1]), "field 'arrays': must be a table"),
     ("texts-string", envelope(texts="x"), "field 'texts': must be a table"),
     ("values-list", envelope(values=[1]), "field 'values': must be a table"),
+    ("nulls-string", record(nulls="3"), f"{RECORD}: field 'nulls': must be an integer from 0 to {(1 << len(NULLABLE)) - 1}"),
+    ("nulls-too-many-bits", record(nulls=1 << len(NULLABLE)), f"{RECORD}: field 'nulls': must be an integer from 0 to "),
     ("shared-list", record(shared=["kwargs"]), f"{RECORD}: field 'shared': must map fields to keys of the file's field 'values'"),
     ("shared-unknown-field", record(shared={"outcome": "k"}), f"{RECORD}: field 'shared': 'outcome' is not a field stored in 'values'"),
     ("shared-unknown-key", record(shared={"kwargs": "gone"}), f"{RECORD}: field 'shared' ('kwargs'): no value 'gone' in the file's field 'values'"),

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from model.records import (
+    NULLABLE,
     decode_floats,
     encode_floats,
     encode_steps,
@@ -125,6 +126,18 @@ def test_a_file_stores_what_every_probe_of_a_case_repeats_once(tmp_path: Path) -
     assert [sorted(r["shared"]) for r in stored["results"]] == [["kwargs", "params", "tolerance_reason"]] * 2
     assert [(r["setup"], r["about"], "params" in r) for r in stored["results"]] == [({}, "a cosine", False)] * 2
     assert read_results(path)["results"] == records
+
+
+def test_a_file_lists_null_fields_as_bits_and_reads_them_back(tmp_path: Path) -> None:
+    """A null field among NULLABLE is a bit of the record's ``nulls``; a field the record does not have stays absent."""
+    record = {"id": "c-fw", "case": "c", "family": "f", "adapter": "fw", "column": "fw", "probe": "schedule",
+              "outcome": "agree", "steps": [0, 1], "first_divergent_step": None, "kernel": None, "shift": 2}  # fmt: skip
+    path = tmp_path / "results.json"
+    write_results(path, records=[record], run={"name": "fw"}, adapters={})
+    (stored,) = json.loads(path.read_text())["results"]
+    assert stored["nulls"] == 1 << NULLABLE.index("first_divergent_step") | 1 << NULLABLE.index("kernel")
+    assert not {"first_divergent_step", "kernel", "error"} & stored.keys() and stored["shift"] == 2
+    assert read_results(path)["results"] == [record]
 
 
 def test_files_of_schema_5_still_read(tmp_path: Path) -> None:
