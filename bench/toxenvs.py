@@ -29,6 +29,7 @@ FLOOR_MODULES: dict[str, tuple[str, ...]] = {
     "optax": ("jax", "optax"),
     "optax-0.2.6": ("jax", "optax"),
     "mlx": ("mlx.optimizers",),
+    "paddle": ("paddle",),
 }
 FRAMEWORK_ENVS = tuple(FLOOR_MODULES)
 

@@ -15,6 +15,7 @@ from bench.run import measure_run
 from bench.stepper import measure
 from bench.table import render
 from bench.toxenvs import FRAMEWORK_ENVS, ToxEnv, read_env
+from reports.ci import framework_envs
 from tests.report_synthetic import catalogue, synthetic_run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,10 +134,16 @@ def _document() -> dict:
     return document
 
 
+def test_the_benchmark_knows_every_framework_env_of_the_matrix() -> None:
+    """An env added to tox.ini's matrix label needs its import floor here (bench/toxenvs.py FLOOR_MODULES)."""
+    assert set(FRAMEWORK_ENVS) == set(framework_envs())
+
+
 def test_the_matrix_totals_need_every_env() -> None:
     document = _document()
-    assert document["matrix"] == {"floor_s": 18.0, "serial_s": 270.0, "parallel_s": 180.0, "records": 900,
-                                  "run_over_floor": 15.0, "speedup": 1.5}  # fmt: skip
+    envs = len(FRAMEWORK_ENVS)
+    assert document["matrix"] == {"floor_s": 2.0 * envs, "serial_s": 30.0 * envs, "parallel_s": 20.0 * envs,
+                                  "records": 100 * envs, "run_over_floor": 15.0, "speedup": 1.5}  # fmt: skip
     assert matrix_totals({**document, "envs": {"torch": document["envs"]["torch"]}}) is None  # a slice
     del document["run"]["tfa"]
     assert matrix_totals(document) is None
@@ -149,7 +156,9 @@ def test_the_tables_show_each_figure_beside_its_goal() -> None:
         == "lrconform bench, 2026-01-02T03:04:05+00:00, commit 0123456789: Some CPU, 2 cores, load 0.50, 0.25, 0.12"
     )
     assert "torch           2.00     30.00      15.0x   20.00     1.50x      100  yes" in lines
-    assert "matrix         18.00    270.00      15.0x  180.00     1.50x      900  run/floor goal <= 5x: MISSED" in lines
+    envs = len(FRAMEWORK_ENVS)
+    totals = f"{2.0 * envs:5.2f}    {30.0 * envs:6.2f}      15.0x  {20.0 * envs:6.2f}     1.50x     {100 * envs:4d}"
+    assert f"matrix         {totals}  run/floor goal <= 5x: MISSED" in lines
     assert (
         "optax  optax.cosine                              5e+05          0.25         1e+03      500x  MISSED" in lines
     )
