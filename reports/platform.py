@@ -15,8 +15,9 @@ from typing import Any
 __all__ = ["cpu_text", "kernel_dependent", "kernel_texts", "platform_differences"]
 
 
-def cpu_text(environment: Mapping[str, Any] | None) -> str:
-    """``Intel(R) Xeon(R) Processor (GenuineIntel, x86_64), widest SIMD avx512, 2 cores: avx2 fma ...``."""
+def cpu_text(environment: Mapping[str, Any] | None, switches: bool = True) -> str:
+    """``Intel(R) Xeon(R) Processor (GenuineIntel, x86_64), widest SIMD avx512, 2 cores: avx2 fma ...``, then the
+    kernel switches set in the run's environment (``; KERAS_BACKEND=jax``) unless ``switches`` is false."""
     cpu = (environment or {}).get("cpu") or {}
     if not cpu:
         return "not recorded"
@@ -24,7 +25,7 @@ def cpu_text(environment: Mapping[str, Any] | None) -> str:
     return (
         f"{cpu.get('cpu') or 'unknown CPU'} ({where}), widest SIMD {cpu.get('simd') or '?'}, "
         f"{cpu.get('cores') or '?'} cores: {' '.join(cpu.get('isa') or []) or 'no flags recorded'}"
-        + "".join(f"; {k}={v}" for k, v in (cpu.get("env") or {}).items())
+        + "".join(f"; {k}={v}" for k, v in ((cpu.get("env") or {}) if switches else {}).items())
     )
 
 

@@ -338,7 +338,7 @@ def _warnings(runs: list[Mapping[str, Any]], states: Mapping[str, RunState]) -> 
     commits = {(run.get("suite") or {}).get("commit") for run in runs}
     if len(commits) > 1:
         notes.append(f"the runs come from {len(commits)} different suite commits: compare their environments below")
-    cpus = {cpu_text(run.get("environment")) for run in runs}
+    cpus = {cpu_text(run.get("environment"), switches=False) for run in runs}  # a Keras backend is not a CPU
     if len(cpus) > 1:
         notes.append(f"the runs come from {len(cpus)} different CPUs: float32 results may round differently")
     dirty = [run["name"] for run in runs if (run.get("suite") or {}).get("dirty")]

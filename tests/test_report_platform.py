@@ -92,3 +92,14 @@ def test_runs_on_different_cpus_are_warned_about(runs) -> None:
     other = merge.merged_envelope(merge.load([runs[1]]))
     both = {**merged, "runs": [merged["runs"][0], {**other["runs"][0], "name": "fw-amd"}]}
     assert "the runs come from 2 different CPUs: float32 results may round differently" in summary.build(both).warnings
+
+
+def test_runs_on_one_cpu_with_other_kernel_switches_are_not_different_cpus(runs) -> None:
+    """The Keras envs record KERAS_BACKEND among the run's kernel switches: one machine, not three CPUs."""
+    merged = merge.merged_envelope(merge.load([runs[0]]))
+    first = merged["runs"][0]
+    switched = copy.deepcopy(first) | {"name": "fw-jax"}
+    switched["environment"]["cpu"]["env"] = {"KERAS_BACKEND": "jax"}
+    warnings = summary.build({**merged, "runs": [first, switched]}).warnings
+    assert not [w for w in warnings if "different CPUs" in w]
+    assert cpu_text(switched["environment"]).endswith("; KERAS_BACKEND=jax")
