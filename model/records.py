@@ -195,9 +195,9 @@ class _Pool:
             if isinstance(record.get(field), str):
                 packed[field] = self.text(record[field])
         shared = {}
-        for field in SHARED_FIELDS:
-            text = json.dumps(record.get(field), sort_keys=True, separators=(",", ":"), allow_nan=False)
-            if field in record and len(text) > _INLINE:
+        for field in (f for f in SHARED_FIELDS if f in packed):  # not a null one: NULLABLE left those out
+            text = json.dumps(record[field], sort_keys=True, separators=(",", ":"), allow_nan=False)
+            if len(text) > _INLINE:
                 shared[field] = hashlib.sha256(text.encode()).hexdigest()[:16]
                 self.values.setdefault(shared[field], record[field])
                 del packed[field]
