@@ -1,7 +1,7 @@
 """The merged report at scale: merging about 1e4 results with ``python -m reports merge``, its time and sizes.
 
 The results are synthetic (``python -m tests.report_synthetic``: the real catalogue judged by the real
-harness for pretend frameworks, about 280 records per copy of the catalogue and run); the merge runs as the
+harness for pretend frameworks, about 573 records per copy of the catalogue and run); the merge runs as the
 ``report`` env runs it, in a fresh interpreter, and is timed wall clock, start-up included.
 """
 

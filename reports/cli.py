@@ -1,7 +1,8 @@
 """lrconform (or python -m reports): result reports, diffs, declared and candidate upgrades, recovery, CI.
 
-merge runs into the report, diff two result sets, check the declared upgrades or validate a candidate
-build of an env (``upgrade ENV --to SPEC``), recover interrupted runs, answer the nightly workflow.
+merge runs into the report (``unpack`` writes its page without script), diff two result sets, check the declared
+upgrades or validate a candidate build of an env (``upgrade ENV --to SPEC``), recover interrupted runs, answer the
+nightly workflow.
 
 Exit status: 0 done; 1 the diff found a regression, or an upgrade check missed an expected
 change; 2 bad input (an unreadable, malformed or empty result set, a bad option, a candidate refused
@@ -290,6 +291,24 @@ def cmd_expand(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_unpack(args: argparse.Namespace) -> int:
+    """Write a report page with every packed part in place and no script (for a browser without JavaScript, grep)."""
+    from .packing import unpack
+
+    out = args.out or args.page.with_name(f"{args.page.stem}-unpacked.html")
+    try:
+        page = args.page.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"{args.page}: cannot read the page ({error})") from None
+    try:
+        unpacked = unpack(page)
+    except ValueError as error:
+        raise ValueError(f"{args.page}: {error}") from None
+    write_atomic(out, unpacked)
+    print(f"{out} ({_size(out)})")
+    return 0
+
+
 def _plot_budget(text: str) -> int | None:
     if text == "all":
         return None
@@ -377,6 +396,10 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("expand", help=cmd_expand.__doc__)
     p.add_argument("file", type=Path, help="result file or merged file")
     p.set_defaults(run=cmd_expand)
+    p = commands.add_parser("unpack", help=cmd_unpack.__doc__)
+    p.add_argument("page", type=Path, help="a report.html written by merge")
+    p.add_argument("--out", type=Path, help="where the unpacked page goes (default: beside it, NAME-unpacked.html)")
+    p.set_defaults(run=cmd_unpack)
     p = commands.add_parser("ci", help=cmd_ci.__doc__)
     p.add_argument("what", choices=["matrix", "exclude", "latest-deps"])
     p.add_argument("env", nargs="?", help="the env, for latest-deps")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import html
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +25,7 @@ from model.records import decode_floats, expand_steps
 from . import plots, trend
 from .diff import Change, Diff
 from .invalid import build_invalid
+from .packing import SCRIPT, Packer
 from .results import SUITE_VERSION
 from .scorecard import Row, rows, shown_columns
 from .summary import Case, Report, build, call_text, params_text, steps_text
@@ -38,6 +40,7 @@ __all__ = [
     "render_diff",
     "render_report",
     "same_call",
+    "tally",
 ]
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -73,6 +76,12 @@ def headline(record: Mapping[str, Any]) -> str:
     return lines[skip] if len(lines) > skip else ""
 
 
+def tally(rows: Sequence[tuple[Any, Mapping[str, Any]]]) -> list[tuple[str, int]]:
+    """How many of the rows (column, record) took each outcome, in the order of :data:`SEVERITY`."""
+    counts = Counter(record["outcome"] for _, record in rows)
+    return [(outcome, counts[outcome]) for outcome in SEVERITY if counts[outcome]]
+
+
 def same_call(above: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
     """Whether ``record`` calls the same API with the same arguments and note as the row above it (of any run):
     its call cell then says "same call"."""
@@ -101,6 +110,7 @@ def _environment() -> jinja2.Environment:
         steps=steps_text,
         classification=classification,
         headline=headline,
+        tally=tally,
     )
     env.globals.update(
         call_text=call_text,
@@ -112,6 +122,7 @@ def _environment() -> jinja2.Environment:
         plot_box=f"0 0 {plots.WIDTH} {plots.HEIGHT}",
         trend_box=f"0 0 {trend.WIDTH} {trend.HEIGHT}",
         shown_columns=shown_columns,
+        packing_script=SCRIPT,
     )
     return env
 
@@ -183,7 +194,7 @@ def render_report(
     trends = {key: (Markup(trend.plot(found)), found) for key, found in points.items()}
     invalid = build_invalid(merged["results"])
     shown = {"report": report, "plots": images, "created": created, "plot_budget": plot_budget, "invalid": invalid}
-    return template.render(**shown, scorecard=card, trends=trends)
+    return template.render(**shown, scorecard=card, trends=trends, packer=Packer())
 
 
 def change_plot(change: Change) -> plots.CasePlot | None:

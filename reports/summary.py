@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from model.case import resume_point
-from model.outcomes import SEVERITY, worst
+from model.outcomes import OUTCOMES, SEVERITY, worst
 
 from .freshness import incomplete_note
 from .platform import cpu_text, kernel_dependent, kernel_texts
@@ -157,6 +157,11 @@ class Case:
         """The distinct expectation entries that document this case's divergences."""
         found = {(str(e["id"]), e.get("source")): e for _, r in self.rows if (e := r.get("expectation"))}
         return list(found.values())
+
+    def split_rows(self) -> tuple[list[tuple[Column, dict[str, Any]]], list[tuple[Column, dict[str, Any]]]]:
+        """The rows with something to read (an outcome that is a problem), and the others, each in column order."""
+        problems = [(column, r) for column, r in self.rows if OUTCOMES[r["outcome"]].is_problem]
+        return problems, [(column, r) for column, r in self.rows if not OUTCOMES[r["outcome"]].is_problem]
 
     def by_group(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
         groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)

@@ -1,13 +1,16 @@
 """The report as a user sees it: Debian's chromium, headless, loads the page and finds the scorecard, then the
-matrix, whose first column stays in view when a matrix wider than the window scrolls sideways."""
+matrix, whose first column stays in view when a matrix wider than the window scrolls sideways; the page's script
+fills a packed case a link opens, and "Unpack all" fills every packed part."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from PIL import Image
@@ -114,8 +117,8 @@ def test_the_screenshot_shows_green_and_red_cells(page: Path, tmp_path: Path) ->
     )  # two green rows, one red: cells of ~100x40 px
 
 
-#: Scrolls the matrix to its right end, then writes where its first column is into the DOM for --dump-dom (the
-#: report itself has no script: this is added to a copy of it).
+#: Scrolls the matrix to its right end, then writes where its first column is into the DOM for --dump-dom (added to
+#: a copy of the report).
 _SCROLL_RIGHT = """<script>
 const box = document.getElementById("matrix-table").parentElement;
 box.scrollLeft = box.scrollWidth;
@@ -137,3 +140,33 @@ def test_the_first_column_stays_in_view_when_a_wide_matrix_scrolls(tmp_path: Pat
     probe = json.loads(dom.split('data-probe="', 1)[1].split('"', 1)[0].replace("&quot;", '"'))
     assert probe["wide"] > probe["width"] > 1_000 and probe["scrolled"] == probe["wide"] - probe["width"]
     assert probe["family"] == probe["box"] and probe["right"] > probe["box"] + 50  # at the left edge, whole
+
+
+def _settled(tmp_path: Path, url: str) -> str:
+    """The DOM once the page's script has run and its promises settled (virtual time runs ahead of the clock)."""
+    return _chromium(tmp_path, "--virtual-time-budget=10000", "--dump-dom", url).stdout
+
+
+def test_a_link_to_a_packed_case_opens_it_with_its_rows(page: Path, tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.family == "exponential")  # every result agrees: packed, closed
+    html = page.read_text(encoding="utf-8")
+    assert re.search(rf'id="case-{re.escape(case.id)}" data-packed="\d+"><summary>', html)
+    dom = _settled(tmp_path, f"{page.as_uri()}#{quote('case-' + case.id)}")
+    body = dom[dom.index(f'id="case-{case.id}"') :]
+    body = body[: body.index('<details class="case"')]
+    assert body.startswith(f'id="case-{case.id}" open="">')  # data-packed gone: filled
+    assert body.count('<td><b class="o o-agree">') == 2 and "reproducer: fw 1.0.0" in body  # its two rows
+
+
+#: Clicks the page's own "Unpack all" link once the page has loaded (added to a copy of the report).
+_UNPACK_ALL = '<script>addEventListener("load", () => document.getElementById("unpack-all").click());</script>'
+
+
+def test_unpack_all_fills_every_packed_part(page: Path, tmp_path: Path) -> None:
+    html = page.read_text(encoding="utf-8")
+    assert html.count(' data-packed="') > len(CASES) / 2
+    copy = tmp_path / "unpack.html"
+    copy.write_text(html.replace("</body>", _UNPACK_ALL + "</body>"), encoding="utf-8")
+    dom = _settled(tmp_path, copy.as_uri())
+    assert 'data-unpacked="all"' in dom and " data-packed=" not in dom
+    assert dom.count('<table class="rows">') == len(CASES) and dom.count("<pre>") == len(CASES)
