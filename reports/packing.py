@@ -26,13 +26,14 @@ __all__ = ["SCRIPT", "Packer", "UnpackError", "unpack"]
 SCRIPT = Markup("""<script>
 (() => {
   const block = document.getElementById("packed");
-  let pieces = null;
-  async function load() {
-    if (pieces === null) {
-      const bytes = Uint8Array.from(atob(block.textContent.trim()), (c) => c.charCodeAt(0));
-      const text = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-      pieces = JSON.parse(await new Response(text).text());
-    }
+  let pieces = null;  // the promise of the list, inflated once
+  async function inflate() {
+    const bytes = Uint8Array.from(atob(block.textContent.trim()), (c) => c.charCodeAt(0));
+    const text = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return JSON.parse(await new Response(text).text());
+  }
+  function load() {
+    pieces ??= inflate();
     return pieces;
   }
   async function fill(details) {
