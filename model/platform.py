@@ -10,6 +10,7 @@ scoped to them (``cases.expectations``).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import sys
@@ -18,7 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KERNEL_ENV", "KERNEL_VARIANTS", "KernelVariant", "framework_facts", "kernel_env", "machine_facts"]
+__all__ = [
+    "KERNEL_ENV",
+    "KERNEL_VARIANTS",
+    "KernelVariant",
+    "cpu_fingerprint",
+    "framework_facts",
+    "kernel_env",
+    "machine_facts",
+]
 
 #: CPU flags (as /proc/cpuinfo names them) that select kernels: vector width, FMA, matrix units.
 ISA_FLAGS = (
@@ -91,6 +100,15 @@ def _cpuinfo() -> dict[str, str]:
         if sep:
             fields.setdefault(key.strip(), value.strip())
     return fields
+
+
+def cpu_fingerprint() -> str:
+    """This CPU as a short name: a hash of the architecture, vendor, model and every flag /proc/cpuinfo reports.
+    Code compiled for one CPU and cached under its name is reused only where the CPU reports the same."""
+    info = _cpuinfo()
+    flags = info.get("flags") or info.get("Features") or ""
+    described = "|".join((platform.machine(), info.get("vendor_id", ""), info.get("model name", ""), flags))
+    return hashlib.sha256(described.encode()).hexdigest()[:16]
 
 
 def machine_facts() -> dict[str, Any]:

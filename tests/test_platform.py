@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -212,3 +213,29 @@ def test_an_entry_for_the_default_kernels_documents_the_variants_too() -> None:
         ("step[k3]-fake@avx2", entry),
         ("step[k3]-fake.twice@avx2", only_avx2),
     ]
+
+
+def test_the_jax_cache_folder_is_per_cpu(monkeypatch) -> None:
+    """XLA's cache key holds no CPU feature: two CPUs that differ in one flag get two folders."""
+    from model import platform as machine
+
+    root = {"LRCONFORM_JAX_CACHE": "/cache/lrconform/jax/optax"}
+    fields = {"vendor_id": "GenuineIntel", "model name": "Xeon", "flags": "fpu sse4_2 avx avx2 fma avx512f"}
+    monkeypatch.setattr(machine, "_cpuinfo", lambda: dict(fields))
+    with_avx512 = isolation.compilation_cache(root)["JAX_COMPILATION_CACHE_DIR"]
+    assert re.fullmatch(r"/cache/lrconform/jax/optax/[0-9a-f]{16}", with_avx512)
+    assert isolation.compilation_cache(root) == {"JAX_COMPILATION_CACHE_DIR": with_avx512}  # the same CPU, again
+    monkeypatch.setattr(machine, "_cpuinfo", lambda: {**fields, "flags": "fpu sse4_2 avx avx2 fma"})
+    assert isolation.compilation_cache(root)["JAX_COMPILATION_CACHE_DIR"] != with_avx512
+    # a folder chosen by hand wins; without a root there is no cache
+    assert isolation.compilation_cache({**root, "JAX_COMPILATION_CACHE_DIR": "/mine"}) == {}
+    assert isolation.compilation_cache({}) == {}
+
+
+def test_a_worker_gets_the_jax_cache_folder(monkeypatch, tmp_path: Path) -> None:
+    from tests.fake_framework import FakeAdapter
+
+    monkeypatch.setenv("LRCONFORM_JAX_CACHE", str(tmp_path))
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    runner = isolation.Isolated(FakeAdapter(), isolation.TimeLimits())
+    assert runner._env["JAX_COMPILATION_CACHE_DIR"].startswith(f"{tmp_path}/")
