@@ -181,10 +181,10 @@ moved, read = [], []
 for t in range({updates}):  # update t; the parameter stays at 0, so it moves by exactly the rate update t used
     new = optimizer.apply_gradients(grads, params)
     mx.eval(new, optimizer.state)
-    moved.append(-new["w"])
-    read.append(optimizer.learning_rate)  # state["learning_rate"]: schedule(step) read before the step's increment
-{save}learning_rate = np.array(mx.stack(read))
-applied = np.array(mx.stack(moved))
+    moved.append(-new["w"].item())  # a Python float holds the float32 exactly
+    read.append(optimizer.learning_rate.item())  # state["learning_rate"]: schedule(step) before the step's increment
+{save}learning_rate = np.array(read, np.float32)
+applied = np.array(moved, np.float32)
 """
 
 #: One call per Python int, as MLX's own tests call a schedule: exponential_decay and step_decay then compute in
