@@ -157,12 +157,22 @@ class Isolated:
     """Runs one adapter in a worker process, supervised (see the module docstring).
 
     A kernel variant (``kernel``, its name) runs with ``env`` added to this process's environment,
-    e.g. ``MKL_CBWR=AVX2`` (see :data:`model.platform.KERNEL_VARIANTS`).
+    e.g. ``MKL_CBWR=AVX2`` (see :data:`model.platform.KERNEL_VARIANTS`). Its plans are those of ``planner``, the
+    runner of the same adapter on the default kernels, which keeps what it planned: a plan is pure (the framework is
+    not imported to make it), so the variant's own worker would make the same one again.
     """
 
-    def __init__(self, adapter: Adapter, limits: TimeLimits, kernel: str = "", env: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        adapter: Adapter,
+        limits: TimeLimits,
+        kernel: str = "",
+        env: Mapping[str, str] | None = None,
+        planner: Isolated | None = None,
+    ):
         self.adapter, self.name, self.limits = adapter, adapter.name, limits
-        self.kernel, self.env = kernel, dict(env or {})
+        self.kernel, self.env, self.planner = kernel, dict(env or {}), planner
+        self._plans: dict[str, Plan | Exception] = {}  # by case id: what the worker planned, or why it could not
         self.label = f"{adapter.name}@{kernel}" if kernel else adapter.name
         path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
         self._env = {**os.environ, **self.env, "PYTHONPATH": path}
@@ -172,7 +182,17 @@ class Isolated:
         self._log = Path(tempfile.mkstemp(prefix=f"lrconform-{self.label}-", suffix=".log")[1])
 
     def plan(self, case: Case) -> Plan:
-        return self._call("plan", (case,), self.limits.planning(), f"planning case {case.id}")
+        if self.planner is not None:
+            return self.planner.plan(case)
+        if case.id not in self._plans:
+            try:
+                self._plans[case.id] = self._call("plan", (case,), self.limits.planning(), f"planning case {case.id}")
+            except (NotExpressible, HintError, AdapterFailure) as exc:
+                self._plans[case.id] = exc
+        planned = self._plans[case.id]
+        if isinstance(planned, Exception):
+            raise planned
+        return planned
 
     def info(self) -> dict[str, Any]:
         found = self._call("info", (), self.limits.start, "starting and importing its framework")
@@ -277,10 +297,10 @@ def make_runners(
     wanted = _kernel_choice(kernels)
     runners: dict[str, Runner] = {}
     for name, adapter in adapters.items():
-        runners[name] = Isolated(adapter, limits)
+        runners[name] = default = Isolated(adapter, limits)
         for kernel, variant in KERNEL_VARIANTS.get(getattr(adapter, "kernels", None) or "", {}).items():
             if kernel in wanted or (variant.routine and "routine" in wanted) or "all" in wanted:
-                runners[f"{name}@{kernel}"] = Isolated(adapter, limits, kernel, kernel_env(variant))
+                runners[f"{name}@{kernel}"] = Isolated(adapter, limits, kernel, kernel_env(variant), default)
     return runners
 
 
