@@ -74,7 +74,10 @@ def restore(source: str, args: tuple[str, ...]) -> tuple[str, str]:
     finally:
         sys.argv = saved
         namespace.clear()
-        gc.collect()
+        gc.collect()  # what this restore made goes before the next one starts
+        # What is left is what the restores share (the modules imported, their caches): frozen, the next restore's
+        # collection skips it instead of walking the framework's objects again (0.1 to 0.2 s each for torch or Keras)
+        gc.freeze()
 
 
 def main() -> None:
