@@ -6,7 +6,8 @@ process each time (``in_new_interpreter``); in the suite, its worker hands it a 
 new interpreter per worker that runs the restoring sources one after the other, each in a new namespace with its
 own ``sys.argv`` and stdout, so the framework is imported once per worker rather than once per case. Every
 object a restore uses is built from the checkpoint in that interpreter; what it shares with the restores before
-it is the imported modules.
+it is the imported modules (frozen for the garbage collector after each restore, so that the collection between
+two restores walks only what the last one made).
 """
 
 from __future__ import annotations
