@@ -18,6 +18,8 @@ serves through an :class:`InProcess` runner, so both share one implementation of
 from __future__ import annotations
 
 import contextlib
+import importlib
+import inspect
 import os
 import subprocess
 import sys
@@ -40,7 +42,10 @@ from .wire import Closed, TimedOut, encode, read_message, write_message
 if TYPE_CHECKING:
     from model.case import Case
 
-__all__ = ["AdapterFailure", "InProcess", "Isolated", "Runner", "TimeLimits", "adapter_spec", "make_runners"]
+__all__ = [
+    "AdapterFailure", "InProcess", "Isolated", "Runner", "TimeLimits", "adapter_spec", "keyword_parameters",
+    "make_runners",
+]  # fmt: skip
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Lines of a dead or killed worker's stderr quoted in the record's reason.
@@ -106,6 +111,11 @@ class Runner(Protocol):
         """Checked trajectories per probe, or :class:`AdapterFailure`."""
         ...
 
+    def keywords(self, names: tuple[str, ...]) -> dict[str, list[str]]:
+        """The keyword parameters of each callable named (``module.attribute``) where the adapter runs, with its
+        framework imported; :class:`AdapterFailure` when one cannot be read."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -149,8 +159,25 @@ class InProcess:
         except ContractError as exc:
             raise AdapterFailure("error", f"{self.name} adapter broke its contract: {exc}") from None
 
+    def keywords(self, names: tuple[str, ...]) -> dict[str, list[str]]:
+        found = {}
+        for name in names:
+            try:
+                found[name] = keyword_parameters(name)
+            except Exception as exc:  # an API the framework lost or renamed
+                problem = f"{type(exc).__name__}: {exc}"
+                raise AdapterFailure("error", f"{self.name}: no signature of {name}: {problem}") from None
+        return found
+
     def close(self) -> None:
         pass
+
+
+def keyword_parameters(name: str) -> list[str]:
+    """The parameters of the callable ``module.attribute`` that can be passed by keyword, in order."""
+    module, _, attribute = name.rpartition(".")
+    parameters = inspect.signature(getattr(importlib.import_module(module), attribute)).parameters.values()
+    return [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
 
 
 class Isolated:
@@ -203,6 +230,9 @@ class Isolated:
         if not self._imported:  # a new worker imports its framework under the start limit, not the case's
             self.info()
         return self._call("run", (case, plan), self.limits.run(case), f"running case {case.id}")
+
+    def keywords(self, names: tuple[str, ...]) -> dict[str, list[str]]:
+        return self._call("keywords", (names,), self.limits.start, "reading signatures")
 
     def close(self) -> None:
         self._stop()
