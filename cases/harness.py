@@ -98,6 +98,9 @@ class Harness:
         self.tolerances = dict(tolerances)
         self.records: list[dict[str, Any]] = []
         self.machine = machine_facts()
+        #: Each runner's framework version, read once: reading it scans the installed distributions (milliseconds),
+        #: and every record names it.
+        self.versions = {key: distribution_version(runner.adapter.distribution) for key, runner in self.runners.items()}
         self._info: dict[str, dict[str, Any]] = {}
         self._runs: dict[tuple[str, str], Mapping[str, Trajectory] | AdapterFailure] = {}
 
@@ -115,10 +118,7 @@ class Harness:
 
     def declared_info(self) -> dict[str, dict[str, Any]]:
         """Per runner key: what is known without importing the framework (its version, its kernel choice)."""
-        return {
-            key: {"version": distribution_version(runner.adapter.distribution), "kernel": runner.env}
-            for key, runner in self.runners.items()
-        }
+        return {key: {"version": self.versions[key], "kernel": runner.env} for key, runner in self.runners.items()}
 
     def adapter_info(self) -> dict[str, dict[str, Any]]:
         """Per runner key: the framework's version, whether it runs here, its platform facts, its kernel choice."""
@@ -179,7 +179,7 @@ class Harness:
         return record
 
     def _base_record(self, target: Target) -> dict[str, Any]:
-        case, plan, adapter = target.case, target.plan, self.runners[target.runner].adapter
+        case, plan = target.case, target.plan
         exp = target.expectation
         return {
             "id": target.id,
@@ -194,7 +194,7 @@ class Harness:
             "column": target.column,
             "probe": target.probe,
             "kernel": target.kernel or None,
-            "framework_version": distribution_version(adapter.distribution),
+            "framework_version": self.versions[target.runner],
             "api": plan.api if plan else None,
             "kwargs": encode_data(plan.kwargs) if plan else None,
             "setup": encode_data(plan.setup) if plan else None,

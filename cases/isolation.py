@@ -18,6 +18,8 @@ serves through an :class:`InProcess` runner, so both share one implementation of
 from __future__ import annotations
 
 import contextlib
+import importlib
+import inspect
 import os
 import subprocess
 import sys
@@ -41,15 +43,9 @@ if TYPE_CHECKING:
     from model.case import Case
 
 __all__ = [
-    "AdapterFailure",
-    "InProcess",
-    "Isolated",
-    "Runner",
-    "TimeLimits",
-    "adapter_spec",
-    "compilation_cache",
-    "make_runners",
-]
+    "AdapterFailure", "InProcess", "Isolated", "Runner", "TimeLimits", "adapter_spec", "compilation_cache",
+    "keyword_parameters", "make_runners",
+]  # fmt: skip
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Lines of a dead or killed worker's stderr quoted in the record's reason.
@@ -115,6 +111,11 @@ class Runner(Protocol):
         """Checked trajectories per probe, or :class:`AdapterFailure`."""
         ...
 
+    def keywords(self, names: tuple[str, ...]) -> dict[str, list[str]]:
+        """The keyword parameters of each callable named (``module.attribute``) where the adapter runs, with its
+        framework imported; :class:`AdapterFailure` when one cannot be read."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -158,6 +159,16 @@ class InProcess:
         except ContractError as exc:
             raise AdapterFailure("error", f"{self.name} adapter broke its contract: {exc}") from None
 
+    def keywords(self, names: tuple[str, ...]) -> dict[str, list[str]]:
+        found = {}
+        for name in names:
+            try:
+                found[name] = keyword_parameters(name)
+            except Exception as exc:  # an API the framework lost or renamed
+                problem = f"{type(exc).__name__}: {exc}"
+                raise AdapterFailure("error", f"{self.name}: no signature of {name}: {problem}") from None
+        return found
+
     def close(self) -> None:
         pass
 
@@ -176,16 +187,33 @@ def compilation_cache(environ: Mapping[str, str]) -> dict[str, str]:
     return {"JAX_COMPILATION_CACHE_DIR": str(Path(root) / cpu_fingerprint())}
 
 
+def keyword_parameters(name: str) -> list[str]:
+    """The parameters of the callable ``module.attribute`` that can be passed by keyword, in order."""
+    module, _, attribute = name.rpartition(".")
+    parameters = inspect.signature(getattr(importlib.import_module(module), attribute)).parameters.values()
+    return [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
 class Isolated:
     """Runs one adapter in a worker process, supervised (see the module docstring).
 
     A kernel variant (``kernel``, its name) runs with ``env`` added to this process's environment,
-    e.g. ``MKL_CBWR=AVX2`` (see :data:`model.platform.KERNEL_VARIANTS`).
+    e.g. ``MKL_CBWR=AVX2`` (see :data:`model.platform.KERNEL_VARIANTS`). Its plans are those of ``planner``, the
+    runner of the same adapter on the default kernels, which keeps what it planned: a plan is pure (the framework is
+    not imported to make it), so the variant's own worker would make the same one again.
     """
 
-    def __init__(self, adapter: Adapter, limits: TimeLimits, kernel: str = "", env: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        adapter: Adapter,
+        limits: TimeLimits,
+        kernel: str = "",
+        env: Mapping[str, str] | None = None,
+        planner: Isolated | None = None,
+    ):
         self.adapter, self.name, self.limits = adapter, adapter.name, limits
-        self.kernel, self.env = kernel, dict(env or {})
+        self.kernel, self.env, self.planner = kernel, dict(env or {}), planner
+        self._plans: dict[str, Plan | Exception] = {}  # by case id: what the worker planned, or why it could not
         self.label = f"{adapter.name}@{kernel}" if kernel else adapter.name
         path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
         self._env = {**os.environ, **compilation_cache(os.environ), **self.env, "PYTHONPATH": path}
@@ -195,7 +223,17 @@ class Isolated:
         self._log = Path(tempfile.mkstemp(prefix=f"lrconform-{self.label}-", suffix=".log")[1])
 
     def plan(self, case: Case) -> Plan:
-        return self._call("plan", (case,), self.limits.planning(), f"planning case {case.id}")
+        if self.planner is not None:
+            return self.planner.plan(case)
+        if case.id not in self._plans:
+            try:
+                self._plans[case.id] = self._call("plan", (case,), self.limits.planning(), f"planning case {case.id}")
+            except (NotExpressible, HintError, AdapterFailure) as exc:
+                self._plans[case.id] = exc
+        planned = self._plans[case.id]
+        if isinstance(planned, Exception):
+            raise planned
+        return planned
 
     def info(self) -> dict[str, Any]:
         found = self._call("info", (), self.limits.start, "starting and importing its framework")
@@ -206,6 +244,9 @@ class Isolated:
         if not self._imported:  # a new worker imports its framework under the start limit, not the case's
             self.info()
         return self._call("run", (case, plan), self.limits.run(case), f"running case {case.id}")
+
+    def keywords(self, names: tuple[str, ...]) -> dict[str, list[str]]:
+        return self._call("keywords", (names,), self.limits.start, "reading signatures")
 
     def close(self) -> None:
         self._stop()
@@ -300,10 +341,10 @@ def make_runners(
     wanted = _kernel_choice(kernels)
     runners: dict[str, Runner] = {}
     for name, adapter in adapters.items():
-        runners[name] = Isolated(adapter, limits)
+        runners[name] = default = Isolated(adapter, limits)
         for kernel, variant in KERNEL_VARIANTS.get(getattr(adapter, "kernels", None) or "", {}).items():
             if kernel in wanted or (variant.routine and "routine" in wanted) or "all" in wanted:
-                runners[f"{name}@{kernel}"] = Isolated(adapter, limits, kernel, kernel_env(variant))
+                runners[f"{name}@{kernel}"] = Isolated(adapter, limits, kernel, kernel_env(variant), default)
     return runners
 
 

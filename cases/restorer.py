@@ -6,7 +6,8 @@ process each time (``in_new_interpreter``); in the suite, its worker hands it a 
 new interpreter per worker that runs the restoring sources one after the other, each in a new namespace with its
 own ``sys.argv`` and stdout, so the framework is imported once per worker rather than once per case. Every
 object a restore uses is built from the checkpoint in that interpreter; what it shares with the restores before
-it is the imported modules.
+it is the imported modules (frozen for the garbage collector after each restore, so that the collection between
+two restores walks only what the last one made).
 """
 
 from __future__ import annotations
@@ -74,7 +75,10 @@ def restore(source: str, args: tuple[str, ...]) -> tuple[str, str]:
     finally:
         sys.argv = saved
         namespace.clear()
-        gc.collect()
+        gc.collect()  # what this restore made goes before the next one starts
+        # What is left is what the restores share (the modules imported, their caches): frozen, the next restore's
+        # collection skips it instead of walking the framework's objects again (0.1 to 0.2 s each for torch or Keras)
+        gc.freeze()
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ from .wire import Closed, encode, read_message, write_message
 __all__ = ["answer", "main"]
 
 #: Requests a worker serves: the runner's methods.
-OPERATIONS = ("plan", "info", "run")
+OPERATIONS = ("plan", "info", "run", "keywords")
 
 
 def answer(runner: InProcess, op: str, args: tuple[Any, ...]) -> bytes:

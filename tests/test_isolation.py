@@ -166,6 +166,19 @@ def test_without_isolation_the_answers_are_the_same() -> None:
     assert runner.run(case(), plan)["schedule"].values.tolist() == case().reference().tolist()
 
 
+@pytest.mark.parametrize("isolated", [True, False], ids=["worker", "in-process"])
+def test_signatures_are_read_where_the_adapter_runs(harness: Harness, isolated: bool) -> None:
+    runner = harness.runners["wild"] if isolated else InProcess(MisbehavingAdapter())
+    scheduler = "tests.fake_framework.Scheduler"
+    assert runner.keywords((scheduler, "json.dumps")) == {
+        scheduler: ["init_lr", "step_size", "gamma", "bug", "raise_at"],
+        "json.dumps": ["obj", "skipkeys", "ensure_ascii", "check_circular", "allow_nan", "cls", "indent",
+                       "separators", "default", "sort_keys"],
+    }  # fmt: skip
+    with pytest.raises(AdapterFailure, match=r"^wild: no signature of tests.fake_framework.Gone: AttributeError: "):
+        runner.keywords(("tests.fake_framework.Gone",))
+
+
 CATALOGUE = """
 [[case]]
 id = "step[good]"

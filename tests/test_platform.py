@@ -14,6 +14,7 @@ from cases.expectations import Expectation, ExpectationSet, load_expectations
 from cases.harness import Harness, build_targets
 from cases.isolation import InProcess, make_runners
 from cases.platform_scope import PlatformScope, parse_scope
+from model.adapter import NotExpressible
 from model.case import Case, Tolerance
 from model.errors import CaseFileError
 from model.platform import KernelVariant, kernel_env, machine_facts
@@ -166,6 +167,26 @@ def test_kernel_variants_get_their_own_supervised_workers(monkeypatch) -> None:
     assert list(make_runners({"fake": torch_like}, "none", None, None)) == ["fake"]  # variants need a worker
     with pytest.raises(ValueError, match=r"--lrconform-kernels: unknown variant\(s\) \['avx3'\]; known: \["):
         make_runners({"fake": torch_like}, None, None, "avx3")
+
+
+def test_a_kernel_variant_takes_its_plans_from_the_default_runner(monkeypatch) -> None:
+    variants = {name: KernelVariant({"LRCONFORM_TEST_KERNEL": name}, "another CPU") for name in ("late", "other")}
+    monkeypatch.setitem(isolation.KERNEL_VARIANTS, "fakeframework", variants)
+    runners = make_runners({"kfake": KernelSensitiveAdapter()}, None, "30", None)
+    try:
+        planned = runners["kfake"].plan(case())
+        assert runners["kfake@late"].plan(case()) is planned  # planned once, in the default runner's worker
+        assert runners["kfake@other"].plan(case()) is planned
+        assert runners["kfake@late"]._process is None  # the variant's worker starts only to run a case
+        other = Case(id="exp[g0.5]", formula="exponential", params={}, steps=np.arange(3), source="t")
+        with pytest.raises(NotExpressible, match="no scheduler for 'exponential'") as first:
+            runners["kfake"].plan(other)
+        with pytest.raises(NotExpressible) as again:
+            runners["kfake@other"].plan(other)
+        assert again.value is first.value  # a case that could not be planned is not planned again either
+    finally:
+        for runner in runners.values():
+            runner.close()
 
 
 def test_a_verdict_that_depends_on_the_kernels_is_reported(monkeypatch) -> None:

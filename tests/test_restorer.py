@@ -77,6 +77,14 @@ def test_each_restore_runs_in_another_process_with_a_namespace_of_its_own(restor
     assert second == [first[0], False]  # the same interpreter, nothing left by the source before
 
 
+def test_a_restores_garbage_is_collected_and_what_restores_share_frozen(restorer: Restorer) -> None:
+    cycle = "class Node: ...\n\n\nnode = Node()\nnode.me = node\nsys.lrconform_node = weakref.ref(node)\n"
+    first = restorer("import gc, json, sys, weakref\n" + cycle + "print(json.dumps(gc.get_freeze_count()))")
+    second = restorer("import gc, json, sys\nprint(json.dumps([gc.get_freeze_count(), sys.lrconform_node() is None]))")
+    assert first == 0 and second[0] > 1000  # the modules the first restore imported are frozen
+    assert second[1] is True  # the cycle the first restore left was collected, not frozen
+
+
 def test_a_failing_restore_reads_as_a_failing_new_process(restorer: Restorer) -> None:
     source = "import sys\nraise KeyError(sys.argv[1])"
     with pytest.raises(RuntimeError) as by_hand:

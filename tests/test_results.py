@@ -31,6 +31,15 @@ def test_floats_round_trip_exactly_including_non_finite() -> None:
     np.testing.assert_array_equal(decoded, values)
 
 
+def test_floats_encode_as_python_floats_from_any_iterable() -> None:
+    float32 = np.array([0.1, np.nan, -np.inf, -0.0], dtype=np.float32)
+    encoded = encode_floats(float32)
+    assert encoded == [0.10000000149011612, "nan", "-inf", -0.0]
+    assert [type(v) for v in encoded] == [float, str, str, float]
+    assert str(encoded[3]) == "-0.0"
+    assert encode_floats(iter([1, 2.5, float("inf")])) == [1.0, 2.5, "inf"]
+
+
 @pytest.mark.parametrize(
     ("steps", "encoded"),
     [
