@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOX_INI = ROOT / "tox.ini"
 
 
-def test_an_envs_conformance_command_is_toxs_with_its_outputs_moved(tmp_path: Path) -> None:
+def test_an_envs_conformance_command_is_toxs_with_its_outputs_moved(tmp_path: Path, monkeypatch) -> None:
     env = read_env(TOX_INI, tmp_path / ".tox", "tfa")
     assert env.set_env == {
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -34,15 +34,20 @@ def test_an_envs_conformance_command_is_toxs_with_its_outputs_moved(tmp_path: Pa
         "--lrconform-json", f"{tmp_path}/out/tfa/results.json", "--junitxml", f"{tmp_path}/out/tfa/junit.xml",
         "--html", f"{tmp_path}/out/tfa/report.html", "--self-contained-html", "-n", "2",
     ]  # fmt: skip
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     inherited = read_env(TOX_INI, tmp_path / ".tox", "optax-0.2.6").set_env
     assert inherited == {
         "PYTHONDONTWRITEBYTECODE": "1",
         "JAX_PLATFORMS": "cpu",
-        "JAX_COMPILATION_CACHE_DIR": f"{tmp_path}/.tox/optax-0.2.6/jax-cache",  # {envdir}: the env's own
+        "LRCONFORM_JAX_CACHE": f"{tmp_path}/cache/lrconform/jax/optax-0.2.6",  # {env:...} and {envname}
         "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
         "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1",
         "LRCONFORM_ADAPTERS": "optax",
     }
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    unset = read_env(TOX_INI, tmp_path / ".tox", "optax").set_env["LRCONFORM_JAX_CACHE"]
+    assert unset == f"{tmp_path}/home/.cache/lrconform/jax/optax"  # the default of {env:XDG_CACHE_HOME:...}
     assert read_env(TOX_INI, tmp_path / ".tox", "keras-jax").environ({}, measuring=True)["JAX_PLATFORMS"] == "cpu"
 
 
