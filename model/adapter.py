@@ -82,9 +82,6 @@ class Plan:
     #: The source in ``repro`` that constructs the API object (the rendered call): an error raised on its lines was
     #: raised by the constructor, any other error by a later call ("" when unknown).
     construction: str = ""
-    #: The source in ``repro`` that constructs the API object (the rendered call): an error raised on its lines was
-    #: raised by the constructor, any other error by a later call ("" when unknown).
-    construction: str = ""
 
     @property
     def probe_names(self) -> tuple[str, ...]:
@@ -99,10 +96,6 @@ class Trajectory:
     dtype: str
     error: str | None = None
     warnings: tuple[str, ...] = ()
-    #: With an error: ``"construction"`` when the API's constructor raised it, ``""`` when a later call did.
-    raised_in: str = ""
-    #: How many compared steps got a value before the run stopped (``None``: every one, or not known).
-    reached: int | None = None
     #: With an error: ``"construction"`` when the API's constructor raised it, ``""`` when a later call did.
     raised_in: str = ""
     #: How many compared steps got a value before the run stopped (``None``: every one, or not known).
