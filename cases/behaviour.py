@@ -7,7 +7,8 @@ classed (:data:`model.outcomes.BEHAVIOURS`), in the order the run shows it:
 - ``rejects``: the API's constructor (or the setup it takes, e.g. the optimizer whose rate it scales) raised:
   the program's lines up to its rendered call (``Trajectory.raised_in``);
 - ``raises_late``: the constructor accepted the parameters and a later call raised: at the first call (no value
-  recorded; the step named is the first compared step) or at step t (the first compared step without a value);
+  recorded; the step named is the first compared step), at step t (the first compared step without a value), or
+  after a value at every compared step (no step named);
 - ``silent``: finite rates at every compared step (the first few are kept in the description).
 """
 
@@ -59,6 +60,8 @@ def classify(steps: np.ndarray, run: Trajectory) -> Behaviour:
             return Behaviour("rejects", None, f"rejected at construction: {run.error}")
         if reached == 0:
             return Behaviour("raises_late", int(steps[0]), f"accepted; the first call raised {run.error}")
+        if reached == steps.size:
+            return Behaviour("raises_late", None, f"accepted; a rate at every step, then raised {run.error}")
         return Behaviour("raises_late", int(steps[reached]), f"accepted; raised {run.error} at step {steps[reached]}")
     shown = ", ".join(f"{v:.6g}" for v in values[:SHOWN]) + (", ..." if values.size > SHOWN else "")
     return Behaviour("silent", None, f"accepted; finite rates at every step: {shown}")

@@ -269,3 +269,21 @@ def test_the_report_has_a_row_per_invalid_case_and_a_column_per_adapter(runs) ->
     page = render_report(merged)
     assert '<h2 id="invalid">Invalid parameters</h2>' in page
     assert '<td class="num">6 / 5 / 2 / 43</td>' in page
+
+
+def test_a_run_is_classed_by_the_values_it_reached() -> None:
+    """Adapters that pad with NaN after a failure without counting (``reached`` unset) are read from the padding; one
+    that counts is taken at its word; an error after the last step names no step; a NaN before an error is the NaN's;
+    a silent run of at most four values shows them all."""
+    steps, late = np.arange(6), "OverflowError: late"
+    padded = classify(steps, Trajectory(np.array([0.1, 0.2, *[np.nan] * 4]), "float64", error=late))
+    assert (padded.name, padded.step, padded.detail) == ("raises_late", 2, f"accepted; raised {late} at step 2")
+    assert classify(steps, Trajectory(np.full(6, 0.1), "float64", error=late, reached=1)).step == 1
+    after = classify(steps, Trajectory(np.full(6, 0.1), "float64", error=late))
+    assert (after.name, after.step, after.detail) == ("raises_late", None, f"accepted; a rate at every step, then "
+                                                      f"raised {late}")  # fmt: skip
+    values = np.array([1.0, np.inf, np.nan, np.nan, np.nan, np.nan])
+    inf = classify(steps, Trajectory(values, "float64", error=late, reached=2))
+    assert (inf.name, inf.step, inf.detail) == ("non_finite", 1, f"returned inf from step 1; then raised {late}")
+    four = classify(steps[:4], Trajectory(np.array([0.1, 0.2, 0.3, 0.4]), "float64"))
+    assert four.detail == "accepted; finite rates at every step: 0.1, 0.2, 0.3, 0.4"
