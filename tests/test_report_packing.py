@@ -65,6 +65,7 @@ def test_unpacking_puts_every_piece_after_its_summary_once(page: str) -> None:
     pieces = _pieces(page)
     unpacked = packing.unpack(page)
     assert "data-packed=" not in unpacked and "<script" not in unpacked
+    assert unpacked.endswith("needs no network.</footer>\n</body>\n</html>")  # the block and script gone, lines too
     assert unpacked.count("<tr><td>") == 4 * len(CASES)  # two runs, two probes
     assert len(pieces) == page.count(' data-packed="') + sum(p.count(' data-packed="') for p in pieces)
     leaves = [piece for piece in pieces if " data-packed=" not in piece]
@@ -87,6 +88,12 @@ def test_nested_pieces_are_unpacked_in_order() -> None:
     )
 
 
+def _one_piece() -> str:
+    packer = packing.Packer()
+    packer.pack("<i>only</i>")
+    return packer.block()
+
+
 @pytest.mark.parametrize(
     ("page", "message"),
     [
@@ -94,6 +101,11 @@ def test_nested_pieces_are_unpacked_in_order() -> None:
         (
             '<details data-packed="3"><summary>a</summary></details>' + str(packing.Packer().block()),
             "refers to packed part 3, the block holds 0",
+        ),
+        (
+            '<details data-packed="0"><summary>a</summary></details><details data-packed="1"><summary>b</summary>'
+            "</details>" + str(_one_piece()),
+            "refers to packed part 1, the block holds 1",
         ),
         (
             '<details data-packed="0"><summary>a</summary></details>'
