@@ -288,3 +288,28 @@ def test_a_kernel_variant_resumes_like_the_default_kernels() -> None:
     assert {t.case.resume for t in targets["avx2"]} == {(3, 9)}
     assert probes[""] == ["schedule", "applied", "restored_at_3", "restored_at_9", "last_epoch_at_3", "last_epoch_at_9"]
     assert probes["avx2"] == probes[""]
+
+
+def test_an_invalid_case_records_what_the_run_did_and_the_entry_that_pins_it() -> None:
+    """An invalid-parameter case's record: its parameter, the run's values, dtype, error and warnings, the behaviour
+    class and the step it shows from, and the pinning entry's class and documentation claim."""
+    invalid = replace(case("invalid-step[k0]", params={**STEP, "step_size": 0}), invalid="step_size")
+    values = np.array([0.1, 0.1, np.inf, *[np.nan] * 7])
+    run = Trajectory(values, "float64", error="ZeroDivisionError: k", warnings=("careful",), reached=3)
+    pinned = entry("invalid-step*", behaviour="non_finite", claim="step_size must be positive", first_divergent_step=2)
+    record = check(invalid, pinned, adapter=Returning(run))[0]
+    assert record["invalid"] == "step_size"
+    assert (record["outcome"], record["behaviour"], record["behaviour_step"]) == ("non_finite", "non_finite", 2)
+    assert record["expectation"]["behaviour"] == "non_finite"
+    assert record["expectation"]["claim"] == "step_size must be positive"
+    assert (record["dtype"], record["error"], record["warnings"]) == ("float64", "ZeroDivisionError: k", ["careful"])
+    assert record["actual"][:3] == [0.1, 0.1, "inf"]
+    assert "invalid" not in check(case())[0] and "behaviour" not in check(case(), entry("nothing*"))[0]
+
+
+def test_an_entry_that_pins_a_behaviour_class_on_a_valid_case_is_an_error() -> None:
+    pinned = entry("step*", behaviour="rejects")
+    record = check(case(), pinned)[0]
+    assert (record["outcome"], record["reason"]) == ("error", f"{pinned.describe()} pins a behaviour class, but "
+                                                     "'step[k3]' is no invalid-parameter case: remove 'behaviour' "
+                                                     "or the entry")  # fmt: skip

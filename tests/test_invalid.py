@@ -287,3 +287,9 @@ def test_a_run_is_classed_by_the_values_it_reached() -> None:
     assert (inf.name, inf.step, inf.detail) == ("non_finite", 1, f"returned inf from step 1; then raised {late}")
     four = classify(steps[:4], Trajectory(np.array([0.1, 0.2, 0.3, 0.4]), "float64"))
     assert four.detail == "accepted; finite rates at every step: 0.1, 0.2, 0.3, 0.4"
+
+
+def test_an_entry_without_a_step_accepts_a_late_behaviour_at_any_step() -> None:
+    record: dict = {}
+    _judge_invalid(_target(INVALID[0], _entry(behaviour="raises_late")), _run(late=3), record)
+    assert (record["outcome"], record["behaviour_step"]) == ("raises_late", 3)
