@@ -28,7 +28,7 @@ from .invalid import build_invalid
 from .packing import SCRIPT, Packer
 from .results import SUITE_VERSION
 from .scorecard import Row, rows, shown_columns
-from .summary import Case, Report, build, call_text, params_text, steps_text
+from .summary import Case, Report, build, by_severity, call_text, params_text, steps_text
 
 __all__ = [
     "case_plot",
@@ -77,9 +77,8 @@ def headline(record: Mapping[str, Any]) -> str:
 
 
 def tally(rows: Sequence[tuple[Any, Mapping[str, Any]]]) -> list[tuple[str, int]]:
-    """How many of the rows (column, record) took each outcome, in the order of :data:`SEVERITY`."""
-    counts = Counter(record["outcome"] for _, record in rows)
-    return [(outcome, counts[outcome]) for outcome in SEVERITY if counts[outcome]]
+    """How many of the rows (column, record) took each outcome, worst first."""
+    return by_severity(Counter(record["outcome"] for _, record in rows))
 
 
 def same_call(above: Mapping[str, Any], record: Mapping[str, Any]) -> bool:

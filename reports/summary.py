@@ -36,6 +36,7 @@ __all__ = [
     "Resume",
     "RunState",
     "build",
+    "by_severity",
     "call_text",
     "column_of",
     "params_text",
@@ -49,6 +50,11 @@ PALETTE = (
     ("#9467bd", "#c5b0d5"), ("#8c564b", "#c49c94"), ("#e377c2", "#f7b6d2"), ("#7f7f7f", "#c7c7c7"),
     ("#bcbd22", "#dbdb8d"), ("#17becf", "#9edae5"),
 )  # fmt: skip
+
+
+def by_severity(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """(outcome, count) of the outcomes counted, worst first (:data:`SEVERITY`)."""
+    return [(o, counts[o]) for o in SEVERITY if counts.get(o)]
 
 
 def steps_text(steps: Mapping[str, int] | list[int]) -> str:
@@ -129,7 +135,7 @@ class Cell:
     @property
     def outcomes(self) -> list[tuple[str, int]]:
         """(outcome, count) worst first."""
-        return [(o, self.counts[o]) for o in SEVERITY if self.counts[o]]
+        return by_severity(self.counts)
 
 
 @dataclass
